@@ -1,0 +1,342 @@
+"""Export a trained (or random) SBLDM to ONNX + metadata.json (the model contract, model.md section 3).
+
+Graphs (opset 17, dynamic batch axes):
+  encoder.onnx   x [N,2,S,S] float32, slice_index [N] int64          -> z_mean [N,Z,s,s] (UNscaled posterior mean)
+  decoder.onnx   z [N,Z,s,s] float32 (UNscaled), slice_index [N] int64 -> x [N,2,S,S]
+  denoiser.onnx  x_t [B,C,D,s,s] float32, t [B] int64, cond [B,9] float32 -> eps [B,Z,D,s,s]
+The diffusion runs on z_scaled = z * scale_factor; decode z_scaled / scale_factor.
+
+Parity fixture parity.json: inputs are closed-form (value_i = amp * sin(freq * i + phase), i = flat C-order
+index, computed in float64 and rounded to float32) so TypeScript can rebuild them without a data file;
+outputs of PyTorch are stored as base64 little-endian float32 (every `stride`-th value of the flat output).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .unet3d import UNet3D, BETA_START, BETA_END, T_STEPS
+from .vae import SliceVAE, VAE_CONFIGS
+
+FEATURE_NAMES = ["voxel_volume", "surface_area", "sphericity", "x", "y", "z", "w", "h", "d"]
+SHARPNESS = 6.0
+
+
+class EncoderGraph(nn.Module):
+    def __init__(self, vae):
+        super().__init__()
+        self.enc = vae.encoder
+
+    def forward(self, x, slice_index):
+        return self.enc(x, slice_index)[0]
+
+
+class DecoderGraph(nn.Module):
+    def __init__(self, vae):
+        super().__init__()
+        self.dec = vae.decoder
+
+    def forward(self, z, slice_index):
+        return self.dec(z, slice_index)
+
+
+def formula_input(shape, amp, freq, phase, dtype=np.float32):
+    i = np.arange(int(np.prod(shape)), dtype=np.float64)
+    return (amp * np.sin(freq * i + phase)).astype(dtype).reshape(shape)
+
+
+def b64f32(a):
+    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode("ascii")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pack_mask(mask_dhw):
+    """Bit-packed base64: np.packbits(mask.ravel(order='C'), bitorder='big'), i.e. voxel n is bit
+    (7 - n % 8) of byte n // 8 (first voxel = most significant bit)."""
+    return base64.b64encode(np.packbits(mask_dhw.astype(bool).ravel(), bitorder="big").tobytes()).decode("ascii")
+
+
+def git_revision():
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except Exception:
+        return "unknown"
+
+
+def export_graphs(vae, unet, out, volume_dhw, z_ch):
+    D, S, _ = volume_dhw
+    f = vae.down
+    s = S // f
+    c_in = z_ch + (1 if unet.spatial_channel else 0)
+    vae.eval()
+    unet.eval()
+    enc, dec = EncoderGraph(vae), DecoderGraph(vae)
+    xin = torch.from_numpy(formula_input((2, 2, S, S), 0.9, 0.01, 0.0))
+    idx = torch.tensor([1, D - 3], dtype=torch.int64)
+    zin = torch.from_numpy(formula_input((2, z_ch, s, s), 1.0, 0.05, 1.0))
+    xt = torch.from_numpy(formula_input((2, c_in, D, s, s), 1.2, 0.003, 0.5))
+    tt = torch.tensor([10, 700], dtype=torch.int64)
+    cond = torch.tensor([[0.3, 0.35, 0.7, 0.45, 0.55, 0.5, 0.25, 0.3, 0.28], [0.0] * 9], dtype=torch.float32)
+    kw = dict(opset_version=17, do_constant_folding=True)
+    with torch.no_grad():
+        torch.onnx.export(enc, (xin, idx), os.path.join(out, "encoder.onnx"), input_names=["x", "slice_index"],
+                          output_names=["z_mean"], dynamic_axes={"x": {0: "N"}, "slice_index": {0: "N"}, "z_mean": {0: "N"}}, **kw)
+        torch.onnx.export(dec, (zin, idx), os.path.join(out, "decoder.onnx"), input_names=["z", "slice_index"],
+                          output_names=["x"], dynamic_axes={"z": {0: "N"}, "slice_index": {0: "N"}, "x": {0: "N"}}, **kw)
+        torch.onnx.export(unet, (xt, tt, cond), os.path.join(out, "denoiser.onnx"), input_names=["x_t", "t", "cond"],
+                          output_names=["eps"], dynamic_axes={"x_t": {0: "B"}, "t": {0: "B"}, "cond": {0: "B"}, "eps": {0: "B"}}, **kw)
+        outs = dict(encoder=enc(xin, idx).numpy(), decoder=dec(zin, idx).numpy(), denoiser=unet(xt, tt, cond).numpy())
+
+    def entry(arr, stride_target=16384):
+        stride = max(1, int(np.ceil(arr.size / stride_target)))
+        return dict(shape=list(arr.shape), stride=stride, values_b64=b64f32(arr.ravel()[::stride]),
+                    sum=float(arr.astype(np.float64).sum()), abs_max=float(np.abs(arr).max()))
+
+    parity = dict(
+        about="Fixed inputs (closed form) and PyTorch outputs for ONNX parity checks. Input value i (flat C-order "
+              "index) = float32(amp * sin(freq * i + phase)) computed in float64. Outputs: every `stride`-th "
+              "value of the flat C-order output, base64 little-endian float32.",
+        encoder=dict(inputs=dict(x=dict(shape=[2, 2, S, S], amp=0.9, freq=0.01, phase=0.0),
+                                 slice_index=dict(values=idx.tolist())), outputs=dict(z_mean=entry(outs["encoder"]))),
+        decoder=dict(inputs=dict(z=dict(shape=[2, z_ch, s, s], amp=1.0, freq=0.05, phase=1.0),
+                                 slice_index=dict(values=idx.tolist())), outputs=dict(x=entry(outs["decoder"]))),
+        denoiser=dict(inputs=dict(x_t=dict(shape=[2, c_in, D, s, s], amp=1.2, freq=0.003, phase=0.5),
+                                  t=dict(values=tt.tolist(), dtype="int64"), cond=dict(values=cond.tolist())),
+                      outputs=dict(eps=entry(outs["denoiser"]))),
+        tolerance=dict(abs=1e-4, measured_max_abs_diff=None),
+    )
+    with open(os.path.join(out, "parity.json"), "w") as fh:
+        json.dump(parity, fh)
+    check_onnx(out)
+    return parity
+
+
+def check_onnx(out):
+    import onnx
+
+    for g in ("encoder", "decoder", "denoiser"):
+        m = onnx.load(os.path.join(out, f"{g}.onnx"))
+        onnx.checker.check_model(m)
+
+
+def tensor_spec(name, dtype, shape, axes, value_range=None, meaning=None):
+    d = dict(name=name, dtype=dtype, shape=shape, axes=axes)
+    if value_range is not None:
+        d["range"] = value_range
+    if meaning:
+        d["meaning"] = meaning
+    return d
+
+
+def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_dhw, training, metrics,
+                   description, sampler_defaults, variant):
+    D, S, _ = volume_dhw
+    z_ch = vae.cfg["z"]
+    s = S // vae.down
+    spatial = unet.spatial_channel
+    c_in = z_ch + (1 if spatial else 0)
+    files = {}
+    for fn in ("encoder.onnx", "decoder.onnx", "denoiser.onnx", "parity.json"):
+        p = os.path.join(out, fn)
+        files[fn] = dict(sha256=sha256(p), bytes=os.path.getsize(p))
+    chan_names = [f"z{k}" for k in range(z_ch)] + (["spatial_condition"] if spatial else [])
+    meta = dict(
+        format="slicewise-sbldm-model", format_version=1, name=name, description=description,
+        files=files,
+        volume=dict(
+            shape_dhw=[D, S, S], axis_order="[D, H, W]: D = axial slice index (NIfTI k, inferior->superior), "
+            "H = NIfTI j (posterior->anterior), W = NIfTI i (left->right, fastest); C order, RAS orientation",
+            spacing_mm=[1.0, 1.0, 1.0], spacing_note=training.get("spacing_note", ""),
+            channels=[
+                dict(index=0, name="image", modality=training.get("modality", "T1-weighted phantom"), range=[-1.0, 1.0],
+                     scaling="per-volume min-max: x' = (2x - min - max) / (max - min) (paper)"),
+                dict(index=1, name="mask", meaning="whole tumour", range=[-1.0, 1.0], threshold=0.0,
+                     scaling="binary mask m in {0,1} stored as 2m - 1; decoded mask = x[1] > 0"),
+            ],
+        ),
+        latent=dict(channels=z_ch, slice_shape_chw=[z_ch, s, s], stacked_shape_cdhw=[z_ch, D, s, s],
+                    downsampling=vae.down, scale_factor=scale_factor,
+                    convention="the denoiser works on z_scaled = z_mean * scale_factor (slices of the encoder, "
+                               "stacked along D: z_scaled[:, d] = encoder(slice d) * scale_factor); decode "
+                               "decoder(z_scaled[:, d] / scale_factor, slice_index = d) for every d"),
+        graphs=dict(
+            encoder=dict(file="encoder.onnx", opset=17,
+                         inputs=[tensor_spec("x", "float32", ["N", 2, S, S], ["slice", "channel", "H", "W"], [-1.0, 1.0], "[image, mask] of N axial slices"),
+                                 tensor_spec("slice_index", "int64", ["N"], ["slice"], [0, D - 1], "axial position d of each slice (l(i) embedding)")],
+                         outputs=[tensor_spec("z_mean", "float32", ["N", z_ch, s, s], ["slice", "channel", "h", "w"], None, "posterior mean, UNscaled")]),
+            decoder=dict(file="decoder.onnx", opset=17,
+                         inputs=[tensor_spec("z", "float32", ["N", z_ch, s, s], ["slice", "channel", "h", "w"], None, "UNscaled latent = z_scaled / scale_factor"),
+                                 tensor_spec("slice_index", "int64", ["N"], ["slice"], [0, D - 1], "axial position d of each slice")],
+                         outputs=[tensor_spec("x", "float32", ["N", 2, S, S], ["slice", "channel", "H", "W"], [-1.0, 1.0], "[image, mask]; not clamped, clamp image to [-1,1], threshold mask at 0")]),
+            denoiser=dict(file="denoiser.onnx", opset=17,
+                          inputs=[tensor_spec("x_t", "float32", ["B", c_in, D, s, s], ["batch", "channel", "D", "h", "w"], None,
+                                              "channels " + ", ".join(chan_names) + ("; channel %d = spatial condition rendered per conditioning.spatial_channel" % z_ch if spatial else "")),
+                                  tensor_spec("t", "int64", ["B"], ["batch"], [0, T_STEPS - 1], "diffusion timestep (0-based)"),
+                                  tensor_spec("cond", "float32", ["B", 9], ["batch", "feature"], None, "normalised features, conditioning.feature_names order")],
+                          outputs=[tensor_spec("eps", "float32", ["B", z_ch, D, s, s], ["batch", "channel", "D", "h", "w"], None, "predicted noise")]),
+        ),
+        schedule=dict(num_train_timesteps=T_STEPS, beta_schedule="scaled_linear", beta_start=BETA_START, beta_end=BETA_END,
+                      formula="beta_t = linspace(sqrt(beta_start), sqrt(beta_end), T)^2, t = 0..T-1; alpha_bar_t = prod_{s<=t}(1 - beta_s)",
+                      prediction_type="epsilon"),
+        sampler_defaults=sampler_defaults,
+        conditioning=dict(
+            feature_names=FEATURE_NAMES, spec="packages/conditioning/SPEC.md",
+            normalisation=dict(max_voxel_count=cinfo["max_voxel_count"], max_surface_area=cinfo["max_surface_area"],
+                               note="voxel_volume = count / max_voxel_count, surface_area = area / max_surface_area (model grid, voxel units)"),
+            ranges=cinfo["ranges"], empirical_sample=cinfo["empirical_sample"],
+            empirical_sample_note="normalised condition vectors of training volumes (random subset); sample or interpolate from these to stay inside the training support",
+            vector_input=dict(input="cond", how="MLP(cond) added to the time embedding (paper)"),
+            spatial_channel=(dict(present=True, input="x_t", channel_index=z_ch, latent_grid_dhw=[D, s, s], sharpness=SHARPNESS,
+                                  rendering="SPEC.md 'Spatial condition channel': soft ellipsoid from (x,y,z,w,h,d) at latent resolution; all zeros when voxel_volume == 0")
+                             if spatial else dict(present=False)),
+            null_condition=(dict(cond=[0.0] * 9, spatial_channel="all zeros",
+                                 guidance="eps = eps_null + s * (eps_cond - eps_null); trained with the condition dropped with p = %.2f" % training.get("p_uncond", 0.0))
+                            if training.get("p_uncond", 0.0) > 0 else None),
+            variant=variant,
+        ),
+        brain_mask=dict(shape_dhw=list(brain_dhw.shape), encoding="bitpacked-base64",
+                        encoding_note="base64 of np.packbits(mask.ravel(order='C'), bitorder='big'): voxel n (flat C-order "
+                                      "index over [D,H,W]) is bit (7 - n % 8) of byte n // 8",
+                        meaning=training.get("brain_mask_note", "voxels inside the brain in >= 50% of training volumes"),
+                        data=pack_mask(brain_dhw)),
+        training=training,
+        metrics=metrics,
+    )
+    with open(os.path.join(out, "metadata.json"), "w") as fh:
+        json.dump(meta, fh, indent=1)
+    return meta
+
+
+# ------------------------------------------------------------------------------------------------
+def random_conditioning(volume_dhw, seed=0, n=60):
+    """Conditioning table for random-weight fixture models: features of seeded random ellipsoids."""
+    from .features import features9_unnormalised
+
+    rng = np.random.default_rng(seed)
+    D, H, W = volume_dhw
+    kk, jj, ii = np.meshgrid(np.arange(D), np.arange(H), np.arange(W), indexing="ij")
+    rows = []
+    for _ in range(n):
+        c = rng.uniform(0.3, 0.7, 3) * [D, H, W]
+        r = rng.uniform(0.08, 0.25, 3) * [D, H, W]
+        m = ((kk - c[0]) / r[0]) ** 2 + ((jj - c[1]) / r[1]) ** 2 + ((ii - c[2]) / r[2]) ** 2 <= 1
+        rows.append(features9_unnormalised(m.astype(np.uint8)))
+    raw = np.asarray(rows)
+    f = raw.copy()
+    f[:, 0] /= raw[:, 0].max()
+    f[:, 1] /= raw[:, 1].max()
+    brain = (((kk + 0.5 - D / 2) / (0.42 * D)) ** 2 + ((jj + 0.5 - H / 2) / (0.45 * H)) ** 2 + ((ii + 0.5 - W / 2) / (0.38 * W)) ** 2) <= 1
+    return dict(max_voxel_count=float(raw[:, 0].max()), max_surface_area=float(raw[:, 1].max()),
+                ranges=dict(min=f.min(0).round(6).tolist(), max=f.max(0).round(6).tolist()),
+                empirical_sample=np.round(f, 5).tolist()), brain
+
+
+def export_random(out, config="tiny", seed=0):
+    """Random-weight model with the full contract (test fixture for the worker). Deterministic given seed."""
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(seed)
+    vae = SliceVAE(config)
+    unet = UNet3D(config, z_channels=vae.cfg["z"], spatial_channel=True)
+    with torch.no_grad():  # non-zero outputs (the zero-initialised output convs would give constant graphs)
+        for conv in (vae.decoder.cout, unet.cout):
+            conv.weight.normal_(0, 0.05)
+            conv.bias.normal_(0, 0.01)
+    n = vae.cfg["n_slices"]
+    volume = (n, n, n)
+    cinfo, brain = random_conditioning(volume, seed)
+    export_graphs(vae, unet, out, volume, vae.cfg["z"])
+    training = dict(data_source="none: RANDOM WEIGHTS (test fixture, generates noise)", n_train=0, steps=0, wall_s=0,
+                    code="run.py export --random --config %s --seed %d (byte-identical on re-export)" % (config, seed),
+                    config=config, seed=seed, p_uncond=0.15, spacing_note="fixture; nominal 1 mm",
+                    brain_mask_note="fixture: an ellipsoid, not anatomy")
+    meta = build_metadata(out, f"{config}-random", vae, unet, volume, 1.0, cinfo, brain, training,
+                          metrics=dict(note="random weights: no metrics"),
+                          description="Random-weight fixture following the full SBLDM model contract. Not a model: outputs are noise.",
+                          sampler_defaults=dict(sampler="ddim", num_inference_steps=4, eta=0.0, guidance_scale=2.0,
+                                                timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True),
+                          variant="spatial")
+    return meta
+
+
+def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sampler_defaults=None):
+    os.makedirs(out, exist_ok=True)
+    vck = torch.load(os.path.join(work, "vae", "ckpt.pt"))
+    vae = SliceVAE(vck["cfg"])
+    vae.load_state_dict(vck["model"])
+    uck = torch.load(os.path.join(work, "unet", "ckpt.pt"))
+    ucfg = dict(uck["unet_cfg"])
+    unet = UNet3D({k: ucfg[k] for k in ("ch", "n_res", "groups", "emb", "t_dim")}, z_channels=ucfg["z_channels"],
+                  spatial_channel=ucfg["spatial_channel"], n_cond=ucfg["n_cond"])
+    unet.load_state_dict(uck["ema"])  # sample from the EMA weights (model.md)
+    with open(os.path.join(work, "unet", "conditioning.json")) as fh:
+        cinfo = json.load(fh)
+    brain = np.load(os.path.join(work, "unet", "conditioning_brain.npy"))
+    with open(os.path.join(work, "vae", "metrics.json")) as fh:
+        vm = json.load(fh)
+    with open(os.path.join(work, "unet", "state.json")) as fh:
+        us = json.load(fh)
+    lat = np.load(os.path.join(work, "latents.npz"))
+    D = lat["z_train"].shape[2]
+    S = D  # cubic volumes
+    volume = (D, S, S)
+    export_graphs(vae, unet, out, volume, vae.cfg["z"])
+    # compact weights so training can resume / be inspected without the work folder
+    wdir = os.path.join(out, "weights")
+    os.makedirs(wdir, exist_ok=True)
+    torch.save(dict(cfg=vae.cfg, state={k: v.half() for k, v in vae.state_dict().items()}), os.path.join(wdir, "vae_fp16.pt"))
+    torch.save(dict(cfg=ucfg, state={k: v.half() for k, v in unet.state_dict().items()}, step=us["step"]),
+               os.path.join(wdir, "unet_ema_fp16.pt"))
+    training = dict(
+        data_source="phantoms from 2 real T1 brains (Colin27, ITK KmeansTest subject): random affine + elastic "
+                    "deformation, simulated tumour, intensity augmentation (models/training/sbldm/phantoms.py)",
+        n_train=cinfo["n_train"], modality="T1-weighted phantom with FLAIR-like hyperintense tumour",
+        spacing_note="model grid: nominal 1 mm as in the paper's voxel-unit features; one voxel covers about 3 mm of the source anatomy",
+        vae=dict(config=vm["config"], params=vm["params"], steps=vm["steps"], wall_s=round(vm["wall_s"]), batch=vm["batch"]),
+        unet=dict(config=us["config"], variant=us["variant"], params=us["params"], steps=us["step"], wall_s=round(us["elapsed_s"]),
+                  batch=us["batch"], lr=us["lr"], ema=us["ema"], tumour_weight=us["tumour_weight"]),
+        p_uncond=us["p_uncond"], git_revision=git_revision(), exported_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        hardware="2 shared CPU cores, PyTorch 1.13 (Debian)",
+        brain_mask_note="voxels inside the brain in >= 50% of training phantoms",
+    )
+    metrics = dict(vae_held_out=vm["held_out"])
+    if eval_metrics:
+        metrics.update(eval_metrics)
+    sd = sampler_defaults or dict(sampler="ddim", num_inference_steps=50, eta=0.0, guidance_scale=2.0,
+                                  timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True)
+    return build_metadata(out, name, vae, unet, volume, float(lat["scale_factor"]), cinfo, brain, training, metrics,
+                          "Slice-based latent diffusion (Kebaili et al., ISBI 2024), small CPU-trained instance on "
+                          "brain-tumour PHANTOMS: a demo model, not for clinical use.", sd,
+                          us["variant"])
+
+
+def main(a):
+    torch.set_num_threads(a.threads)
+    if a.random:
+        meta = export_random(a.out, a.config, a.seed)
+    else:
+        ev = None
+        p = os.path.join(a.out, "eval.json")
+        if os.path.exists(p):
+            with open(p) as fh:
+                e = json.load(fh)
+            ev, sd = e.get("metrics"), e.get("sampler_defaults")
+        else:
+            sd = None
+        meta = export_trained(a.work, a.out, os.path.basename(os.path.normpath(a.out)), ev, sd)
+    print(json.dumps({k: v["bytes"] for k, v in meta["files"].items()}))
