@@ -1,0 +1,58 @@
+import type { Prisma } from '@slicewise/db';
+import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+
+export interface AuditRecord {
+  teamId: string | null;
+  actorUserId: string | null;
+  actorTokenId: string | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  requestId: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditRow extends AuditRecord {
+  id: bigint;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface AuditFilter {
+  teamId: string;
+  actorUserId?: string | undefined;
+  action?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Must be called with the transaction of the change it records. */
+  async record(tx: Tx, e: AuditRecord): Promise<void> {
+    await clientOf(this.db, tx).auditEvent.create({
+      data: { ...e, data: (e.data ?? {}) as Prisma.InputJsonValue },
+    });
+  }
+
+  /** Newest first; `afterId` is an exclusive cursor. */
+  async list(f: AuditFilter, take: number, afterId?: bigint): Promise<AuditRow[]> {
+    const rows = await clientOf(this.db).auditEvent.findMany({
+      where: {
+        teamId: f.teamId,
+        ...(f.actorUserId ? { actorUserId: f.actorUserId } : {}),
+        ...(f.action ? { action: f.action } : {}),
+        ...(f.since || f.until ? { createdAt: { ...(f.since ? { gte: f.since } : {}), ...(f.until ? { lt: f.until } : {}) } } : {}),
+        ...(afterId !== undefined ? { id: { lt: afterId } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take,
+    });
+    return rows.map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
+  }
+
+  async countAll(): Promise<number> {
+    return clientOf(this.db).auditEvent.count();
+  }
+}

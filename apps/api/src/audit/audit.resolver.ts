@@ -1,0 +1,45 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { User } from '../auth/auth.types.ts';
+import type { Context } from '../graphql/context.ts';
+import { auditNode, userNode } from '../graphql/nodes.ts';
+import { fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
+import { DomainError, ErrorCode } from '../common/errors.ts';
+import { AuditEvent, AuditEventConnection, AuditFilterInput } from './audit.types.ts';
+
+@Resolver(() => AuditEvent)
+export class AuditResolver {
+  @Query(() => AuditEventConnection, { description: 'The team\'s audit log, newest first (admins).' })
+  async auditEvents(
+    @Arg('teamId', () => ID) teamId: string,
+    @Arg('filter', () => AuditFilterInput, { nullable: true }) filter: AuditFilterInput | null,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ) {
+    const take = pageSize(page);
+    let afterId: bigint | undefined;
+    if (page.after != null) {
+      if (!/^\d+$/.test(page.after)) throw new DomainError(ErrorCode.BAD_INPUT, `after = ${JSON.stringify(page.after)} is not a cursor of this connection`, { field: 'after' });
+      afterId = BigInt(page.after);
+    }
+    const rows = await ctx.services.audit.list(
+      ctx,
+      {
+        teamId: fromGlobalId(teamId, 'Team').id,
+        actorUserId: filter?.actorId ? fromGlobalId(filter.actorId, 'User').id : undefined,
+        action: filter?.action ?? undefined,
+        since: filter?.since ?? undefined,
+        until: filter?.until ?? undefined,
+      },
+      take + 1,
+      afterId,
+    );
+    return toConnection(rows, take, (r) => r.id.toString(), auditNode, afterId !== undefined);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  async actor(@Root() e: AuditEvent, @Ctx() ctx: Context) {
+    if (!e.actorUserId) return null;
+    const u = await ctx.loaders.user.load(e.actorUserId);
+    return u ? userNode(u) : null;
+  }
+}

@@ -1,0 +1,107 @@
+import type { Prisma } from '@slicewise/db';
+import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+import type { Role, Scope } from './permissions.ts';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface TokenRow {
+  id: string;
+  teamId: string;
+  createdById: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+export class AuthRepository {
+  constructor(private readonly db: Db) {}
+
+  findUserByEmail(email: string): Promise<UserRow | null> {
+    return clientOf(this.db).user.findUnique({ where: { email } });
+  }
+
+  async findUsersByIds(ids: readonly string[]): Promise<UserRow[]> {
+    return clientOf(this.db).user.findMany({ where: { id: { in: [...ids] } } });
+  }
+
+  /** null when the email is taken (unique violation), so callers can report it as a field error. */
+  async createUser(tx: Tx, data: { email: string; name: string; passwordHash: string }): Promise<UserRow | null> {
+    const c = clientOf(this.db, tx);
+    const existing = await c.user.findUnique({ where: { email: data.email }, select: { id: true } });
+    if (existing) return null;
+    return c.user.create({ data });
+  }
+
+  createSession(tx: Tx, data: { userId: string; tokenHash: string; expiresAt: Date; userAgent: string | null }) {
+    return clientOf(this.db, tx).session.create({ data });
+  }
+
+  async findSessionByHash(tokenHash: string): Promise<SessionRow | null> {
+    return clientOf(this.db).session.findUnique({
+      where: { tokenHash },
+      select: { id: true, userId: true, expiresAt: true, revokedAt: true },
+    });
+  }
+
+  async touchSession(id: string): Promise<void> {
+    await clientOf(this.db).session.update({ where: { id }, data: { lastSeenAt: new Date() } });
+  }
+
+  async revokeSession(tx: Tx, id: string): Promise<void> {
+    await clientOf(this.db, tx).session.update({ where: { id }, data: { revokedAt: new Date() } });
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRow | null> {
+    return clientOf(this.db).apiToken.findUnique({ where: { tokenHash } }) as Promise<TokenRow | null>;
+  }
+
+  async touchToken(id: string): Promise<void> {
+    await clientOf(this.db).apiToken.update({ where: { id }, data: { lastUsedAt: new Date() } });
+  }
+
+  createToken(
+    tx: Tx,
+    data: { teamId: string; createdById: string; name: string; prefix: string; tokenHash: string; scopes: Scope[]; expiresAt: Date | null },
+  ): Promise<TokenRow> {
+    return clientOf(this.db, tx).apiToken.create({ data }) as Promise<TokenRow>;
+  }
+
+  findToken(id: string): Promise<TokenRow | null> {
+    return clientOf(this.db).apiToken.findUnique({ where: { id } }) as Promise<TokenRow | null>;
+  }
+
+  async revokeToken(tx: Tx, id: string): Promise<TokenRow> {
+    return clientOf(this.db, tx).apiToken.update({ where: { id }, data: { revokedAt: new Date() } }) as Promise<TokenRow>;
+  }
+
+  /** Newest first, cursor = (createdAt, id) of the last row seen. */
+  listTokens(teamId: string, take: number, after?: { createdAt: Date; id: string }): Promise<TokenRow[]> {
+    const where: Prisma.ApiTokenWhereInput = { teamId };
+    if (after) where.OR = [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }];
+    return clientOf(this.db).apiToken.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take }) as Promise<TokenRow[]>;
+  }
+
+  async membershipsOf(userId: string, teamIds: readonly string[]): Promise<{ teamId: string; role: Role }[]> {
+    return clientOf(this.db).membership.findMany({
+      where: { userId, teamId: { in: [...teamIds] } },
+      select: { teamId: true, role: true },
+    });
+  }
+}

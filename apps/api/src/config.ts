@@ -1,0 +1,69 @@
+// The API's configuration: read once at boot from the environment, validated, every problem
+// reported together. Nothing else in the API reads process.env.
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string').optional(),
+  SLICEWISE_DATA_DIR: z.string().min(1).default('.data'),
+  SLICEWISE_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 14),
+  COOKIE_SECURE: bool.default(false),
+  SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGNIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+  WEB_ORIGIN: z.string().default('http://localhost:3000'),
+});
+
+export type ApiConfig = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  sessionTtlHours: number;
+  cookieSecure: boolean;
+  signInMaxAttempts: number;
+  signInWindowSeconds: number;
+  maxDepth: number;
+  maxCost: number;
+  webOrigin: string;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
+    );
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    dataDir: path.resolve(c.SLICEWISE_DATA_DIR),
+    embeddedPgPort: c.SLICEWISE_PG_PORT,
+    host: c.API_HOST,
+    port: c.API_PORT,
+    logLevel: c.LOG_LEVEL,
+    sessionTtlHours: c.SESSION_TTL_HOURS,
+    cookieSecure: c.COOKIE_SECURE,
+    signInMaxAttempts: c.SIGNIN_MAX_ATTEMPTS,
+    signInWindowSeconds: c.SIGNIN_WINDOW_SECONDS,
+    maxDepth: c.GRAPHQL_MAX_DEPTH,
+    maxCost: c.GRAPHQL_MAX_COST,
+    webOrigin: c.WEB_ORIGIN,
+  };
+}

@@ -1,0 +1,49 @@
+// Per-request DataLoaders: nested lists and references are fetched in one query per level,
+// whatever the number of parents (tested in n-plus-one.test.ts).
+import DataLoader from 'dataloader';
+import type { Services } from '../services.ts';
+import type { KeysetCursor } from './relay.ts';
+
+function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): (T | null)[] {
+  const m = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => m.get(id) ?? null);
+}
+
+function groupBy<T>(rows: T[], key: (r: T) => string, ids: readonly string[]): T[][] {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return ids.map((id) => m.get(id) ?? []);
+}
+
+export function createLoaders(services: Services) {
+  const pageLoaders = new Map<string, DataLoader<string, unknown[]>>();
+  /** One loader per (list, page arguments): keys are parent ids. */
+  function paged<T>(name: string, args: unknown, batch: (ids: readonly string[]) => Promise<T[][]>): DataLoader<string, T[]> {
+    const key = `${name}:${JSON.stringify(args)}`;
+    let l = pageLoaders.get(key);
+    if (!l) {
+      l = new DataLoader<string, unknown[]>(batch as (ids: readonly string[]) => Promise<unknown[][]>);
+      pageLoaders.set(key, l);
+    }
+    return l as DataLoader<string, T[]>;
+  }
+  return {
+    user: new DataLoader(async (ids: readonly string[]) => byId(await services.auth.usersByIds(ids), ids)),
+    team: new DataLoader(async (ids: readonly string[]) => byId(await services.teams.teamsByIds(ids), ids)),
+    members(take: number, after?: KeysetCursor) {
+      return paged('members', [take, after], async (ids) => groupBy(await services.teams.membersOfTeams(ids, take, after), (r) => r.teamId, ids));
+    },
+    projects(take: number, includeArchived: boolean, after?: KeysetCursor) {
+      return paged('projects', [take, includeArchived, after], async (ids) =>
+        groupBy(await services.projects.projectsOfTeams(ids, take, includeArchived, after), (r) => r.teamId, ids),
+      );
+    },
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,34 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
+import { Node } from './common.types.ts';
+import type { Context } from './context.ts';
+import { membershipNode, projectNode, teamNode, tokenNode, userNode } from './nodes.ts';
+import { fromGlobalId } from './relay.ts';
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Any object by its global ID, with the same permission checks as its own query.' })
+  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Node | null> {
+    const { type, id: raw } = fromGlobalId(id);
+    const s = ctx.services;
+    switch (type) {
+      case 'Team':
+        return teamNode(await s.teams.getTeam(ctx, raw));
+      case 'Project':
+        return projectNode(await s.projects.getProject(ctx, raw));
+      case 'Membership':
+        return membershipNode(await s.teams.getMembership(ctx, raw));
+      case 'ApiToken':
+        return tokenNode(await s.auth.getToken(ctx, raw));
+      case 'User': {
+        const a = ctx.access.requireActor();
+        const self = a.kind === 'user' ? a.userId : a.createdById;
+        if (raw !== self) throw notFound('User', id);
+        const u = await ctx.loaders.user.load(raw);
+        return u ? userNode(u) : null;
+      }
+      default:
+        throw new DomainError(ErrorCode.NOT_FOUND, `Object ${JSON.stringify(id)} was not found`, { id });
+    }
+  }
+}

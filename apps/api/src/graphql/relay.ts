@@ -1,0 +1,110 @@
+// Relay conventions: global IDs, cursors, and bounded connection arguments.
+import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { DomainError, ErrorCode } from '../common/errors.ts';
+
+export const MAX_PAGE = 100;
+
+/** Global ID = base64url("Type:rawId"). */
+export function toGlobalId(type: string, id: string): string {
+  return Buffer.from(`${type}:${id}`).toString('base64url');
+}
+
+export function fromGlobalId(globalId: string, expected?: string): { type: string; id: string } {
+  const raw = Buffer.from(globalId, 'base64url').toString('utf8');
+  const i = raw.indexOf(':');
+  const type = i > 0 ? raw.slice(0, i) : '';
+  const id = i > 0 ? raw.slice(i + 1) : '';
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (!type || !(uuid.test(id) || /^\d+$/.test(id)) || (expected && type !== expected)) {
+    throw new DomainError(
+      ErrorCode.NOT_FOUND,
+      `${expected ?? 'Object'} ${JSON.stringify(globalId)} was not found (not a valid ${expected ?? ''} id)`.replace('  ', ' '),
+      { id: globalId },
+    );
+  }
+  return { type, id };
+}
+
+export interface KeysetCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(c: KeysetCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined | null, field = 'after'): KeysetCursor | undefined {
+  if (cursor == null) return undefined;
+  try {
+    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(iso);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad');
+    return { createdAt, id };
+  } catch {
+    throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${JSON.stringify(cursor)} is not a cursor returned by this connection`, { field });
+  }
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `Forward page size, 1..${MAX_PAGE}. One of first/last is required.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: `Backward page size, 1..${MAX_PAGE}.` })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true })
+  before?: string | null;
+}
+
+/** Validates first/last: exactly one, within 1..MAX_PAGE. Returns the page size. */
+export function pageSize(args: PageArgs): number {
+  const { first, last } = args;
+  if (first == null && last == null) {
+    throw new DomainError(ErrorCode.BAD_INPUT, `A connection needs "first" or "last" (1..${MAX_PAGE})`, { field: 'first' });
+  }
+  if (first != null && last != null) {
+    throw new DomainError(ErrorCode.BAD_INPUT, 'Pass either "first" or "last", not both', { field: 'last' });
+  }
+  const n = (first ?? last)!;
+  const field = first != null ? 'first' : 'last';
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
+    throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${n}: must be between 1 and ${MAX_PAGE}`, { field });
+  }
+  if (last != null || args.before != null) {
+    throw new DomainError(ErrorCode.BAD_INPUT, 'Backward pagination (last/before) is not supported on this connection yet; use first/after', { field: 'last' });
+  }
+  return n;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => Boolean) hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+}
+
+/** Builds a connection from up to `take + 1` rows (the extra row tells whether there is a next page). */
+export function toConnection<R, T>(rows: R[], take: number, cursorOf: (r: R) => string, toNode: (r: R) => T, hasPrevious: boolean): Connection<T> {
+  const page = rows.slice(0, take);
+  const edges = page.map((r) => ({ cursor: cursorOf(r), node: toNode(r) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > take,
+      hasPreviousPage: hasPrevious,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

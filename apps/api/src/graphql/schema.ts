@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { buildSchema } from 'type-graphql';
+import type { GraphQLSchema } from 'graphql';
+import { ApiTokenFieldResolver, AuthResolver } from '../auth/auth.resolver.ts';
+import { AuditResolver } from '../audit/audit.resolver.ts';
+import { ProjectResolver } from '../projects/project.resolver.ts';
+import { MembershipFieldResolver, TeamResolver } from '../teams/team.resolver.ts';
+import { NodeResolver } from './node.resolver.ts';
+
+let schema: Promise<GraphQLSchema> | null = null;
+
+/** The schema is built once per process (type-graphql metadata is global). */
+export function getSchema(): Promise<GraphQLSchema> {
+  schema ??= buildSchema({
+    resolvers: [NodeResolver, AuthResolver, ApiTokenFieldResolver, TeamResolver, MembershipFieldResolver, ProjectResolver, AuditResolver],
+    validate: false,
+    emitSchemaFile: false,
+  });
+  return schema;
+}

@@ -1,0 +1,87 @@
+import type { Prisma } from '@slicewise/db';
+import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+import type { Role } from '../auth/permissions.ts';
+
+export interface TeamRow {
+  id: string;
+  slug: string;
+  name: string;
+  approvalThreshold: number | null;
+  createdAt: Date;
+}
+export interface MembershipRow {
+  id: string;
+  teamId: string;
+  userId: string;
+  role: Role;
+  createdAt: Date;
+}
+
+export class TeamRepository {
+  constructor(private readonly db: Db) {}
+
+  findTeam(id: string): Promise<TeamRow | null> {
+    return clientOf(this.db).team.findUnique({ where: { id } });
+  }
+  findTeamsByIds(ids: readonly string[]): Promise<TeamRow[]> {
+    return clientOf(this.db).team.findMany({ where: { id: { in: [...ids] } } });
+  }
+  async slugTaken(slug: string): Promise<boolean> {
+    return (await clientOf(this.db).team.count({ where: { slug } })) > 0;
+  }
+  createTeam(tx: Tx, data: { slug: string; name: string }, ownerId: string): Promise<TeamRow> {
+    return clientOf(this.db, tx).team.create({ data: { ...data, memberships: { create: { userId: ownerId, role: 'OWNER' } } } });
+  }
+  updateTeam(tx: Tx, id: string, data: { name?: string; approvalThreshold?: number | null }): Promise<TeamRow> {
+    return clientOf(this.db, tx).team.update({ where: { id }, data });
+  }
+
+  /** Teams the user belongs to, oldest membership first; cursor = membership (createdAt, id). */
+  async teamsOfUser(userId: string, take: number, after?: { createdAt: Date; id: string }) {
+    const where: Prisma.MembershipWhereInput = { userId };
+    if (after) where.OR = [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }];
+    return clientOf(this.db).membership.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take, include: { team: true } });
+  }
+
+  findMembership(id: string): Promise<MembershipRow | null> {
+    return clientOf(this.db).membership.findUnique({ where: { id } });
+  }
+  findMembershipOf(teamId: string, userId: string, tx?: Tx): Promise<MembershipRow | null> {
+    return clientOf(this.db, tx).membership.findUnique({ where: { teamId_userId: { teamId, userId } } });
+  }
+  addMember(tx: Tx, teamId: string, userId: string, role: Role): Promise<MembershipRow> {
+    return clientOf(this.db, tx).membership.create({ data: { teamId, userId, role } });
+  }
+  setRole(tx: Tx, id: string, role: Role): Promise<MembershipRow> {
+    return clientOf(this.db, tx).membership.update({ where: { id }, data: { role } });
+  }
+  async removeMember(tx: Tx, id: string): Promise<void> {
+    await clientOf(this.db, tx).membership.delete({ where: { id } });
+  }
+  /** Locks the team's owner rows so two concurrent demotions cannot both pass the last-owner check. */
+  async countOwnersForUpdate(tx: Tx, teamId: string): Promise<number> {
+    const rows = await clientOf(this.db, tx).$queryRaw<{ id: string }[]>`
+      SELECT id FROM "Membership" WHERE "teamId" = ${teamId}::uuid AND role = 'OWNER' FOR UPDATE`;
+    return rows.length;
+  }
+
+  /**
+   * Members of several teams in ONE query (for DataLoader): the first `take` of each team after the
+   * cursor, by (createdAt, id).
+   */
+  async membersOfTeams(teamIds: readonly string[], take: number, after?: { createdAt: Date; id: string }) {
+    return clientOf(this.db).$queryRaw<(MembershipRow & { rn: bigint })[]>`
+      SELECT * FROM (
+        SELECT m.*, row_number() OVER (PARTITION BY m."teamId" ORDER BY m."createdAt", m.id) AS rn
+        FROM "Membership" m
+        WHERE m."teamId" = ANY(${[...teamIds]}::uuid[])
+          AND (${after?.createdAt ?? null}::timestamptz IS NULL
+               OR (m."createdAt", m.id) > (${after?.createdAt ?? null}::timestamptz, ${after?.id ?? null}::uuid))
+      ) x WHERE x.rn <= ${take}
+      ORDER BY x."teamId", x.rn`;
+  }
+
+  findUserByEmail(email: string) {
+    return clientOf(this.db).user.findUnique({ where: { email }, select: { id: true, email: true } });
+  }
+}

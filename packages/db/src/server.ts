@@ -1,0 +1,5 @@
+// Database lifecycle (no Prisma client): embedded server, external URL, migrations, test databases.
+export * from './database.ts';
+export * from './embedded.ts';
+export { migrateDatabase, appliedMigrations, migrationNames, runPrismaCli, prismaCliEnv, repoRoot } from './migrate.ts';
+export { connectionFields } from './migration-adapter.ts';
