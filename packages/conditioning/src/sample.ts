@@ -251,12 +251,8 @@ export function compileSampler(spec: DistributionSpec, model: ModelConditioning)
   // (still uniform over the accepted region; positions outside are rejected by the range check anyway).
   let candidates: Int32Array | null = null;
   if (regionList) {
-    const [xl, xh] = tr.x, [yl, yh] = tr.y, [zl, zh] = tr.z;
-    const overlaps = (n: number, size: number, lo: number, hi: number) => (n + 1) / size > lo && n / size <= hi;
-    candidates = regionList.filter((p) => {
-      const i = p % bW, j = Math.floor(p / bW) % bH, k = Math.floor(p / (bW * bH));
-      return overlaps(i, bW, xl, xh) && overlaps(j, bH, yl, yh) && overlaps(k, bD, zl, zh);
-    });
+    const regs = pos?.type === 'region' ? ((Array.isArray(pos.region) ? pos.region : [pos.region]) as Region[]) : (['anywhere'] as Region[]);
+    candidates = regionVoxels(model, regs, true);
     if (candidates.length === 0) candidates = regionList; // every draw is then rejected and reported
   }
   const specKey = hashWords([DISTRIBUTION_SPEC_VERSION]);
