@@ -109,7 +109,7 @@ describe('consistency, ranges and anatomy', () => {
     const spec: DistributionSpec = { version: 1, kind: 'parametric', position: { type: 'region', region: 'left' } };
     const ras = compileSampler(spec, model);
     const meta = testMetadata();
-    meta.axisCodes = 'LAS';
+    meta.volume.axis_codes = 'LAS';
     const las = modelConditioningFromMetadata(meta);
     if (!las.ok) throw new Error('metadata');
     const lasS = compileSampler(spec, las.value);
@@ -132,6 +132,27 @@ describe('consistency, ranges and anatomy', () => {
     expect(Object.values(d.rejections).reduce((a, b) => a + b)).toBe(25);
     // the box is too wide on every draw; a few draws fail earlier on a position at a voxel's edge
     expect(d.rejections['out_of_range:w']).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('kind "training": the model\'s own training vectors', () => {
+  it('samples near the training vectors, inside the ranges', () => {
+    const s = compileSampler({ version: 1, kind: 'training', training: { bandwidth: 0.2 } }, model);
+    let ok = 0;
+    for (let i = 0; i < 100; i++) {
+      const v = s.sample(2, i).vector;
+      if (!v) continue;
+      ok++;
+      expect(inRanges(v, model)).toBe(true);
+      const nearest = Math.min(...model.empiricalSample.map((e) => Math.abs(Math.log(e[0] / v[0]))));
+      expect(nearest).toBeLessThan(0.6);
+    }
+    expect(ok).toBeGreaterThan(90);
+  });
+  it('is refused for a model without an empirical sample', () => {
+    const r = validateSpec({ version: 1, kind: 'training' }, { ...model, empiricalSample: [] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]!.path).toEqual(['kind']);
   });
 });
 
@@ -158,19 +179,16 @@ describe('preview', () => {
 
 describe('model metadata', () => {
   it('names missing fields', () => {
-    const r = modelConditioningFromMetadata({ volumeShapeDhw: [4, 4], conditioning: { maxVoxelCount: -1 } });
+    const r = modelConditioningFromMetadata({ volume: { shape_dhw: [4, 4] }, conditioning: { normalisation: { max_voxel_count: -1 } } });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const paths = r.errors.map((e) => e.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['volumeShapeDhw', 'spacingMm', 'conditioning.maxVoxelCount', 'conditioning.maxSurfaceArea', 'conditioning.trainingRanges', 'conditioning.brainMask']));
+    expect(paths).toEqual(expect.arrayContaining(['volume.shape_dhw', 'volume.spacing_mm', 'conditioning.normalisation.max_voxel_count', 'conditioning.normalisation.max_surface_area', 'conditioning.ranges', 'brain_mask']));
   });
-  it('accepts snake_case fields and a decoded brain mask', () => {
+  it('accepts a decoded brain mask instead of the metadata one', () => {
     const meta = testMetadata();
-    const c = meta.conditioning as Record<string, unknown>;
+    delete meta.brain_mask;
     const mask = new Uint8Array(64 * 64 * 64).fill(1);
-    delete c.brainMask;
-    c.max_voxel_count = c.maxVoxelCount;
-    delete c.maxVoxelCount;
     const r = modelConditioningFromMetadata(meta, { brainMask: mask });
     expect(r.ok).toBe(true);
     expect(validateSpec({ version: 1, kind: 'parametric', position: { type: 'centroid', x: 0.3, y: 0.3, z: 0.3 } }, r.ok ? r.value : undefined).ok).toBe(true);

@@ -8,7 +8,7 @@
  */
 import { rleDecode } from './rle.ts';
 import { FEATURE_NAMES } from './types.ts';
-import type { FeatureName, ShapeDhw, SpacingMm } from './types.ts';
+import type { FeatureName, Features9, ShapeDhw, SpacingMm } from './types.ts';
 
 export type AxisCode = 'R' | 'L' | 'A' | 'P' | 'S' | 'I';
 
@@ -31,6 +31,8 @@ export interface ModelConditioning {
   sharpness: number;
   /** Latent grid [Dl, Hl, Wl] for the spatial channel, when the model uses one. */
   latentShapeDhw: ShapeDhw | null;
+  /** Normalised condition vectors of training volumes (may be empty): the `kind: "training"` distribution. */
+  empiricalSample: Features9[];
 }
 
 export interface Issue {
@@ -75,16 +77,32 @@ function pos(v: unknown, path: string[], issues: Issue[]): number | null {
   return v;
 }
 
-/** Pick the first present key (metadata authors use either camelCase or snake_case). */
-function pick(o: Record<string, unknown>, ...keys: string[]): [unknown, string] {
-  for (const k of keys) if (o[k] !== undefined) return [o[k], k];
-  return [undefined, keys[0]!];
+/** Decode the metadata's "bitpacked-base64" brain mask: np.packbits(mask.ravel('C'), bitorder='big'). */
+export function decodeBitpackedBase64(data: string, shapeDhw: ShapeDhw): Uint8Array {
+  const n = shapeDhw[0] * shapeDhw[1] * shapeDhw[2];
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length !== Math.ceil(n / 8)) {
+    throw new RangeError(`bitpacked brain mask has ${bytes.length} bytes, expected ceil(D*H*W / 8) = ${Math.ceil(n / 8)} for shape ${JSON.stringify(shapeDhw)}`);
+  }
+  const out = new Uint8Array(n);
+  for (let p = 0; p < n; p++) out[p] = (bytes[p >> 3]! >> (7 - (p & 7))) & 1;
+  return out;
+}
+
+const ORIENT = /\b([RL][AP][SI]|[RL][SI][AP]|[AP][RL][SI]|[AP][SI][RL]|[SI][RL][AP]|[SI][AP][RL])\b/;
+
+function parseAxisCodes(v: unknown): [AxisCode, AxisCode, AxisCode] | null {
+  const s = Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : '';
+  const letters = s.toUpperCase().split('');
+  const ok = letters.length === 3 && ['RL', 'AP', 'SI'].every((p) => letters.filter((l) => p.includes(l)).length === 1);
+  return ok ? (letters as [AxisCode, AxisCode, AxisCode]) : null;
 }
 
 /**
- * Build ModelConditioning from a parsed metadata.json object. Never throws: returns issues naming
- * the field. `brainMask` overrides the metadata's own (e.g. decoded by @slicewise/nifti from a file
- * the metadata points to); it is then a Uint8Array over `brainMaskShapeDhw` (default: volume shape).
+ * Build ModelConditioning from a parsed model metadata.json (format "slicewise-sbldm-model"; fields
+ * listed in SPEC.md, "Model metadata fields used by conditioning"). Never throws: returns issues
+ * naming the field. `override.brainMask` replaces the metadata's own mask (a decoded Uint8Array over
+ * `override.brainMaskShapeDhw`, default the volume shape).
  */
 export function modelConditioningFromMetadata(
   meta: unknown,
@@ -92,59 +110,73 @@ export function modelConditioningFromMetadata(
 ): { ok: true; value: ModelConditioning } | { ok: false; errors: Issue[] } {
   const issues: Issue[] = [];
   if (!isObj(meta)) return { ok: false, errors: [{ path: [], code: 'type', message: 'metadata must be an object' }] };
+  const vol = isObj(meta.volume) ? meta.volume : null;
+  if (!vol) issues.push({ path: ['volume'], code: 'required', message: 'metadata.volume {shape_dhw, spacing_mm} is required' });
   const cond = isObj(meta.conditioning) ? meta.conditioning : null;
-  if (!cond) issues.push({ path: ['conditioning'], code: 'required', message: 'metadata.conditioning (object) is required' });
+  if (!cond) issues.push({ path: ['conditioning'], code: 'required', message: 'metadata.conditioning is required' });
+  const v = vol ?? {};
   const c = cond ?? {};
-  const [volV, volK] = pick(meta, 'volumeShapeDhw', 'volume_shape_dhw');
-  const volumeShapeDhw = shape3(volV, [volK], issues, 'volumeShapeDhw [D, H, W]');
-  const [spV, spK] = pick(meta, 'spacingMm', 'spacing_mm');
+
+  const volumeShapeDhw = vol ? shape3(v.shape_dhw, ['volume', 'shape_dhw'], issues, 'volume.shape_dhw [D, H, W]') : null;
   let spacingMm: SpacingMm | null = null;
-  if (!Array.isArray(spV) || spV.length !== 3 || !spV.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0)) {
-    issues.push({ path: [spK], code: spV === undefined ? 'required' : 'type', message: `spacingMm must be three finite positive numbers [sx, sy, sz] mm, got ${JSON.stringify(spV)}` });
-  } else spacingMm = spV as SpacingMm;
-
-  const [mvV, mvK] = pick(c, 'maxVoxelCount', 'max_voxel_count');
-  const maxVoxelCount = pos(mvV, ['conditioning', mvK], issues);
-  const [maV, maK] = pick(c, 'maxSurfaceArea', 'max_surface_area');
-  const maxSurfaceArea = pos(maV, ['conditioning', maK], issues);
-
-  // feature order must be the paper's, when the metadata states it
-  const [fnV, fnK] = pick(c, 'featureNames', 'feature_names');
-  if (fnV !== undefined && JSON.stringify(fnV) !== JSON.stringify(FEATURE_NAMES)) {
-    issues.push({ path: ['conditioning', fnK], code: 'type', message: `featureNames must be ${JSON.stringify(FEATURE_NAMES)}, got ${JSON.stringify(fnV)}` });
+  const sp = v.spacing_mm;
+  if (vol) {
+    if (!Array.isArray(sp) || sp.length !== 3 || !sp.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+      issues.push({ path: ['volume', 'spacing_mm'], code: sp === undefined ? 'required' : 'type', message: `volume.spacing_mm must be three finite positive numbers [sx, sy, sz] mm, got ${JSON.stringify(sp)}` });
+    } else spacingMm = sp as SpacingMm;
   }
 
-  const [trV, trK] = pick(c, 'trainingRanges', 'training_ranges');
-  const trainingRanges = {} as Record<FeatureName, [number, number]>;
-  if (!isObj(trV)) {
-    issues.push({ path: ['conditioning', trK], code: 'required', message: `conditioning.trainingRanges must map each of ${FEATURE_NAMES.join(', ')} to [min, max]` });
-  } else {
-    for (const f of FEATURE_NAMES) {
-      const r = trV[f];
-      if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number' && Number.isFinite(x)) || (r[0] as number) > (r[1] as number)) {
-        issues.push({ path: ['conditioning', trK, f], code: 'type', message: `training range of ${f} must be [min, max] finite numbers with min <= max, got ${JSON.stringify(r)}` });
-      } else trainingRanges[f] = [r[0] as number, r[1] as number];
-    }
-    for (const k of Object.keys(trV)) {
-      if (!(FEATURE_NAMES as readonly string[]).includes(k)) issues.push({ path: ['conditioning', trK, k], code: 'unknown_feature', message: `unknown feature ${k}; known: ${FEATURE_NAMES.join(', ')}` });
-    }
-  }
-
-  const [shV, shK] = pick(c, 'sharpness', 'spatial_sharpness');
-  let sharpness = 6;
-  if (shV !== undefined) sharpness = pos(shV, ['conditioning', shK], issues) ?? 6;
-  const [lsV, lsK] = pick(c, 'latentShapeDhw', 'latent_shape_dhw');
-  const latentShapeDhw = lsV === undefined ? null : shape3(lsV, ['conditioning', lsK], issues, 'latentShapeDhw [Dl, Hl, Wl]');
-
-  const [axV, axK] = pick(meta, 'axisCodes', 'axis_codes');
+  // orientation: volume.axis_codes ("RAS") if given, else the code named in volume.axis_order, else RAS
   let axisCodes: [AxisCode, AxisCode, AxisCode] = ['R', 'A', 'S'];
-  if (axV !== undefined) {
-    const s = Array.isArray(axV) ? axV.join('') : String(axV);
-    const letters = s.toUpperCase().split('');
-    const pairs = ['RL', 'AP', 'SI'];
-    const ok = letters.length === 3 && pairs.every((p) => letters.filter((l) => p.includes(l)).length === 1);
-    if (!ok) issues.push({ path: [axK], code: 'type', message: `axisCodes must be three letters, one of R/L, A/P, S/I each (e.g. "RAS"), got ${JSON.stringify(axV)}` });
-    else axisCodes = letters as [AxisCode, AxisCode, AxisCode];
+  if (v.axis_codes !== undefined) {
+    const a = parseAxisCodes(v.axis_codes);
+    if (!a) issues.push({ path: ['volume', 'axis_codes'], code: 'type', message: `volume.axis_codes must be three letters, one of R/L, A/P, S/I each (e.g. "RAS"), got ${JSON.stringify(v.axis_codes)}` });
+    else axisCodes = a;
+  } else if (typeof v.axis_order === 'string') {
+    const m = ORIENT.exec(v.axis_order.toUpperCase());
+    const a = m ? parseAxisCodes(m[1]) : null;
+    if (a) axisCodes = a;
+  }
+
+  if (c.feature_names !== undefined && JSON.stringify(c.feature_names) !== JSON.stringify(FEATURE_NAMES)) {
+    issues.push({ path: ['conditioning', 'feature_names'], code: 'type', message: `feature_names must be ${JSON.stringify(FEATURE_NAMES)}, got ${JSON.stringify(c.feature_names)}` });
+  }
+  const norm = isObj(c.normalisation) ? c.normalisation : null;
+  if (cond && !norm) issues.push({ path: ['conditioning', 'normalisation'], code: 'required', message: 'conditioning.normalisation {max_voxel_count, max_surface_area} is required' });
+  const maxVoxelCount = norm ? pos(norm.max_voxel_count, ['conditioning', 'normalisation', 'max_voxel_count'], issues) : null;
+  const maxSurfaceArea = norm ? pos(norm.max_surface_area, ['conditioning', 'normalisation', 'max_surface_area'], issues) : null;
+
+  const trainingRanges = {} as Record<FeatureName, [number, number]>;
+  const rg = isObj(c.ranges) ? c.ranges : null;
+  const nine = (x: unknown) => Array.isArray(x) && x.length === 9 && x.every((y) => typeof y === 'number' && Number.isFinite(y));
+  if (cond && (!rg || !nine(rg.min) || !nine(rg.max))) {
+    issues.push({ path: ['conditioning', 'ranges'], code: rg ? 'type' : 'required', message: 'conditioning.ranges must be {min: 9 numbers, max: 9 numbers} in feature order' });
+  } else if (rg) {
+    FEATURE_NAMES.forEach((f, i) => {
+      const lo = (rg.min as number[])[i]!, hi = (rg.max as number[])[i]!;
+      if (lo > hi) issues.push({ path: ['conditioning', 'ranges', 'min', String(i)], code: 'min_gt_max', message: `training range of ${f}: min ${lo} > max ${hi}` });
+      trainingRanges[f] = [lo, hi];
+    });
+  }
+
+  const empiricalSample: Features9[] = [];
+  if (c.empirical_sample !== undefined) {
+    if (!Array.isArray(c.empirical_sample)) issues.push({ path: ['conditioning', 'empirical_sample'], code: 'type', message: 'conditioning.empirical_sample must be an array of 9-vectors' });
+    else {
+      c.empirical_sample.forEach((row, i) => {
+        if (!nine(row) || (row as number[])[0]! <= 0 || (row as number[])[2]! <= 0 || (row as number[]).slice(6).some((x) => x <= 0)) {
+          if (issues.length < 20) issues.push({ path: ['conditioning', 'empirical_sample', String(i)], code: 'type', message: `empirical_sample[${i}] must be 9 finite numbers of a non-empty tumour, got ${JSON.stringify(row)}` });
+        } else empiricalSample.push(row as Features9);
+      });
+    }
+  }
+
+  const spc = isObj(c.spatial_channel) ? c.spatial_channel : null;
+  let sharpness = 6;
+  let latentShapeDhw: ShapeDhw | null = null;
+  if (spc && spc.present !== false) {
+    if (spc.sharpness !== undefined) sharpness = pos(spc.sharpness, ['conditioning', 'spatial_channel', 'sharpness'], issues) ?? 6;
+    if (spc.latent_grid_dhw !== undefined) latentShapeDhw = shape3(spc.latent_grid_dhw, ['conditioning', 'spatial_channel', 'latent_grid_dhw'], issues, 'latent_grid_dhw [Dl, Hl, Wl]');
   }
 
   let brainMask: Uint8Array | null = null;
@@ -153,34 +185,38 @@ export function modelConditioningFromMetadata(
     brainMaskShapeDhw = override.brainMaskShapeDhw ?? volumeShapeDhw;
     brainMask = override.brainMask;
     if (brainMaskShapeDhw && brainMask.length !== brainMaskShapeDhw[0] * brainMaskShapeDhw[1] * brainMaskShapeDhw[2]) {
-      issues.push({ path: ['brainMask'], code: 'type', message: `brain mask length ${brainMask.length} does not match shape ${JSON.stringify(brainMaskShapeDhw)}` });
+      issues.push({ path: ['brain_mask'], code: 'type', message: `brain mask length ${brainMask.length} does not match shape ${JSON.stringify(brainMaskShapeDhw)}` });
     }
   } else {
-    const [bmV, bmK] = pick(c, 'brainMask', 'brain_mask');
-    if (!isObj(bmV)) {
-      issues.push({ path: ['conditioning', bmK], code: 'required', message: 'conditioning.brainMask {encoding: "rle-dhw", shapeDhw, runs} is required (or pass a decoded mask)' });
-    } else if (bmV.encoding !== 'rle-dhw') {
-      issues.push({ path: ['conditioning', bmK, 'encoding'], code: 'type', message: `brain mask encoding must be "rle-dhw" (or pass a decoded mask), got ${JSON.stringify(bmV.encoding)}` });
+    const bm = meta.brain_mask;
+    if (!isObj(bm)) {
+      issues.push({ path: ['brain_mask'], code: 'required', message: 'metadata.brain_mask {shape_dhw, encoding: "bitpacked-base64" | "rle-dhw", data | runs} is required (or pass a decoded mask)' });
     } else {
-      const [bsV, bsK] = pick(bmV, 'shapeDhw', 'shape_dhw');
-      brainMaskShapeDhw = shape3(bsV, ['conditioning', bmK, bsK], issues, 'brain mask shapeDhw');
+      brainMaskShapeDhw = shape3(bm.shape_dhw, ['brain_mask', 'shape_dhw'], issues, 'brain_mask.shape_dhw');
       if (brainMaskShapeDhw) {
         try {
-          brainMask = rleDecode(bmV.runs as number[], brainMaskShapeDhw);
+          if (bm.encoding === 'bitpacked-base64') {
+            if (typeof bm.data !== 'string') throw new RangeError('brain_mask.data must be a base64 string');
+            brainMask = decodeBitpackedBase64(bm.data, brainMaskShapeDhw);
+          } else if (bm.encoding === 'rle-dhw') {
+            brainMask = rleDecode(bm.runs as number[], brainMaskShapeDhw);
+          } else {
+            issues.push({ path: ['brain_mask', 'encoding'], code: 'type', message: `brain_mask.encoding must be "bitpacked-base64" or "rle-dhw", got ${JSON.stringify(bm.encoding)}` });
+          }
         } catch (e) {
-          issues.push({ path: ['conditioning', bmK, 'runs'], code: 'type', message: (e as Error).message });
+          issues.push({ path: ['brain_mask', bm.encoding === 'rle-dhw' ? 'runs' : 'data'], code: 'type', message: (e as Error).message });
         }
       }
     }
   }
-  if (brainMask && !brainMask.some((v) => v > 0)) issues.push({ path: ['brainMask'], code: 'empty', message: 'brain mask has no voxel > 0' });
+  if (brainMask && !brainMask.some((x) => x > 0)) issues.push({ path: ['brain_mask'], code: 'empty', message: 'brain mask has no voxel > 0' });
 
   if (issues.length > 0 || !volumeShapeDhw || !spacingMm || !maxVoxelCount || !maxSurfaceArea || !brainMask || !brainMaskShapeDhw) {
     return { ok: false, errors: issues };
   }
   return {
     ok: true,
-    value: { volumeShapeDhw, spacingMm, maxVoxelCount, maxSurfaceArea, trainingRanges, brainMask, brainMaskShapeDhw, axisCodes, sharpness, latentShapeDhw },
+    value: { volumeShapeDhw, spacingMm, maxVoxelCount, maxSurfaceArea, trainingRanges, brainMask, brainMaskShapeDhw, axisCodes, sharpness, latentShapeDhw, empiricalSample },
   };
 }
 

@@ -29,6 +29,7 @@ import {
   DISTRIBUTION_SPEC_VERSION,
   referenceQuotaValue,
   stratumOfValue,
+  trainingAsEmpirical,
   validateSpec,
 } from './spec.ts';
 import type { DistributionSpec, DrawnFeature, EmpiricalSpec, Marginal, QuotaSpec, Region, ShapeParam } from './spec.ts';
@@ -242,7 +243,10 @@ export function compileSampler(spec: DistributionSpec, model: ModelConditioning)
   const marg = (f: DrawnFeature): Marginal => spec.features?.[f] ?? { type: 'uniform', min: tr[f][0], max: tr[f][1] };
   const shapeM = (s: ShapeParam): Marginal => spec.shape?.[s] ?? DEFAULT_SHAPE[s];
   const quotas = spec.quotas;
-  const emp = spec.kind === 'empirical' ? compileEmpirical(spec.empirical!, quotas, model) : null;
+  const emp =
+    spec.kind === 'empirical' ? compileEmpirical(spec.empirical!, quotas, model)
+    : spec.kind === 'training' ? compileEmpirical(trainingAsEmpirical(model, spec.training?.bandwidth ?? 0.25), quotas, model)
+    : null;
   const pos = spec.position ?? (spec.kind === 'parametric' && (spec.features?.x || spec.features?.y || spec.features?.z) ? { type: 'marginals' as const } : null);
   const regionList =
     pos?.type === 'region' ? regionVoxels(model, (Array.isArray(pos.region) ? pos.region : [pos.region]) as Region[]) : spec.kind === 'parametric' && !pos ? regionVoxels(model, ['anywhere']) : null;

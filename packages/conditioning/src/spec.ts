@@ -73,7 +73,12 @@ export interface EmpiricalSpec {
 
 export interface DistributionSpec {
   version: typeof DISTRIBUTION_SPEC_VERSION;
-  kind: 'parametric' | 'empirical';
+  /**
+   * parametric: marginals below; empirical: kernel density over `empirical.references`;
+   * training: kernel density over the model's own training condition vectors (metadata
+   * conditioning.empirical_sample), i.e. "tumours like the ones the model has seen".
+   */
+  kind: 'parametric' | 'empirical' | 'training';
   name?: string;
   description?: string;
   features?: Partial<Record<DrawnFeature, Marginal>>;
@@ -81,6 +86,8 @@ export interface DistributionSpec {
   position?: PositionSpec;
   quotas?: QuotaSpec;
   empirical?: EmpiricalSpec;
+  /** kind "training": kernel jitter (fraction of each parameter's sd; default 0.25). */
+  training?: { bandwidth: number };
   /** Vectors outside the model's training ranges (or the brain) are redrawn up to maxTries times. */
   outOfRange?: { rule: 'reject'; maxTries: number };
 }
@@ -464,12 +471,25 @@ function validateInto(ctx: Ctx, input: unknown, model?: ModelConditioning): void
     ctx.add([], 'type', `a distribution spec must be an object, got ${show(input)}`);
     return;
   }
-  ctx.keys(input, ['version', 'kind', 'name', 'description', 'features', 'shape', 'position', 'quotas', 'empirical', 'outOfRange'], []);
+  ctx.keys(input, ['version', 'kind', 'name', 'description', 'features', 'shape', 'position', 'quotas', 'empirical', 'training', 'outOfRange'], []);
   if (input.version !== DISTRIBUTION_SPEC_VERSION) {
     ctx.add(['version'], input.version === undefined ? 'required' : 'unsupported_version', `version must be ${DISTRIBUTION_SPEC_VERSION}, got ${show(input.version)}`);
   }
   const kind = input.kind;
-  if (kind !== 'parametric' && kind !== 'empirical') ctx.add(['kind'], kind === undefined ? 'required' : 'type', `kind must be "parametric" or "empirical", got ${show(kind)}`);
+  if (kind !== 'parametric' && kind !== 'empirical' && kind !== 'training') {
+    ctx.add(['kind'], kind === undefined ? 'required' : 'type', `kind must be "parametric", "empirical" or "training", got ${show(kind)}`);
+  }
+  if (kind === 'training' && model && model.empiricalSample.length === 0) {
+    ctx.add(['kind'], 'empty', 'kind "training" needs the model metadata\'s conditioning.empirical_sample, and this model has none');
+  }
+  if (input.training !== undefined) {
+    if (kind !== 'training') ctx.add(['training'], 'conflict', '"training" options are only used with kind "training"');
+    else if (!isObj(input.training)) ctx.add(['training'], 'type', 'training must be {bandwidth}');
+    else {
+      ctx.keys(input.training, ['bandwidth'], ['training']);
+      ctx.num(input.training, 'bandwidth', ['training'], { min: 0, max: 2 });
+    }
+  }
   for (const k of ['name', 'description'] as const) {
     if (input[k] !== undefined && (typeof input[k] !== 'string' || (input[k] as string).length > 2000)) ctx.add([k], 'type', `${k} must be a string of at most 2000 characters`);
   }
@@ -478,7 +498,7 @@ function validateInto(ctx: Ctx, input: unknown, model?: ModelConditioning): void
   let hasXyz = false;
   const marginals: Partial<Record<DrawnFeature, Marginal>> = {};
   if (features !== undefined) {
-    if (kind === 'empirical') ctx.add(['features'], 'conflict', 'an empirical spec draws features from its references; remove "features"');
+    if (kind !== 'parametric') ctx.add(['features'], 'conflict', `a ${show(kind)} spec draws features from its references; remove "features"`);
     if (!isObj(features)) ctx.add(['features'], 'type', `features must be an object of marginals keyed by ${DRAWN_FEATURES.join(', ')}`);
     else {
       for (const [k, m] of Object.entries(features)) {
@@ -502,7 +522,7 @@ function validateInto(ctx: Ctx, input: unknown, model?: ModelConditioning): void
     }
   }
   if (input.shape !== undefined) {
-    if (kind === 'empirical') ctx.add(['shape'], 'conflict', 'an empirical spec draws shape from its references; remove "shape"');
+    if (kind !== 'parametric') ctx.add(['shape'], 'conflict', `a ${show(kind)} spec draws shape from its references; remove "shape"`);
     if (!isObj(input.shape)) ctx.add(['shape'], 'type', `shape must be an object of marginals keyed by ${SHAPE_PARAMS.join(', ')}`);
     else {
       for (const [k, m] of Object.entries(input.shape)) {
@@ -542,7 +562,9 @@ function validateInto(ctx: Ctx, input: unknown, model?: ModelConditioning): void
           ctx.add(['quotas', 'strata', String(i)], 'outside_training_range', `stratum ${show(s.name)} [${s.min}, ${s.max}) cannot be reached: ${q.feature} is drawn in [${support[0]}, ${support[1]}] and the model was trained on [${tlo}, ${thi}]`);
         }
       });
-      if (kind === 'empirical' && empirical) {
+      const refSet = kind === 'empirical' ? empirical : kind === 'training' && model.empiricalSample.length > 0 ? trainingAsEmpirical(model, 0.25) : null;
+      if (refSet) {
+        const empirical = refSet;
         const counts = empiricalStratumCounts(empirical, q, model);
         counts.forEach((n, i) => {
           if (n === 0 && q.strata[i]!.fraction > 0) ctx.add(['quotas', 'strata', String(i)], 'empty', `stratum ${show(q.strata[i]!.name)} contains none of the ${empirical!.references.length} reference tumours`);
@@ -560,6 +582,19 @@ function validateInto(ctx: Ctx, input: unknown, model?: ModelConditioning): void
       ctx.num(o, 'maxTries', ['outOfRange'], { min: 1, max: MAX_MAX_TRIES, integer: true });
     }
   }
+}
+
+/** The model's training condition vectors as an empirical reference set on the model grid. */
+export function trainingAsEmpirical(model: ModelConditioning, bandwidth: number): EmpiricalSpec {
+  return {
+    gridShapeDhw: model.volumeShapeDhw,
+    spacingMm: model.spacingMm,
+    bandwidth,
+    references: model.empiricalSample.map((v) => ({
+      sha256: '',
+      features: [v[0] * model.maxVoxelCount, v[1] * model.maxSurfaceArea, v[2], v[3], v[4], v[5], v[6], v[7], v[8]],
+    })),
+  };
 }
 
 /** Model-grid quota value of an empirical reference (normalised units of the model). */

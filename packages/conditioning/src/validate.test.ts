@@ -135,7 +135,7 @@ const quotas = fc
 const specArb = fc.record(
   {
     version: fc.constantFrom(1, 1, 1, 2, '1'),
-    kind: fc.constantFrom('parametric', 'parametric', 'empirical', 'other'),
+    kind: fc.constantFrom('parametric', 'parametric', 'empirical', 'training', 'other'),
     features: fc.dictionary(featureKey, marginal, { maxKeys: 4 }),
     shape: fc.dictionary(fc.constantFrom('fill', 'aspect_yx', 'aspect_zx', 'roundness'), marginal, { maxKeys: 3 }),
     position,
@@ -171,12 +171,22 @@ const validSpecArb = fc.record(
   },
   { requiredKeys: ['version', 'kind'] },
 );
+const validTrainingArb = fc.record(
+  {
+    version: fc.constant(1),
+    kind: fc.constant('training'),
+    training: fc.double({ min: 0, max: 2, noNaN: true }).map((b) => ({ bandwidth: b })),
+    position: fc.record({ type: fc.constant('region'), region: fc.constantFrom('anywhere', 'left', 'upper') }),
+    quotas: fc.double({ min: 0.05, max: 0.7, noNaN: true }).map((c) => ({ feature: 'voxel_volume', strata: [{ name: 'lo', min: 0, max: c, fraction: 0.5 }, { name: 'hi', min: c, max: 2, fraction: 0.5 }] })),
+  },
+  { requiredKeys: ['version', 'kind'] },
+);
 
 describe('validateSpec fuzz (fast-check)', () => {
   it('never throws, and every accepted spec samples finite in-range vectors', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.oneof({ weight: 3, arbitrary: specArb }, { weight: 3, arbitrary: validSpecArb }, { weight: 1, arbitrary: fc.anything() }), (spec) => {
+      fc.property(fc.oneof({ weight: 3, arbitrary: specArb }, { weight: 3, arbitrary: validSpecArb }, { weight: 1, arbitrary: validTrainingArb }, { weight: 1, arbitrary: fc.anything() }), (spec) => {
         const r = validateSpec(spec, model);
         if (!r.ok) {
           expect(r.errors.length).toBeGreaterThan(0);
