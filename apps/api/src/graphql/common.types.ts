@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Field, InterfaceType, ObjectType, ID, type ClassType } from 'type-graphql';
 import { PageInfo } from './relay.ts';
 

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 // Relay conventions: global IDs, cursors, and bounded connection arguments.
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { DomainError, ErrorCode } from '../common/errors.ts';

@@ -1,0 +1,116 @@
+// A real API on a fresh database for one suite, and a small GraphQL client.
+import { inject } from 'vitest';
+import { createTestDatabase } from '@slicewise/db/testing';
+import { loadApiConfig } from '../src/config.ts';
+import { openDb } from '../src/common/database.repository.ts';
+import { createLogger } from '../src/common/logger.ts';
+import { createApiServer, SESSION_COOKIE } from '../src/server.ts';
+import type { Db } from '../src/common/transaction.repository.ts';
+import pg from 'pg';
+
+export interface GqlResult<T = any> {
+  status: number;
+  data: T;
+  errors?: { message: string; extensions?: Record<string, any>; path?: string[] }[];
+  extensions?: Record<string, any>;
+  headers: Headers;
+}
+
+export interface Caller {
+  cookie?: string;
+  token?: string;
+}
+
+export interface Harness {
+  url: string;
+  dbUrl: string;
+  db: Db;
+  /** Raw SQL on the suite's database (assertions only). */
+  sql<T extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<T[]>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, as?: Caller, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  signUp(email: string, name?: string): Promise<{ cookie: string; userId: string }>;
+  createTeam(as: Caller, name: string): Promise<string>;
+  /** Adds an existing user to a team with a role; returns the membership's global id. */
+  addMember(owner: Caller, teamId: string, email: string, role: string): Promise<string>;
+  createToken(as: Caller, teamId: string, scopes: string[], expiresAt?: string): Promise<{ id: string; secret: string }>;
+  close(): Promise<void>;
+  queryCount: { n: number };
+}
+
+export const PASSWORD = 'correct-horse-battery-9';
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const database = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'));
+  const queryCount = { n: 0 };
+  const { db, close } = openDb(database.url, { onQuery: () => void queryCount.n++ });
+  const config = loadApiConfig({ LOG_LEVEL: 'silent', ...env });
+  const server = await createApiServer(db, config, createLogger('silent'));
+  const port = await server.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+
+  const gql: Harness['gql'] = async (query, variables = {}, as = {}, headers = {}) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(as.cookie ? { cookie: as.cookie } : {}),
+        ...(as.token ? { authorization: `Bearer ${as.token}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as Omit<GqlResult, 'status' | 'headers'>;
+    return { ...body, status: res.status, headers: res.headers };
+  };
+
+  const h: Harness = {
+    url,
+    dbUrl: database.url,
+    db,
+    queryCount,
+    async sql(text, params = []) {
+      return (await pool.query(text, params)).rows;
+    },
+    gql,
+    async signUp(email, name = 'Test User') {
+      const r = await gql(`mutation($i: SignUpInput!) { signUp(input: $i) { user { id } userErrors { message } } }`, {
+        i: { email, password: PASSWORD, name },
+      });
+      if (!r.data?.signUp?.user) throw new Error(`sign-up failed: ${JSON.stringify(r)}`);
+      const setCookie = r.headers.get('set-cookie') ?? '';
+      const m = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(setCookie);
+      return { cookie: `${SESSION_COOKIE}=${m![1]}`, userId: r.data.signUp.user.id };
+    },
+    async createTeam(as, name) {
+      const r = await gql(`mutation($n: String!) { createTeam(input: { name: $n }) { team { id } userErrors { message } } }`, { n: name }, as);
+      if (!r.data?.createTeam?.team) throw new Error(`createTeam failed: ${JSON.stringify(r)}`);
+      return r.data.createTeam.team.id;
+    },
+    async addMember(owner, teamId, email, role) {
+      const r = await gql(
+        `mutation($i: AddMemberInput!) { addMember(input: $i) { membership { id } userErrors { message } } }`,
+        { i: { teamId, email, role } },
+        owner,
+      );
+      if (!r.data?.addMember?.membership) throw new Error(`addMember failed: ${JSON.stringify(r)}`);
+      return r.data.addMember.membership.id;
+    },
+    async createToken(as, teamId, scopes, expiresAt) {
+      const r = await gql(
+        `mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token { id } secret userErrors { message } } }`,
+        { i: { teamId, name: `t-${scopes.join('-')}`, scopes, ...(expiresAt ? { expiresAt } : {}) } },
+        as,
+      );
+      if (!r.data?.createApiToken?.secret) throw new Error(`createApiToken failed: ${JSON.stringify(r)}`);
+      return { id: r.data.createApiToken.token.id, secret: r.data.createApiToken.secret };
+    },
+    async close() {
+      await server.stop();
+      await close();
+      await pool.end();
+      await database.drop();
+    },
+  };
+  return h;
+}
