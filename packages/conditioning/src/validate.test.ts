@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileSampler } from './sample.ts';
 import { validateSpec } from './spec.ts';
-import { testModel } from './testing.ts';
+import { modelConditioningFromMetadata } from './model.ts';
+import { testMetadata, testModel } from './testing.ts';
 import { FEATURE_NAMES } from './types.ts';
 
 const model = testModel();
@@ -211,6 +212,30 @@ describe('validateSpec fuzz (fast-check)', () => {
     );
     // the generator must actually reach valid specs, or the second half proves nothing
     expect(accepted).toBeGreaterThan(10);
+  });
+  it('never throws without a model either, nor when reading hostile metadata', () => {
+    fc.assert(
+      fc.property(fc.oneof(specArb, fc.anything()), (spec) => {
+        expect(() => validateSpec(spec)).not.toThrow();
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+    const meta = testMetadata();
+    fc.assert(
+      fc.property(
+        fc.constantFrom('volume', 'conditioning', 'brain_mask'),
+        fc.constantFrom('shape_dhw', 'spacing_mm', 'normalisation', 'ranges', 'empirical_sample', 'data', 'encoding', 'spatial_channel', 'axis_codes'),
+        fc.anything(),
+        (section, key, value) => {
+          const m = structuredClone(meta) as Record<string, Record<string, unknown>>;
+          if (m[section]) m[section]![key] = value;
+          const r = modelConditioningFromMetadata(m);
+          if (!r.ok) expect(r.errors.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 300, seed: 8 },
+    );
+    expect(modelConditioningFromMetadata(null).ok).toBe(false);
   });
   it('rejects every spec with a non-finite number anywhere', () => {
     fc.assert(
