@@ -7,6 +7,7 @@ Run: /usr/bin/python3 -m pytest models/training/tests/test_features_parity.py -q
 """
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -67,7 +68,9 @@ def test_spatial_matches_fixture(case):
     for sp in case["spatial"]:
         ch = render_spatial_condition(case["expected"]["normalised"], sp["latentShapeDhw"], sp["sharpness"])
         assert ch.dtype == np.float32 and list(ch.shape) == sp["latentShapeDhw"]
-        assert np.max(np.abs(ch.astype(np.float64).ravel() - np.asarray(sp["values"]))) <= 1e-6
+        exact = np.frombuffer(base64.b64decode(sp["float32Base64"]), dtype="<f4")
+        assert np.max(np.abs(ch.astype(np.float64).ravel() - exact.astype(np.float64))) <= 1e-6
+        assert np.array_equal(ch.ravel(), exact), "spatial channel is not bit-identical to the fixture"
         assert ch.min() >= 0.0 and ch.max() <= 1.0
 
 

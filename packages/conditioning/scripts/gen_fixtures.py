@@ -12,6 +12,7 @@ Run: python3 packages/conditioning/scripts/gen_fixtures.py
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -116,14 +117,15 @@ def main() -> None:
             if li > 0 and c["name"] not in ("ellipsoid_offcentre_aniso", "one_voxel"):
                 continue  # the full-size latent grid only for two cases, to keep the fixture small
             ch = render_spatial_condition(feats["normalised"], ls, sh)
-            # values rounded to 9 decimals (parity tolerance is 1e-6 absolute)
+            # exact float32 values, C order over [Dl, Hl, Wl], little-endian, base64
             spatial.append({"latentShapeDhw": ls, "sharpness": sh,
-                            "values": [round(float(v), 9) for v in ch.ravel()]})
+                            "float32Base64": base64.b64encode(ch.astype("<f4").tobytes()).decode("ascii")})
         entries.append({"name": c["name"], "shapeDhw": shape, "spacingMm": c["spacing"], "rle": runs,
                         "expected": feats, "spatial": spatial})
         print(f"{c['name']}: shape {shape} count {feats['raw']['voxel_count']} area {feats['raw']['surface_area_vox']:.4f}")
     doc = {"description": "Parity fixtures for packages/conditioning (see scripts/gen_fixtures.py). "
-                          "Masks: C-order [D, H, W] run lengths, alternating 0/1, starting with 0.",
+                          "Masks: C-order [D, H, W] run lengths, alternating 0/1, starting with 0. "
+                          "Spatial channels: float32 little-endian, base64.",
            "maxVoxelCount": MAX_VOXEL_COUNT, "maxSurfaceArea": MAX_SURFACE_AREA, "cases": entries}
     with open(os.path.join(FIX, "features.json"), "w") as fh:
         json.dump(doc, fh, separators=(",", ":"))

@@ -19,7 +19,7 @@ interface PyFeatures {
 }
 interface Case {
   name: string; shapeDhw: ShapeDhw; spacingMm: SpacingMm; rle: number[]; expected: PyFeatures;
-  spatial: { latentShapeDhw: ShapeDhw; sharpness: number; values: number[] }[];
+  spatial: { latentShapeDhw: ShapeDhw; sharpness: number; float32Base64: string }[];
 }
 const doc = JSON.parse(readFileSync(new URL('../fixtures/features.json', import.meta.url), 'utf8')) as {
   maxVoxelCount: number; maxSurfaceArea: number; cases: Case[];
@@ -65,10 +65,18 @@ describe('parity with Python (fixtures/features.json)', () => {
     it(`spatial channel: ${c.name}`, () => {
       for (const sp of c.spatial) {
         const ch = renderSpatialCondition(c.expected.normalised!, sp.latentShapeDhw, sp.sharpness);
-        expect(ch.length).toBe(sp.values.length);
+        const b = Buffer.from(sp.float32Base64, 'base64');
+        const want = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+        expect(ch.length).toBe(want.length);
         let worst = 0;
-        for (let i = 0; i < ch.length; i++) worst = Math.max(worst, Math.abs(ch[i]! - sp.values[i]!));
-        expect(worst).toBeLessThanOrEqual(1e-6);
+        let differ = 0;
+        for (let i = 0; i < ch.length; i++) {
+          worst = Math.max(worst, Math.abs(ch[i]! - want[i]!));
+          if (ch[i] !== want[i]) differ++;
+        }
+        expect(worst).toBeLessThanOrEqual(1e-6); // the contract (SPEC.md)
+        // and in fact bit-compatible: the float32 values equal numpy's exactly
+        expect(differ).toBe(0);
       }
     });
   }
