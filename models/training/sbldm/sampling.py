@@ -43,8 +43,9 @@ difference is ~1e-7 relative. Arrays are float32 between steps; each step comput
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
@@ -430,7 +431,11 @@ def sample_loop(
         x_in = x if null_cond is None else np.concatenate([x, x], axis=0)
         t_in = np.full((x_in.shape[0],), t, dtype=np.int64)
         args = (to_model(x_in), to_model(t_in)) + (() if cond_model is None else (cond_model,))
-        out = from_model(denoise_fn(*args))
+        if use_torch:
+            with torch.no_grad():  # sampling never needs gradients; keeps memory flat
+                out = from_model(denoise_fn(*args))
+        else:
+            out = from_model(denoise_fn(*args))
         if out.shape != x_in.shape:
             raise ValueError(f"denoise_fn returned shape {out.shape}, expected {x_in.shape}")
         if null_cond is not None:
@@ -444,6 +449,20 @@ def sample_loop(
         if callback is not None:
             callback(i, t, res["pred_original_sample"])
     return x
+
+
+def _torch_setup(denoise_fn: Any, use_torch: Optional[bool], device: Any):
+    """use_torch=None: True when denoise_fn is a torch.nn.Module (its device is then the default) or a
+    device is given."""
+    if use_torch is None:
+        use_torch = device is not None
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(denoise_fn, torch.nn.Module):
+            use_torch = True
+            if device is None:
+                p = next(iter(denoise_fn.parameters()), None)
+                device = None if p is None else p.device
+    return bool(use_torch), device
 
 
 def _make_rng(seed: int, subjects: Optional[Sequence[int]], rng: Optional[RngLike]) -> RngLike:
@@ -480,15 +499,16 @@ def ddim_sample(
 
     Noise: PhiloxGaussian(seed) for the whole batch, or, with `subjects`, item b uses
     PhiloxGaussian(seed).fork(subjects[b]) (same as TypeScript `createRng(seed).fork(subject)`).
-    use_torch: pass torch tensors to denoise_fn (default: True if `device` is given or torch is the
-    caller's choice); the scheduler math always runs in numpy float64.
+    use_torch: pass torch tensors (x_t float32, t int64, cond float32) to denoise_fn, under torch.no_grad().
+    Default: True when denoise_fn is a torch.nn.Module (on its parameters' device) or `device` is given.
+    The scheduler math always runs in numpy float64; the result is a float32 numpy array.
     """
     sched = DDIMScheduler(schedule, eta=eta, set_alpha_to_one=set_alpha_to_one,
                           timestep_spacing=timestep_spacing, steps_offset=steps_offset, clip_sample=clip_sample)
     sched.set_timesteps(num_steps)
+    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
     return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, use_torch=bool(use_torch) or device is not None,
-                       device=device, callback=callback)
+                       guidance_scale=guidance_scale, use_torch=use_torch, device=device, callback=callback)
 
 
 def ddpm_sample(
@@ -515,6 +535,6 @@ def ddpm_sample(
     sched = DDPMScheduler(schedule, variance_type=variance_type, timestep_spacing=timestep_spacing,
                           steps_offset=steps_offset, clip_sample=clip_sample)
     sched.set_timesteps(num_steps)
+    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
     return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, use_torch=bool(use_torch) or device is not None,
-                       device=device, callback=callback)
+                       guidance_scale=guidance_scale, use_torch=use_torch, device=device, callback=callback)

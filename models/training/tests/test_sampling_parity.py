@@ -140,6 +140,24 @@ def test_torch_denoiser_gives_the_numpy_result():
     assert np.array_equal(a[1:], alone)
 
 
+def test_torch_module_is_detected_and_run_without_grad():
+    torch = pytest.importorskip("torch")
+
+    class Lin(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(0.1))
+
+        def forward(self, x, t):
+            assert not torch.is_grad_enabled()
+            return self.w * x
+
+    out = ddim_sample(Lin(), (1, 1, 2, 2, 2), num_steps=5, eta=0.0, seed=1)
+    ref = ddim_sample(lambda x, t: np.float32(0.1) * x, (1, 1, 2, 2, 2), num_steps=5, eta=0.0, seed=1)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32
+    np.testing.assert_allclose(out, ref, atol=1e-6)
+
+
 def test_ddpm_sample_statistics():
     # exact eps for N(0, 0.25) data; 50 strided DDPM steps give std 0.4263 (variance recursion, see TS test)
     fn = mk.fake_denoiser(SBLDM_SCHEDULE.alphas_cumprod())

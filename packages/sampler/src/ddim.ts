@@ -67,9 +67,18 @@ export class DDIMScheduler extends SchedulerBase {
     const x0Out = new Float32Array(n);
     const type = this.schedule.predictionType;
     for (let i = 0; i < n; i++) {
-      // 4. predicted x0 and eps (eq. 12, first term), optional clipping
-      const [x0raw, eps] = predX0Eps(type, modelOutput[i]!, sample[i]!, sqrtA, sqrtB);
-      const x0 = clip(x0raw, this.clipSample);
+      // 4. predicted x0 and eps (eq. 12, first term; see predX0Eps), optional clipping
+      const out = modelOutput[i]!;
+      const x = sample[i]!;
+      let x0: number;
+      let eps: number;
+      if (type === 'epsilon') {
+        x0 = (x - sqrtB * out) / sqrtA;
+        eps = out;
+      } else {
+        [x0, eps] = predX0Eps(type, out, x, sqrtA, sqrtB);
+      }
+      x0 = clip(x0, this.clipSample);
       // 5. x_{t-1} = sqrt(a_prev) x0 + sqrt(1 - a_prev - sigma^2) eps + sigma z (eq. 12)
       let v = sqrtAPrev * x0 + dirCoef * eps;
       if (noise !== undefined) v = v + std * noise[i]!;

@@ -71,7 +71,8 @@ export class DDPMScheduler extends SchedulerBase {
     const type = this.schedule.predictionType;
     for (let i = 0; i < n; i++) {
       // 4. predicted x0 (eq. 15), optional clipping
-      const x0 = clip(predX0Eps(type, modelOutput[i]!, sample[i]!, sqrtA, sqrtB)[0], this.clipSample);
+      const out = modelOutput[i]!;
+      const x0 = clip(type === 'epsilon' ? (sample[i]! - sqrtB * out) / sqrtA : predX0Eps(type, out, sample[i]!, sqrtA, sqrtB)[0], this.clipSample);
       // 5. x_{t_prev} = mu~_t + sigma_t z (Algorithm 2, line 4)
       let v = cX0 * x0 + cXt * sample[i]!;
       if (noise !== undefined) v = v + sigma * noise[i]!;

@@ -36,22 +36,21 @@ const TWO_PI = 2 * Math.PI;
 const INV_2_32 = 2 ** -32;
 const TWO_32 = 2 ** 32;
 
-/** High and low 32 bits of the 64-bit product a*b of two uint32 (exact: 16-bit limbs, all sums < 2^53). */
-function mulhilo(a: number, b: number, out: Uint32Array, hiIdx: number, loIdx: number): void {
-  const al = a & 0xffff;
-  const ah = a >>> 16;
-  const bl = b & 0xffff;
-  const bh = b >>> 16;
-  const ll = al * bl;
-  const lh = al * bh;
-  const hl = ah * bl;
-  const hh = ah * bh;
-  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff); // < 3 * 2^16
-  out[loIdx] = ((mid & 0xffff) * 0x10000 + (ll & 0xffff)) >>> 0;
-  out[hiIdx] = (hh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 0x10000)) >>> 0;
-}
+const M0_LO = M0 & 0xffff;
+const M0_HI = M0 >>> 16;
+const M1_LO = M1 & 0xffff;
+const M1_HI = M1 >>> 16;
 
-const scratch = new Uint32Array(4);
+/** High 32 bits of the 64-bit product of uint32 m = (mh, ml) and x (exact: 16-bit limbs, all sums < 2^53). */
+function mulhi(ml: number, mh: number, x: number): number {
+  const xl = x & 0xffff;
+  const xh = x >>> 16;
+  const ll = ml * xl;
+  const lh = ml * xh;
+  const hl = mh * xl;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff); // < 3 * 2^16
+  return (mh * xh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
+}
 
 /**
  * Philox4x32 with 10 rounds (Salmon et al. 2011): per round (hi0, lo0) = M0*c0, (hi1, lo1) = M1*c2,
@@ -79,16 +78,14 @@ export function philox4x32_10(
       key0 = (key0 + W0) >>> 0;
       key1 = (key1 + W1) >>> 0;
     }
-    mulhilo(M0, x0, scratch, 0, 1); // hi0, lo0
-    mulhilo(M1, x2, scratch, 2, 3); // hi1, lo1
-    const n0 = (scratch[2]! ^ x1 ^ key0) >>> 0;
-    const n1 = scratch[3]!;
-    const n2 = (scratch[0]! ^ x3 ^ key1) >>> 0;
-    const n3 = scratch[1]!;
-    x0 = n0;
-    x1 = n1;
-    x2 = n2;
-    x3 = n3;
+    const hi0 = mulhi(M0_LO, M0_HI, x0);
+    const lo0 = Math.imul(M0, x0) >>> 0;
+    const hi1 = mulhi(M1_LO, M1_HI, x2);
+    const lo1 = Math.imul(M1, x2) >>> 0;
+    x0 = (hi1 ^ x1 ^ key0) >>> 0;
+    x1 = lo1;
+    x2 = (hi0 ^ x3 ^ key1) >>> 0;
+    x3 = lo0;
   }
   out[offset] = x0;
   out[offset + 1] = x1;
@@ -147,17 +144,24 @@ export class PhiloxNormalRng implements GaussianRng {
     while (i < n) {
       const block = Math.floor(pos / 4);
       philox4x32_10(block % TWO_32, Math.floor(block / TWO_32), 0, 0, this.key0, this.key1, w);
-      const u0 = (w[0]! + 0.5) * INV_2_32;
-      const u1 = (w[1]! + 0.5) * INV_2_32;
-      const u2 = (w[2]! + 0.5) * INV_2_32;
-      const u3 = (w[3]! + 0.5) * INV_2_32;
-      const r01 = Math.sqrt(-2.0 * Math.log(u0));
-      const r23 = Math.sqrt(-2.0 * Math.log(u2));
-      const t1 = TWO_PI * u1;
-      const t3 = TWO_PI * u3;
-      const lanes = [r01 * Math.cos(t1), r01 * Math.sin(t1), r23 * Math.cos(t3), r23 * Math.sin(t3)];
-      for (let lane = pos - block * 4; lane < 4 && i < n; lane++) {
-        out[i++] = lanes[lane]!;
+      const r01 = Math.sqrt(-2.0 * Math.log((w[0]! + 0.5) * INV_2_32));
+      const t1 = TWO_PI * ((w[1]! + 0.5) * INV_2_32);
+      const r23 = Math.sqrt(-2.0 * Math.log((w[2]! + 0.5) * INV_2_32));
+      const t3 = TWO_PI * ((w[3]! + 0.5) * INV_2_32);
+      const lane = pos - block * 4;
+      if (lane === 0 && n - i >= 4) {
+        out[i] = r01 * Math.cos(t1);
+        out[i + 1] = r01 * Math.sin(t1);
+        out[i + 2] = r23 * Math.cos(t3);
+        out[i + 3] = r23 * Math.sin(t3);
+        i += 4;
+        pos += 4;
+        continue;
+      }
+      // partial block at the start or end of a draw
+      const z = [r01 * Math.cos(t1), r01 * Math.sin(t1), r23 * Math.cos(t3), r23 * Math.sin(t3)];
+      for (let l = lane; l < 4 && i < n; l++) {
+        out[i++] = z[l]!;
         pos++;
       }
     }
