@@ -6,6 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import express, { type Request, type Response } from 'express';
+import { GraphQLError } from 'graphql';
 import { AccessService } from './auth/access.service.ts';
 import type { ApiConfig } from './config.ts';
 import { DomainError } from './common/errors.ts';
@@ -102,7 +103,18 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => buildContext(req, res, services, logger, config),
+      context: async ({ req, res }) => {
+        try {
+          return await buildContext(req, res, services, logger, config);
+        } catch (err) {
+          // A bad credential: Apollo turns a GraphQLError from here into the HTTP status it names.
+          if (err instanceof DomainError) {
+            const m = mapCode(err.code);
+            throw new GraphQLError(err.message, { extensions: { code: m.code, requestId: res.locals.requestId, http: { status: m.http } } });
+          }
+          throw err;
+        }
+      },
     }),
   );
 

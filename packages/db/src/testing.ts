@@ -24,6 +24,8 @@ export async function startTestServer(externalUrl?: string): Promise<TestServer>
     adminUrl = withDatabase(externalUrl, 'postgres');
   } else {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-test-pg-'));
+    // As root the server runs as the `postgres` user, which must be able to enter this folder.
+    fs.chmodSync(tmp, 0o755);
     embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort() });
     adminUrl = embedded.adminUrl;
   }

@@ -42,6 +42,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     // A validation failure outside a mutation payload (e.g. query arguments).
     return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', userErrors: original.userErrors } };
   }
+  // GraphQLErrors raised on purpose (parse/validation, limits, bad credentials) carry their own code.
+  if (original instanceof GraphQLError && !original.originalError && original.extensions?.code) return formatted;
   const code = formatted.extensions?.code;
   const known = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_TOO_COMPLEX', 'QUERY_TOO_DEEP'];
   if (typeof code === 'string' && known.includes(code)) return formatted;
