@@ -43,7 +43,7 @@ def cmd_prepare(a):
     log = log_to(os.path.join(a.work, "prepare.log"))
     data = os.path.join(a.work, "data")
     if a.brats:
-        phantoms.prepare_brats(a.brats, data, n_val=a.n_val, log=log)
+        phantoms.prepare_brats(a.brats, data, n_val=a.n_val, shape=(a.size,) * 3, log=log)
         return
     src = os.path.join(a.work, "src")
     phantoms.fetch_sources(src)
@@ -103,6 +103,8 @@ def build_parser():
     p.add_argument("--random", action="store_true", help="export random weights (fixture models)")
     p.add_argument("--n-samples", type=int, default=60)
     p.add_argument("--ddim-steps", type=int, default=50)
+    p.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0 = deterministic; paper default 1)")
+    p.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (1 = off)")
     return p
 
 

@@ -162,6 +162,14 @@ class PhantomConfig:
     p_no_necrosis: float = 0.3
 
 
+def config_for_shape(shape) -> PhantomConfig:
+    """Same anatomy FOV at any grid size (smoke tests use 16^3): voxel size and tumour volumes scale."""
+    f = DEFAULT_SHAPE[2] / float(shape[2])
+    base = PhantomConfig()
+    lo, hi = base.tumour_volume_range
+    return PhantomConfig(shape=tuple(shape), voxel_mm=VOXEL_MM * f, tumour_volume_range=(max(lo / f ** 3, 4.0), hi / f ** 3))
+
+
 def make_phantom(src: SourceBrain, rng: np.random.Generator, cfg: PhantomConfig = PhantomConfig()):
     """Returns dict(image [D,H,W] float32 in [-1,1], mask uint8 {0,1}, brain uint8 {0,1}, params)."""
     D, H, W = cfg.shape
@@ -293,7 +301,7 @@ def load_split(data_dir: str, split: str) -> dict:
 def _gen_worker(args):
     src_dir, out_dir, split, shard_idx, seeds, shape = args
     sources = load_sources(src_dir)
-    cfg = PhantomConfig(shape=tuple(shape))
+    cfg = config_for_shape(shape)
     items, names = [], []
     for s in seeds:
         rng = np.random.default_rng(s)

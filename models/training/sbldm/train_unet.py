@@ -167,7 +167,7 @@ def main(a):
         step, elapsed_prev = s["step"], s["elapsed"]
         log(f"resumed at step {step} ({elapsed_prev:.0f} s trained)")
     nparams = sum(p.numel() for p in model.parameters())
-    bs = 2 if a.smoke else 4
+    bs = 2
     budget_s = (a.minutes if a.minutes is not None else (0.5 if a.smoke else 90)) * 60
     max_steps = a.steps if a.steps is not None else 10 ** 9
     check_every = 2 if a.smoke else 500
