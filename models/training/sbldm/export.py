@@ -218,6 +218,10 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
         training=training,
         metrics=metrics,
     )
+    pm = os.path.join(out, "parity_measured.json")
+    if os.path.exists(pm):  # written by tools/onnx_parity.mjs --write
+        with open(pm) as fh:
+            meta["metrics"] = dict(meta["metrics"], onnx_parity=json.load(fh))
     with open(os.path.join(out, "metadata.json"), "w") as fh:
         json.dump(meta, fh, indent=1)
     return meta

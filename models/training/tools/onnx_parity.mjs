@@ -1,5 +1,7 @@
 // ONNX parity check of an exported model folder against its parity.json (PyTorch outputs).
-// Usage: node onnx_parity.mjs <model-folder>   (needs `onnxruntime-node` resolvable from the cwd)
+// Usage: node onnx_parity.mjs <model-folder> [--write]   (needs `onnxruntime-node` resolvable from the cwd)
+// --write stores the result in <model-folder>/parity_measured.json; the next `run.py export` copies it into
+// metadata.json (metrics.onnx_parity). The ONNX export is deterministic, so the measurement stays valid.
 // Inputs are rebuilt from their closed form: value_i = fround(amp * sin(freq * i + phase)), i = flat index.
 // Prints the max abs difference per graph output and exits 1 when one exceeds parity.tolerance.abs.
 import fs from 'node:fs';
@@ -53,5 +55,15 @@ for (const graph of ['encoder', 'decoder', 'denoiser']) {
     worst = Math.max(worst, d);
   }
 }
-console.log(JSON.stringify({ maxAbsDiff: result, worst, tolerance: parity.tolerance.abs }));
+const report = {
+  maxAbsDiff: result,
+  worst,
+  tolerance: parity.tolerance.abs,
+  runtime: `onnxruntime-node ${require('onnxruntime-node/package.json').version}`,
+  node: process.version,
+};
+console.log(JSON.stringify(report));
+if (process.argv.includes('--write')) {
+  fs.writeFileSync(path.join(dir, 'parity_measured.json'), JSON.stringify(report, null, 1) + '\n');
+}
 process.exit(worst <= parity.tolerance.abs ? 0 : 1);
