@@ -1,0 +1,2 @@
+export * from './storage.ts';
+export { LocalStorage, readAll } from './local.ts';

@@ -1,0 +1,71 @@
+/**
+ * Object storage for generated files. The pipeline only sees this interface, so a local folder (default)
+ * and an S3-compatible bucket are interchangeable: keys are '/'-separated relative names, writes are
+ * all-or-nothing (a reader sees the whole object or none), and every write reports its sha256 and size.
+ */
+import type { Readable } from 'node:stream';
+
+export type Body = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+export interface PutResult {
+  key: string;
+  /** sha256 of the stored bytes, lowercase hex. */
+  sha256: string;
+  bytes: number;
+}
+
+export interface ObjectStat {
+  key: string;
+  bytes: number;
+  modifiedAt: Date;
+}
+
+export interface Storage {
+  /** "local", "s3", ...: recorded in provenance. */
+  readonly kind: string;
+  /** Write the whole object atomically: concurrent readers never see a partial object. Overwrites. */
+  putAtomic(key: string, body: Body, opts?: { contentType?: string }): Promise<PutResult>;
+  /** A stream of the object's bytes; StorageError NOT_FOUND if absent. */
+  get(key: string): Promise<Readable>;
+  stat(key: string): Promise<ObjectStat | null>;
+  exists(key: string): Promise<boolean>;
+  /** true if something was deleted. */
+  delete(key: string): Promise<boolean>;
+  /** A location string for people and logs (file path or s3:// URL), never used to bypass the interface. */
+  describe(key: string): string;
+}
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: 'INVALID_KEY' | 'NOT_FOUND' | 'IO',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+const SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const MAX_KEY_LENGTH = 512;
+
+/**
+ * Keys: 1..512 chars, '/'-separated segments of [A-Za-z0-9._-] that do not start with '.' or '-' (so no
+ * '..', no hidden/temporary names), no leading or trailing '/', no empty segment, no backslash. The same
+ * rule is valid for S3 keys, so a key never means different objects on two backends.
+ */
+export function validateKey(key: unknown): string {
+  if (typeof key !== 'string') throw new StorageError('INVALID_KEY', `key must be a string, got ${typeof key}`);
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new StorageError('INVALID_KEY', `key must be 1..${MAX_KEY_LENGTH} characters, got ${key.length}`);
+  }
+  const segments = key.split('/');
+  for (const s of segments) {
+    if (!SEGMENT_RE.test(s) || s === '..' || s === '.') {
+      throw new StorageError(
+        'INVALID_KEY',
+        `key ${JSON.stringify(key)} has segment ${JSON.stringify(s)}: segments are [A-Za-z0-9._-], not starting with '.' or '-', non-empty; no absolute paths, no '..'`,
+      );
+    }
+  }
+  return key;
+}
