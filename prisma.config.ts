@@ -9,6 +9,5 @@ export default defineConfig({
   migrations: { path: 'prisma/migrations' },
   engine: 'js',
   experimental: { adapter: true },
-  // eslint-disable-next-line @typescript-eslint/require-await
   adapter: async () => createMigrationAdapter(process.env.DATABASE_URL ?? ''),
 });

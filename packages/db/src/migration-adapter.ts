@@ -8,6 +8,7 @@
 //  3. A shadow database configured from a connection string points at the real database, and is
 //     dropped before its pool closes: use discrete connection fields and close the pool first.
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 
 const TEXT_OID = 25;
@@ -62,11 +63,11 @@ function patch<T extends object>(adapter: T): T {
   return adapter;
 }
 
-export function createMigrationAdapter(url: string) {
+export function createMigrationAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
   const fields = connectionFields(url);
   const inner = new PrismaPg(fields);
   return {
-    provider: inner.provider,
+    provider: 'postgres',
     adapterName: inner.adapterName,
     async connect() {
       return patch(await inner.connect());

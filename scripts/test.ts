@@ -1,0 +1,79 @@
+// `npm test`: everything CI checks, in order, with one summary line at the end.
+//   lint -> typecheck -> vitest (all workspaces, real PostgreSQL) -> Python model tests -> e2e (when present)
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root } from './workspaces.ts';
+
+interface StepResult {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+const results: StepResult[] = [];
+
+function step(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; count?: () => Omit<StepResult, 'name' | 'ok' | 'seconds'> } = {}) {
+  process.stdout.write(`\n=== ${name} ===\n`);
+  const t = Date.now();
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? root, env: { ...process.env, ...opts.env }, stdio: 'inherit' });
+  const counts = opts.count?.() ?? { passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, skipped: 0 };
+  results.push({ name, ok: r.status === 0, seconds: (Date.now() - t) / 1000, ...counts });
+}
+
+const node = process.execPath;
+const bin = (p: string) => path.join(root, 'node_modules', p);
+
+step('lint', node, [bin('eslint/bin/eslint.js'), '.']);
+step('typecheck', node, [bin('tsx/dist/cli.mjs'), 'scripts/typecheck.ts']);
+
+const vitestJson = path.join(os.tmpdir(), `slicewise-vitest-${process.pid}.json`);
+step('unit + integration (vitest)', node, [bin('vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
+  count: () => {
+    try {
+      const j = JSON.parse(fs.readFileSync(vitestJson, 'utf8'));
+      return { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests };
+    } catch {
+      return { passed: 0, failed: 1, skipped: 0 };
+    }
+  },
+});
+
+// Python side of the model (training smoke run, feature and sampler parity) when PyTorch is installed.
+const py = '/usr/bin/python3';
+const hasTorch = fs.existsSync(py) && spawnSync(py, ['-c', 'import torch, pytest'], { stdio: 'ignore' }).status === 0;
+if (hasTorch && fs.existsSync(path.join(root, 'models/training/tests'))) {
+  const junit = path.join(os.tmpdir(), `slicewise-pytest-${process.pid}.xml`);
+  step('model training and parity (pytest)', py, ['-m', 'pytest', 'models/training/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${junit}`], {
+    count: () => {
+      try {
+        const x = fs.readFileSync(junit, 'utf8');
+        const m = /<testsuite[^>]*errors="(\d+)"[^>]*failures="(\d+)"[^>]*skipped="(\d+)"[^>]*tests="(\d+)"/.exec(x);
+        if (!m) return { passed: 0, failed: 1, skipped: 0 };
+        const [errors, failures, skipped, tests] = m.slice(1).map(Number) as [number, number, number, number];
+        return { passed: tests - errors - failures - skipped, failed: errors + failures, skipped };
+      } catch {
+        return { passed: 0, failed: 1, skipped: 0 };
+      }
+    },
+  });
+} else {
+  process.stdout.write('\n(python3-torch/pytest not installed: model tests skipped; .ci/run installs them)\n');
+}
+
+if (fs.existsSync(path.join(root, 'e2e/vitest.config.ts'))) {
+  step('end-to-end (Chromium)', node, [bin('vitest/vitest.mjs'), 'run', '--config', 'e2e/vitest.config.ts']);
+}
+
+process.stdout.write('\n=== summary ===\n');
+for (const r of results) {
+  process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(38)} ${r.seconds.toFixed(1).padStart(6)} s  ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);
+}
+const passed = results.reduce((a, r) => a + r.passed, 0);
+const failed = results.reduce((a, r) => a + r.failed, 0) + results.filter((r) => !r.ok && r.failed === 0).length;
+const skipped = results.reduce((a, r) => a + r.skipped, 0);
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exit(failed > 0 || results.some((r) => !r.ok) ? 1 : 0);
