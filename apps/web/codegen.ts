@@ -1,0 +1,23 @@
+// `npm run codegen -w @slicewise/web`: typed operations from the API's committed schema.
+// Documents are plain strings at run time (documentMode "string"): no GraphQL parser in the browser.
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: '../api/schema.graphql',
+  documents: ['src/**/*.graphql'],
+  ignoreNoDocuments: true,
+  generates: {
+    'src/generated/gql/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
+      },
+    },
+  },
+};
+
+export default config;

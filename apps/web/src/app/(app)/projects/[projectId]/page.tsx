@@ -1,0 +1,137 @@
+'use client';
+import { useState } from 'react';
+import Link from 'next/link';
+import { useParams } from 'next/navigation';
+import { Alert, Anchor, Badge, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { ProjectDocument, UpdateProjectDocument } from '../../../../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../../../../lib/hooks';
+import { splitUserErrors } from '../../../../lib/graphql-client';
+import { can, roleLabel } from '../../../../lib/roles';
+import { maxLength, nameError } from '../../../../lib/validators';
+import { formatDate, PageHeader } from '../../../../components/page-header';
+import { EmptyState, QueryGate } from '../../../../components/states';
+import { useReportTeam } from '../../../../components/current-team';
+
+export default function ProjectPage() {
+  const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
+  const q = useGql(ProjectDocument, { id: projectId });
+  useReportTeam(q.data?.project.team?.id);
+  const [editing, setEditing] = useState(false);
+  return (
+    <QueryGate isPending={q.isPending} error={q.error} refetch={() => void q.refetch()} what="project">
+      {() => {
+        const p = q.data!.project;
+        const role = p.team?.viewerRole;
+        return (
+          <>
+            <Text size="sm" mb={4}>
+              <Anchor component={Link} href={`/teams/${encodeURIComponent(p.team?.id ?? '')}`}>
+                {p.team?.name}
+              </Anchor>{' '}
+              / project
+            </Text>
+            <PageHeader
+              title={<span data-testid="project-name">{p.name}</span>}
+              subtitle={
+                <>
+                  Created {formatDate(p.createdAt)}
+                  {p.archivedAt && (
+                    <Badge ml="xs" color="gray">
+                      archived
+                    </Badge>
+                  )}
+                  {role && (
+                    <Badge ml="xs" variant="light">
+                      you: {roleLabel(role)}
+                    </Badge>
+                  )}
+                </>
+              }
+              actions={
+                can.updateProject(role) && !p.archivedAt ? (
+                  <Button variant="default" onClick={() => setEditing(true)} data-testid="edit-project">
+                    Edit
+                  </Button>
+                ) : null
+              }
+            />
+            <Text mb="xl" style={{ whiteSpace: 'pre-wrap' }} c={p.description ? undefined : 'dimmed'} data-testid="project-description">
+              {p.description || 'No description.'}
+            </Text>
+            <SimpleGrid cols={{ base: 1, md: 3 }}>
+              <Section title="Condition distributions">
+                <EmptyState title="Not available yet">
+                  Distributions of tumour features (volume, position, shape) are defined here once the API serves them.
+                </EmptyState>
+              </Section>
+              <Section title="Cohorts">
+                <EmptyState title="Not available yet">Cohorts generated from a distribution will be listed here with their progress.</EmptyState>
+              </Section>
+              <Section title="Dataset versions">
+                <EmptyState title="Not available yet">Frozen, downloadable dataset versions will be listed here.</EmptyState>
+              </Section>
+            </SimpleGrid>
+            <EditProjectModal project={p} opened={editing} onClose={() => setEditing(false)} />
+          </>
+        );
+      }}
+    </QueryGate>
+  );
+}
+
+function Section({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <Paper component="section" aria-label={title} p={0}>
+      <Stack gap="xs">
+        <Title order={2} size="h4">
+          {title}
+        </Title>
+        {children}
+      </Stack>
+    </Paper>
+  );
+}
+
+function EditProjectModal({ project, opened, onClose }: { project: { id: string; name: string; description: string }; opened: boolean; onClose: () => void }) {
+  const update = useGqlMutation(UpdateProjectDocument);
+  const [general, setGeneral] = useState<string[]>([]);
+  const form = useForm({
+    initialValues: { name: project.name, description: project.description },
+    validateInputOnChange: true,
+    validate: { name: nameError('Project name'), description: maxLength('Description', 2000) },
+  });
+  const submit = form.onSubmit(async (values) => {
+    setGeneral([]);
+    try {
+      const { updateProject } = await update.mutateAsync({ input: { projectId: project.id, ...values } });
+      if (updateProject.userErrors.length) {
+        const split = splitUserErrors(updateProject.userErrors, ['name', 'description']);
+        form.setErrors(split.fields);
+        return setGeneral(split.general);
+      }
+      onClose();
+    } catch (err) {
+      setGeneral([err instanceof Error ? err.message : String(err)]);
+    }
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Edit project">
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          <TextInput label="Project name" required {...form.getInputProps('name')} />
+          <Textarea label="Description" autosize minRows={3} {...form.getInputProps('description')} />
+          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={update.isPending}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,111 @@
+'use client';
+import { useState } from 'react';
+import Link from 'next/link';
+import { useParams, useRouter } from 'next/navigation';
+import { Alert, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { CreateProjectDocument, TeamProjectsDocument } from '../../../../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../../../../lib/hooks';
+import { splitUserErrors } from '../../../../lib/graphql-client';
+import { can } from '../../../../lib/roles';
+import { maxLength, nameError } from '../../../../lib/validators';
+import { formatDate, PageHeader } from '../../../../components/page-header';
+import { EmptyState, QueryGate } from '../../../../components/states';
+import { useReportTeam } from '../../../../components/current-team';
+
+export default function TeamProjectsPage() {
+  const teamId = decodeURIComponent(useParams<{ teamId: string }>().teamId);
+  const q = useGql(TeamProjectsDocument, { teamId });
+  useReportTeam(q.data?.team.id);
+  const [open, setOpen] = useState(false);
+  return (
+    <QueryGate isPending={q.isPending} error={q.error} refetch={() => void q.refetch()} what="team">
+      {() => {
+        const team = q.data!.team;
+        const projects = team.projects.edges.map((e) => e.node);
+        const createButton = can.createProject(team.viewerRole) ? (
+          <Button onClick={() => setOpen(true)} data-testid="create-project">
+            New project
+          </Button>
+        ) : null;
+        return (
+          <>
+            <PageHeader title="Projects" subtitle={team.name} actions={createButton} />
+            {projects.length === 0 ? (
+              <EmptyState title="No projects yet" action={createButton}>
+                A project holds condition distributions, the cohorts generated from them and their dataset versions.
+                {!createButton && ' Members can create projects; you have view access.'}
+              </EmptyState>
+            ) : (
+              <SimpleGrid cols={{ base: 1, sm: 2 }}>
+                {projects.map((p) => (
+                  <Card key={p.id} withBorder component={Link} href={`/projects/${encodeURIComponent(p.id)}`} padding="lg" data-testid="project-card">
+                    <Text fw={600}>{p.name}</Text>
+                    <Text size="sm" c="dimmed" lineClamp={2}>
+                      {p.description || 'No description'}
+                    </Text>
+                    <Text size="xs" c="dimmed" mt="xs">
+                      Created {formatDate(p.createdAt)}
+                    </Text>
+                  </Card>
+                ))}
+              </SimpleGrid>
+            )}
+            {team.projects.pageInfo.hasNextPage && (
+              <Text size="sm" c="dimmed" mt="sm">
+                Showing the first 100 projects.
+              </Text>
+            )}
+            <CreateProjectModal teamId={team.id} opened={open} onClose={() => setOpen(false)} />
+          </>
+        );
+      }}
+    </QueryGate>
+  );
+}
+
+function CreateProjectModal({ teamId, opened, onClose }: { teamId: string; opened: boolean; onClose: () => void }) {
+  const router = useRouter();
+  const create = useGqlMutation(CreateProjectDocument);
+  const [general, setGeneral] = useState<string[]>([]);
+  const form = useForm({
+    initialValues: { name: '', description: '' },
+    validateInputOnChange: true,
+    validate: { name: nameError('Project name'), description: maxLength('Description', 2000) },
+  });
+  const submit = form.onSubmit(async (values) => {
+    setGeneral([]);
+    try {
+      const { createProject } = await create.mutateAsync({ input: { teamId, ...values } });
+      if (createProject.userErrors.length) {
+        const split = splitUserErrors(createProject.userErrors, ['name', 'description']);
+        form.setErrors(split.fields);
+        return setGeneral(split.general);
+      }
+      form.reset();
+      onClose();
+      router.push(`/projects/${encodeURIComponent(createProject.project!.id)}`);
+    } catch (err) {
+      setGeneral([err instanceof Error ? err.message : String(err)]);
+    }
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title="New project">
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          <TextInput label="Project name" data-autofocus required {...form.getInputProps('name')} />
+          <Textarea label="Description" autosize minRows={2} {...form.getInputProps('description')} />
+          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create project
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,225 @@
+'use client';
+import { useState } from 'react';
+import { useParams } from 'next/navigation';
+import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Modal, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, type Role, type TokenScope } from '../../../../../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../../../../../lib/hooks';
+import { ApiError, splitUserErrors } from '../../../../../lib/graphql-client';
+import { can, roleLabel, scopesForRole } from '../../../../../lib/roles';
+import { nameError } from '../../../../../lib/validators';
+import { formatDate, PageHeader } from '../../../../../components/page-header';
+import { EmptyState, ErrorState, LoadingState, NotFoundState } from '../../../../../components/states';
+import { ConfirmModal } from '../../../../../components/confirm';
+import { useReportTeam } from '../../../../../components/current-team';
+
+const SCOPE_HELP: Record<TokenScope, string> = {
+  READ: 'Read teams, projects and cohorts',
+  GENERATE: 'Also create projects and request cohorts',
+  ADMIN: 'Also administer the team (audit log, tokens)',
+};
+
+export default function TokensPage() {
+  const teamId = decodeURIComponent(useParams<{ teamId: string }>().teamId);
+  // The team (and your role) first: viewers may not list tokens, so do not ask.
+  const teamQ = useGql(TeamProjectsDocument, { teamId });
+  useReportTeam(teamQ.data?.team.id);
+  const role = teamQ.data?.team.viewerRole;
+  const allowed = can.useTokens(role);
+  const q = useGql(ApiTokensDocument, { teamId }, { enabled: allowed });
+  const revoke = useGqlMutation(RevokeApiTokenDocument);
+  const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
+  const [rowError, setRowError] = useState<string | null>(null);
+
+  if (teamQ.isPending) return <LoadingState label="Loading team…" />;
+  if (teamQ.error instanceof ApiError && teamQ.error.code === 'NOT_FOUND') return <NotFoundState what="team" />;
+  if (teamQ.error) return <ErrorState error={teamQ.error} onRetry={() => void teamQ.refetch()} />;
+  const team = teamQ.data!.team;
+
+  async function onRevoke() {
+    if (!revoking) return;
+    setRowError(null);
+    try {
+      const { revokeApiToken } = await revoke.mutateAsync({ tokenId: revoking.id });
+      if (revokeApiToken.userErrors.length) setRowError(revokeApiToken.userErrors.map((e) => e.message).join(' '));
+    } catch (err) {
+      setRowError(err instanceof Error ? err.message : String(err));
+    }
+    setRevoking(null);
+  }
+
+  return (
+    <>
+      <PageHeader title="API tokens" subtitle={`${team.name} · send as "Authorization: Bearer <secret>"`} />
+      {!allowed ? (
+        <EmptyState title="API tokens are for members">Your role in this team is {role ? roleLabel(role) : 'unknown'}; members, admins and owners can create and list tokens.</EmptyState>
+      ) : (
+        <>
+          <CreateTokenForm teamId={team.id} role={role!} />
+          {rowError && (
+            <Alert color="red" role="alert" mb="md" withCloseButton onClose={() => setRowError(null)}>
+              {rowError}
+            </Alert>
+          )}
+          {q.isPending ? (
+            <LoadingState label="Loading tokens…" />
+          ) : q.error ? (
+            <ErrorState error={q.error} onRetry={() => void q.refetch()} />
+          ) : q.data!.apiTokens.edges.length === 0 ? (
+            <EmptyState title="No tokens yet">Create a token to call the API from scripts and notebooks.</EmptyState>
+          ) : (
+            <Table.ScrollContainer minWidth={720}>
+              <Table verticalSpacing="sm" data-testid="tokens-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Prefix</Table.Th>
+                    <Table.Th>Scopes</Table.Th>
+                    <Table.Th>Created</Table.Th>
+                    <Table.Th>Last used</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                    <Table.Th>
+                      <span className="sr-only">Actions</span>
+                    </Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {q.data!.apiTokens.edges.map(({ node: t }) => {
+                    const expired = t.expiresAt !== null && t.expiresAt !== undefined && new Date(t.expiresAt) < new Date();
+                    const mayRevoke = !t.revokedAt && (can.manageMembers(role) || t.createdBy?.id === q.data!.viewer?.id);
+                    return (
+                      <Table.Tr key={t.id} data-testid="token-row" data-token-name={t.name}>
+                        <Table.Td>
+                          {t.name}
+                          <Text size="xs" c="dimmed">
+                            by {t.createdBy?.name ?? 'a former member'}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>
+                          <Code>{t.prefix}…</Code>
+                        </Table.Td>
+                        <Table.Td>
+                          <Group gap={4}>
+                            {t.scopes.map((s) => (
+                              <Badge key={s} size="sm" variant="light">
+                                {s}
+                              </Badge>
+                            ))}
+                          </Group>
+                        </Table.Td>
+                        <Table.Td>{formatDate(t.createdAt)}</Table.Td>
+                        <Table.Td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</Table.Td>
+                        <Table.Td data-testid="token-status">
+                          {t.revokedAt ? (
+                            <Badge color="gray">revoked</Badge>
+                          ) : expired ? (
+                            <Badge color="orange">expired</Badge>
+                          ) : (
+                            <Badge color="teal">active{t.expiresAt ? ` until ${new Date(t.expiresAt).toLocaleDateString()}` : ''}</Badge>
+                          )}
+                        </Table.Td>
+                        <Table.Td ta="right">
+                          {mayRevoke && (
+                            <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking({ id: t.id, name: t.name })}>
+                              Revoke
+                            </Button>
+                          )}
+                        </Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </>
+      )}
+      <ConfirmModal opened={revoking !== null} title="Revoke token" confirmLabel="Revoke" loading={revoke.isPending} onConfirm={() => void onRevoke()} onClose={() => setRevoking(null)}>
+        Scripts using “{revoking?.name}” will get 401 Unauthenticated from now on. This cannot be undone.
+      </ConfirmModal>
+    </>
+  );
+}
+
+const EXPIRY = [
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '365', label: '1 year' },
+  { value: 'never', label: 'Never' },
+];
+
+function CreateTokenForm({ teamId, role }: { teamId: string; role: Role }) {
+  const create = useGqlMutation(CreateApiTokenDocument);
+  const [general, setGeneral] = useState<string[]>([]);
+  const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
+  const allowedScopes = scopesForRole(role);
+  const form = useForm({
+    initialValues: { name: '', scopes: ['READ'] as string[], expiry: '90' },
+    validateInputOnChange: true,
+    validate: { name: nameError('Token name'), scopes: (s: string[]) => (s.length ? null : 'Choose at least one scope') },
+  });
+  const submit = form.onSubmit(async (values) => {
+    setGeneral([]);
+    const expiresAt = values.expiry === 'never' ? null : new Date(Date.now() + Number(values.expiry) * 86_400_000).toISOString();
+    try {
+      const { createApiToken } = await create.mutateAsync({ input: { teamId, name: values.name, scopes: values.scopes as TokenScope[], expiresAt } });
+      if (createApiToken.userErrors.length) {
+        const split = splitUserErrors(createApiToken.userErrors, ['name', 'scopes', 'expiresAt']);
+        form.setErrors({ ...split.fields, ...(split.fields.expiresAt ? { expiry: split.fields.expiresAt } : {}) });
+        return setGeneral(split.general);
+      }
+      setSecret({ name: values.name, secret: createApiToken.secret! });
+      form.reset();
+    } catch (err) {
+      setGeneral([err instanceof Error ? err.message : String(err)]);
+    }
+  });
+  return (
+    <Paper withBorder p="md" mb="lg">
+      <Title order={2} size="h5" mb="xs">
+        Create a token
+      </Title>
+      <form onSubmit={submit} noValidate aria-label="Create a token">
+        <Stack gap="sm">
+          <Group align="flex-start" gap="sm" wrap="wrap">
+            <TextInput label="Name" placeholder="e.g. training notebook" style={{ flex: 1, minWidth: 220 }} {...form.getInputProps('name')} />
+            <Select label="Expires after" data={EXPIRY} allowDeselect={false} w={160} {...form.getInputProps('expiry')} />
+          </Group>
+          <Checkbox.Group label="Scopes" description="A token can never do more than your role allows." {...form.getInputProps('scopes')}>
+            <Stack gap={6} mt={6}>
+              {(['READ', 'GENERATE', 'ADMIN'] as TokenScope[]).map((s) => (
+                <Checkbox key={s} value={s} label={`${s} — ${SCOPE_HELP[s]}`} disabled={!allowedScopes.includes(s)} />
+              ))}
+            </Stack>
+          </Checkbox.Group>
+          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <div>
+            <Button type="submit" loading={create.isPending}>
+              Create token
+            </Button>
+          </div>
+        </Stack>
+      </form>
+      <Modal opened={secret !== null} onClose={() => setSecret(null)} title={`Token “${secret?.name}” created`} closeOnClickOutside={false}>
+        <Stack>
+          <Alert color="yellow" title="Copy the secret now">
+            It is shown once. Slicewise stores only a hash of it; if you lose it, revoke the token and create another.
+          </Alert>
+          <Code block data-testid="token-secret" style={{ wordBreak: 'break-all' }}>
+            {secret?.secret}
+          </Code>
+          <Group justify="flex-end">
+            <CopyButton value={secret?.secret ?? ''}>
+              {({ copied, copy }) => (
+                <Button variant="light" color={copied ? 'teal' : undefined} onClick={copy}>
+                  {copied ? 'Copied' : 'Copy secret'}
+                </Button>
+              )}
+            </CopyButton>
+            <Button onClick={() => setSecret(null)}>I have copied it</Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Paper>
+  );
+}

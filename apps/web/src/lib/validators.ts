@@ -1,0 +1,29 @@
+// As-you-type checks that mirror the API's rules (apps/api/src/auth/auth.service.ts); the API
+// still decides and its userErrors are shown on the same fields.
+export const PASSWORD_MIN = 10;
+
+export const required = (label: string) => (v: string) => (v.trim() ? null : `${label} is required`);
+
+export function emailError(v: string): string | null {
+  if (!v.trim()) return 'Email is required';
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()) ? null : `"${v}" is not an email address (name@example.org)`;
+}
+
+export function newPasswordError(p: string): string | null {
+  if (p.length < PASSWORD_MIN) return `At least ${PASSWORD_MIN} characters (${p.length} so far)`;
+  if (p.length > 256) return 'At most 256 characters';
+  if (!/[a-zA-Z]/.test(p) || !/[^a-zA-Z]/.test(p)) return 'Mix letters with digits or symbols';
+  if (new Set(p).size < 5) return 'Use at least 5 different characters';
+  return null;
+}
+
+export const maxLength = (label: string, n: number) => (v: string) => (v.length > n ? `${label}: at most ${n} characters (${v.length} now)` : null);
+
+export function nameError(label: string, n = 100) {
+  return (v: string) => required(label)(v) ?? maxLength(label, n)(v);
+}
+
+/** Only same-site paths: never send a user to another origin after signing in. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
