@@ -1,0 +1,124 @@
+/**
+ * Worker configuration: the ONLY file that reads process.env. Parsed once at boot by a zod schema;
+ * every error names the variable, the value and what is allowed.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root: relative MODELS_DIR / STORAGE_DIR are resolved against it (not the cwd of npm -w). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  MODELS_DIR: z.string().min(1).default('models'),
+  STORAGE_DIR: z.string().min(1).default('.data/storage'),
+  /** Volumes processed at the same time by this process. */
+  WORKER_CONCURRENCY: int(1, 64).default(1),
+  /** ORT intra-op threads per session; 0 = cores / concurrency. */
+  ORT_INTRA_OP_THREADS: int(0, 256).default(0),
+  EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Claim lease: a job not heart-beaten for this long is retried by another worker. */
+  JOB_EXPIRE_SECONDS: int(2, 86_400).default(60),
+  /** How often pg-boss maintenance looks for lapsed claims (serialised across workers). */
+  MAINTENANCE_INTERVAL_SECONDS: int(1, 3600).default(15),
+  /** Idle poll interval when no job is ready. */
+  POLL_INTERVAL_MS: int(50, 60_000).default(1000),
+  /** The cohort's status is read every this many denoising steps (cancellation). */
+  CANCEL_CHECK_EVERY_STEPS: int(1, 1000).default(5),
+  /** Slices per decoder call (bounded memory). */
+  DECODE_BATCH_SLICES: int(1, 4096).default(16),
+  HEALTH_PORT: int(0, 65_535).default(8090),
+  HEALTH_HOST: z.string().default('127.0.0.1'),
+  /** On SIGTERM: wait this long for running volumes, then abort them and give their jobs back. */
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
+  WORKER_ID: z.string().min(1).max(200).optional(),
+  CODE_REVISION: z.string().min(1).max(100).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Verify model file hashes at load (always on in production; never silently skipped). */
+  VERIFY_MODEL_HASHES: bool.default(true),
+  /** Testing only: sleep this long after every denoising step (lets tests kill a worker mid-volume). */
+  STEP_DELAY_MS: int(0, 60_000).default(0),
+});
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  modelsDir: string;
+  storageDir: string;
+  concurrency: number;
+  intraOpThreads: number;
+  executionProvider: 'cpu' | 'cuda';
+  jobExpireSeconds: number;
+  maintenanceIntervalSeconds: number;
+  pollIntervalMs: number;
+  cancelCheckEverySteps: number;
+  decodeBatchSlices: number;
+  healthPort: number;
+  healthHost: string;
+  shutdownGraceMs: number;
+  workerId: string;
+  codeRevision: string;
+  logLevel: string;
+  verifyModelHashes: boolean;
+  stepDelayMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function gitRevision(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const r = schema.safeParse(picked);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      const shown = key === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(picked[key]);
+      return `${key}=${shown}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid worker configuration: ${lines.join('; ')}`);
+  }
+  const c = r.data;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    modelsDir: path.resolve(REPO_ROOT, c.MODELS_DIR),
+    storageDir: path.resolve(REPO_ROOT, c.STORAGE_DIR),
+    concurrency: c.WORKER_CONCURRENCY,
+    intraOpThreads: c.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(cores / c.WORKER_CONCURRENCY)),
+    executionProvider: c.EXECUTION_PROVIDER,
+    jobExpireSeconds: c.JOB_EXPIRE_SECONDS,
+    maintenanceIntervalSeconds: c.MAINTENANCE_INTERVAL_SECONDS,
+    pollIntervalMs: c.POLL_INTERVAL_MS,
+    cancelCheckEverySteps: c.CANCEL_CHECK_EVERY_STEPS,
+    decodeBatchSlices: c.DECODE_BATCH_SLICES,
+    healthPort: c.HEALTH_PORT,
+    healthHost: c.HEALTH_HOST,
+    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    workerId: c.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
+    codeRevision: c.CODE_REVISION ?? gitRevision(),
+    logLevel: c.LOG_LEVEL,
+    verifyModelHashes: c.VERIFY_MODEL_HASHES,
+    stepDelayMs: c.STEP_DELAY_MS,
+  };
+}

@@ -1,0 +1,91 @@
+// Worker process: config -> queue schema -> models on demand -> claim loop; SIGTERM/SIGINT: graceful stop, exit 0.
+import { ensureQueueSchema, VolumeQueueConsumer } from '@slicewise/queue';
+import { LocalStorage } from '@slicewise/storage';
+import { ConfigError, loadConfig } from './config.ts';
+import { startHealthServer } from './health.ts';
+import { createLogger } from './log.ts';
+import { ORT_VERSION } from './onnx/index.ts';
+import { ModelCache } from './pipeline/model-cache.ts';
+import { VolumeProcessor } from './pipeline/run-volume.ts';
+import { VolumeRepository } from './pipeline/volume.repository.ts';
+import { Worker } from './worker.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: e.message })}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel, { workerId: config.workerId });
+  log.info(
+    {
+      modelsDir: config.modelsDir,
+      storageDir: config.storageDir,
+      concurrency: config.concurrency,
+      intraOpThreads: config.intraOpThreads,
+      executionProvider: config.executionProvider,
+      jobExpireSeconds: config.jobExpireSeconds,
+      ortVersion: ORT_VERSION,
+      codeRevision: config.codeRevision,
+    },
+    'worker starting',
+  );
+  await ensureQueueSchema(config.databaseUrl);
+  const repo = new VolumeRepository(config.databaseUrl);
+  const storage = new LocalStorage(config.storageDir);
+  const models = new ModelCache(
+    config.modelsDir,
+    {
+      executionProvider: config.executionProvider,
+      intraOpThreads: config.intraOpThreads,
+      onFallback: (reason) => log.warn({ requested: 'cuda', used: 'cpu', reason }, 'execution provider fallback to CPU (recorded in provenance)'),
+    },
+    config.verifyModelHashes,
+  );
+  const consumer = await VolumeQueueConsumer.start({
+    databaseUrl: config.databaseUrl,
+    leaseSeconds: config.jobExpireSeconds,
+    maintenanceIntervalSeconds: config.maintenanceIntervalSeconds,
+    maxConnections: 2 + config.concurrency,
+    onError: (e) => log.warn({ err: e }, 'queue error'),
+  });
+  const worker = new Worker(consumer, new VolumeProcessor({ repo, storage, models, config, log }), repo, config, log);
+  const health = await startHealthServer(config.healthHost, config.healthPort, {
+    checkDb: () => repo.ping(),
+    accepting: () => worker.accepting,
+    details: () => ({ workerId: config.workerId, ...worker.stats, models: models.loadedNames() }),
+  });
+  worker.start();
+  log.info({ healthPort: health.port }, 'worker ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new jobs');
+    try {
+      await worker.stop(config.shutdownGraceMs);
+      await consumer.stop();
+      await models.dispose();
+      await repo.close();
+      await health.close();
+      log.info({ stats: worker.stats }, 'worker stopped');
+      process.exit(0);
+    } catch (e) {
+      log.error({ err: e }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e) => {
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'worker crashed', err: String((e as Error)?.stack ?? e) })}\n`);
+  process.exit(1);
+});
