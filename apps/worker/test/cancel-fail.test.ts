@@ -1,0 +1,73 @@
+// Failures keep their error text, retry with backoff, then FAILED; cancelling a cohort stops the running
+// volume at its next denoising steps and turns its queued jobs into no-ops.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createHarness, listFiles, seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
+
+let h: Harness;
+let w: WorkerProcess;
+
+beforeAll(async () => {
+  h = await createHarness(inject('pgAdminUrl'), inject('pgTemplate'));
+  w = startWorker(h, { STEP_DELAY_MS: '50', CANCEL_CHECK_EVERY_STEPS: '2' });
+  await w.waitForLine((l) => l.msg === 'worker ready');
+});
+afterAll(async () => {
+  if (w) expect(await stopWorker(w)).toBe(0);
+  await h?.close();
+});
+
+describe('failures and cancellation', () => {
+  it('a failing volume keeps its error, is retried with backoff up to the limit, then FAILED', async () => {
+    const c = await seedCohort(h, { size: 1, modelName: 'no-such-model', policy: { retryLimit: 2, retryDelaySeconds: 1, retryBackoff: true } });
+    const vid = c.volumeIds[0]!;
+    const v = await waitFor('volume failed', async () => {
+      const [row] = await h.q(`SELECT * FROM "Volume" WHERE id = $1`, [vid]);
+      return row.status === 'FAILED' ? row : null;
+    }, 30_000);
+    expect(v.attempts).toBe(3);
+    expect(v.error).toMatch(/no-such-model/);
+    expect(v.finishedAt).toBeInstanceOf(Date);
+    const [cohort] = await h.q(`SELECT status, "finishedAt" FROM "Cohort" WHERE id = $1`, [c.cohortId]);
+    expect(cohort.status).toBe('FAILED');
+    // attempts were spaced by the backoff (>= 1 s, then >= 2 s)
+    const attempts = w.lines.filter((l) => l.volumeId === vid && l.msg === 'volume job claimed').map((l) => Date.parse(l.time));
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(900);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(1900);
+    const [job] = await h.q(`SELECT state, retry_count FROM pgboss.job WHERE data->>'volumeId' = $1 AND name LIKE 'volume.%'`, [vid]);
+    expect(job).toMatchObject({ state: 'failed', retry_count: 2 });
+  });
+
+  it('an invalid distribution spec fails at once (no retry can fix it)', async () => {
+    const c = await seedCohort(h, { size: 1, spec: { version: 1, kind: 'parametric', name: 'bad', features: { voxel_volume: { type: 'uniform', min: 2, max: 1 } } } });
+    const v = await waitFor('volume failed', async () => {
+      const [row] = await h.q(`SELECT * FROM "Volume" WHERE id = $1`, [c.volumeIds[0]]);
+      return row.status === 'FAILED' ? row : null;
+    }, 20_000);
+    expect(v.attempts).toBe(1);
+    expect(v.error).toMatch(/PermanentError: distribution version .* spec is invalid/);
+  });
+
+  it('cancelling a cohort stops the running volume at its next steps and its queued jobs do nothing', async () => {
+    const c = await seedCohort(h, { size: 3, samplerSettings: { numInferenceSteps: 100 } }); // ~5 s per volume
+    await waitFor('a volume running', async () => (await h.q(`SELECT 1 FROM "Volume" WHERE "cohortId" = $1 AND status = 'RUNNING'`, [c.cohortId])).length > 0, 20_000, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    // what the API's cancel does to the cohort row (the queued jobs are left in the queue on purpose here)
+    await h.q(`UPDATE "Cohort" SET status = 'CANCELLED', "cancelledAt" = now() WHERE id = $1`, [c.cohortId]);
+    await waitFor('all volumes cancelled', async () => {
+      const rows = await h.q(`SELECT status FROM "Volume" WHERE "cohortId" = $1`, [c.cohortId]);
+      return rows.every((r) => r.status === 'CANCELLED');
+    }, 10_000, 50);
+    expect(Date.now() - t0).toBeLessThan(3_000); // well before the ~5 s the volume needed
+    expect(listFiles(h.storageDir).filter((f) => f.includes(c.cohortId))).toEqual([]);
+    expect(w.lines.some((l) => l.msg === 'volume stopped: cohort cancelled')).toBe(true);
+    await waitFor('jobs completed', async () => {
+      const jobs = await h.q(`SELECT state FROM pgboss.job WHERE data->>'cohortId' = $1`, [c.cohortId]);
+      return jobs.every((j) => j.state === 'completed');
+    }, 10_000);
+    const [cohort] = await h.q(`SELECT status, "finishedAt" FROM "Cohort" WHERE id = $1`, [c.cohortId]);
+    expect(cohort.status).toBe('CANCELLED');
+    expect(cohort.finishedAt).toBeInstanceOf(Date);
+  });
+});
