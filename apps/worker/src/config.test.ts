@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, REPO_ROOT } from './config.ts';
+
+describe('loadConfig', () => {
+  it('requires DATABASE_URL and applies defaults', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h/db', CODE_REVISION: 'abc' });
+    expect(c).toMatchObject({ executionProvider: 'cpu', concurrency: 1, jobExpireSeconds: 60, codeRevision: 'abc', modelsDir: `${REPO_ROOT}/models`, storageDir: `${REPO_ROOT}/.data/storage` });
+    expect(c.intraOpThreads).toBeGreaterThanOrEqual(1);
+  });
+  it('names the variable and value, hides the database URL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://secret@h', EXECUTION_PROVIDER: 'tpu', WORKER_CONCURRENCY: '0' })).toThrow(
+      /DATABASE_URL=\(hidden\).*WORKER_CONCURRENCY="0".*EXECUTION_PROVIDER="tpu": Invalid option/,
+    );
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://secret@h' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('secret');
+    }
+  });
+});
