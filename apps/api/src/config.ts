@@ -1,7 +1,10 @@
 // The API's configuration: read once at boot from the environment, validated, every problem
 // reported together. Nothing else in the API reads process.env.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -19,6 +22,12 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
   WEB_ORIGIN: z.string().default('http://localhost:3000'),
+  MODELS_DIR: z.string().min(1).optional(),
+  STORAGE_DIR: z.string().min(1).optional(),
+  MAX_COHORT_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  MAX_PREVIEW_SIZE: z.coerce.number().int().min(1).max(64).default(8),
+  MAX_OPEN_VOLUMES_PER_TEAM: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
+  JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 export type ApiConfig = {
@@ -35,6 +44,12 @@ export type ApiConfig = {
   maxDepth: number;
   maxCost: number;
   webOrigin: string;
+  modelsDir: string;
+  storageDir: string;
+  maxCohortSize: number;
+  maxPreviewSize: number;
+  maxOpenVolumesPerTeam: number;
+  jobExpireSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -65,5 +80,11 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxDepth: c.GRAPHQL_MAX_DEPTH,
     maxCost: c.GRAPHQL_MAX_COST,
     webOrigin: c.WEB_ORIGIN,
+    modelsDir: path.resolve(c.MODELS_DIR ?? path.join(repoRoot, 'models')),
+    storageDir: path.resolve(c.STORAGE_DIR ?? path.join(c.SLICEWISE_DATA_DIR, 'storage')),
+    maxCohortSize: c.MAX_COHORT_SIZE,
+    maxPreviewSize: c.MAX_PREVIEW_SIZE,
+    maxOpenVolumesPerTeam: c.MAX_OPEN_VOLUMES_PER_TEAM,
+    jobExpireSeconds: c.JOB_EXPIRE_SECONDS,
   };
 }

@@ -1,6 +1,7 @@
 // The API process: configuration, database (embedded unless DATABASE_URL), migrations, HTTP.
 import path from 'node:path';
 import { migrateDatabase, redact, resolveDatabase } from '@slicewise/db/server';
+import { ensureQueueSchema } from '@slicewise/queue';
 import { ConfigError, loadApiConfig } from './config.ts';
 import { openDb } from './common/database.repository.ts';
 import { createLogger } from './common/logger.ts';
@@ -25,8 +26,10 @@ async function main() {
   });
   const migrated = await migrateDatabase(database.url);
   logger.info({ database: redact(database.url), embedded: !!database.embedded, applied: migrated.applied }, 'database ready');
+  await ensureQueueSchema(database.url);
   const { db, close } = openDb(database.url);
   const server = await createApiServer(db, config, logger);
+  await server.services.models.registerAll(logger);
   const port = await server.listen(config.port, config.host);
   logger.info({ url: `http://${config.host}:${port}/graphql` }, 'api listening');
 

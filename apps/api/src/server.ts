@@ -18,6 +18,7 @@ import { costLimitPlugin, depthLimitRule } from './graphql/limits.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { getSchema } from './graphql/schema.ts';
 import { createServices, type Services } from './services.ts';
+import { filesRouter } from './http/files.route.ts';
 
 export const SESSION_COOKIE = 'sw_session';
 
@@ -68,6 +69,8 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
       res.status(503).json({ status: 'unavailable', database: 'unreachable' });
     }
   });
+
+  app.use(filesRouter(services, (req) => actorOf(req, services)));
 
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
@@ -152,8 +155,8 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
   };
 }
 
-async function buildContext(req: Request, res: Response, services: Services, logger: Logger, config: ApiConfig): Promise<Context> {
-  const requestId = String(res.locals.requestId);
+/** The caller of an HTTP request: session cookie or `Authorization: Bearer` token. */
+async function actorOf(req: Request, services: Services) {
   const cookies = parseCookie(req.headers.cookie ?? '');
   const auth = req.header('authorization');
   let bearer: string | undefined;
@@ -162,7 +165,12 @@ async function buildContext(req: Request, res: Response, services: Services, log
     if (!m) throw new DomainError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
     bearer = m[1];
   }
-  const actor = await services.auth.resolveActor(cookies[SESSION_COOKIE], bearer);
+  return services.auth.resolveActor(cookies[SESSION_COOKIE], bearer);
+}
+
+async function buildContext(req: Request, res: Response, services: Services, logger: Logger, config: ApiConfig): Promise<Context> {
+  const requestId = String(res.locals.requestId);
+  const actor = await actorOf(req, services);
   const access = new AccessService(actor, services.authRepo);
   return {
     requestId,

@@ -2,7 +2,15 @@
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { AuthRepository } from './auth/auth.repository.ts';
-import { AuthService, type AuthConfig } from './auth/auth.service.ts';
+import { AuthService } from './auth/auth.service.ts';
+import type { ApiConfig } from './config.ts';
+import { CohortRepository } from './cohorts/cohort.repository.ts';
+import { CohortService } from './cohorts/cohort.service.ts';
+import { DistributionRepository } from './distributions/distribution.repository.ts';
+import { DistributionService } from './distributions/distribution.service.ts';
+import { ModelRepository } from './models/model.repository.ts';
+import { ModelService } from './models/model.service.ts';
+import { LocalStorage } from '@slicewise/storage';
 import { HealthRepository } from './common/health.repository.ts';
 import { TransactionRunner, type Db } from './common/transaction.repository.ts';
 import { ProjectRepository } from './projects/project.repository.ts';
@@ -10,16 +18,30 @@ import { ProjectService } from './projects/project.service.ts';
 import { TeamRepository } from './teams/team.repository.ts';
 import { TeamService } from './teams/team.service.ts';
 
-export function createServices(db: Db, config: AuthConfig) {
+export function createServices(db: Db, config: ApiConfig) {
   const tx = new TransactionRunner(db);
   const audit = new AuditRepository(db);
   const authRepo = new AuthRepository(db);
+  const projectRepo = new ProjectRepository(db);
+  const teamRepo = new TeamRepository(db);
+  const models = new ModelService(new ModelRepository(db), config.modelsDir);
+  const distributions = new DistributionService(new DistributionRepository(db), projectRepo, models, audit, tx);
+  const cohorts = new CohortService(new CohortRepository(db), projectRepo, teamRepo, distributions, models, audit, tx, {
+    maxCohortSize: config.maxCohortSize,
+    maxPreviewSize: config.maxPreviewSize,
+    maxOpenVolumesPerTeam: config.maxOpenVolumesPerTeam,
+    queuePolicy: { expireInSeconds: config.jobExpireSeconds },
+  });
   return {
+    models,
+    distributions,
+    cohorts,
+    storage: new LocalStorage(config.storageDir),
     authRepo,
     health: new HealthRepository(db),
     auth: new AuthService(authRepo, audit, tx, config),
-    teams: new TeamService(new TeamRepository(db), audit, tx),
-    projects: new ProjectService(new ProjectRepository(db), audit, tx),
+    teams: new TeamService(teamRepo, audit, tx),
+    projects: new ProjectService(projectRepo, audit, tx),
     audit: new AuditService(audit),
   };
 }

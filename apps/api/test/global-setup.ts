@@ -2,6 +2,8 @@
 // each suite clones it (see harness.ts).
 import type { TestProject } from 'vitest/node';
 import { startTestServer } from '@slicewise/db/testing';
+import { withDatabase } from '@slicewise/db/server';
+import { ensureQueueSchema } from '@slicewise/queue';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,6 +14,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const server = await startTestServer(process.env.DATABASE_URL || undefined);
+  // Cloned databases inherit the job queue's schema too.
+  await ensureQueueSchema(withDatabase(server.adminUrl, server.template));
   project.provide('pgAdminUrl', server.adminUrl);
   project.provide('pgTemplate', server.template);
   return () => server.teardown();

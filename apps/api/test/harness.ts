@@ -44,7 +44,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const queryCount = { n: 0 };
   const { db, close } = openDb(database.url, { onQuery: () => void queryCount.n++ });
   const config = loadApiConfig({ LOG_LEVEL: 'silent', ...env });
-  const server = await createApiServer(db, config, createLogger('silent'));
+  const server = await createApiServer(db, config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  await server.services.models.registerAll(createLogger('silent'));
   const port = await server.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -24,10 +24,16 @@ export const PERMISSIONS = {
   'token.list': { minRole: 'MEMBER', scope: 'ADMIN', description: 'List the team\'s API tokens' },
   'token.create': { minRole: 'MEMBER', scope: null, description: 'Create an API token (scopes up to your own role)' },
   'token.revoke': { minRole: 'MEMBER', scope: 'ADMIN', description: 'Revoke a token (your own; admins: any)' },
-  'project.read': { minRole: 'VIEWER', scope: 'READ', description: 'See projects and everything in them' },
+  'project.read': { minRole: 'VIEWER', scope: 'READ', description: 'See projects and everything in them (distributions, cohorts, volumes, provenance) and download files' },
   'project.create': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Create a project' },
   'project.update': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Rename or describe a project' },
   'project.archive': { minRole: 'ADMIN', scope: 'ADMIN', description: 'Archive a project' },
+  'distribution.write': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Create condition distributions and new versions of them' },
+  'cohort.request': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Request a cohort (or a preview); large ones wait for approval' },
+  'cohort.cancel': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Cancel a cohort' },
+  'cohort.retry': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Retry failed volumes' },
+  'cohort.approve': { minRole: 'ADMIN', scope: 'ADMIN', description: 'Approve or reject a cohort waiting for approval' },
+  'volume.review': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Accept or reject a generated volume' },
   'audit.read': { minRole: 'ADMIN', scope: 'ADMIN', description: 'List and filter the audit log' },
 } as const satisfies Record<string, Rule>;
 

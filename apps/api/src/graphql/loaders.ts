@@ -35,6 +35,12 @@ export function createLoaders(services: Services) {
   return {
     user: new DataLoader(async (ids: readonly string[]) => byId(await services.auth.usersByIds(ids), ids)),
     team: new DataLoader(async (ids: readonly string[]) => byId(await services.teams.teamsByIds(ids), ids)),
+    model: new DataLoader(async (ids: readonly string[]) => byId(await services.models.modelsByIds(ids), ids)),
+    distributionVersion: new DataLoader(async (ids: readonly string[]) => byId(await services.distributions.versionsByIds(ids), ids)),
+    cohortProgress: new DataLoader(async (ids: readonly string[]) => {
+      const m = await services.cohorts.progressOf(ids);
+      return ids.map((id) => m.get(id)!);
+    }),
     members(take: number, after?: KeysetCursor) {
       return paged('members', [take, after], async (ids) => groupBy(await services.teams.membersOfTeams(ids, take, after), (r) => r.teamId, ids));
     },

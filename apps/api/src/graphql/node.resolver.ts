@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import { Node } from './common.types.ts';
 import type { Context } from './context.ts';
-import { membershipNode, projectNode, teamNode, tokenNode, userNode } from './nodes.ts';
+import { cohortNode, distributionNode, membershipNode, modelNode, projectNode, teamNode, tokenNode, userNode, versionNode, volumeNode } from './nodes.ts';
 import { fromGlobalId } from './relay.ts';
 
 @Resolver()
@@ -20,6 +20,17 @@ export class NodeResolver {
         return membershipNode(await s.teams.getMembership(ctx, raw));
       case 'ApiToken':
         return tokenNode(await s.auth.getToken(ctx, raw));
+      case 'Model':
+        ctx.access.requireActor();
+        return modelNode((await s.models.get(raw)).row);
+      case 'ConditionDistribution':
+        return distributionNode(await s.distributions.get(ctx, raw));
+      case 'DistributionVersion':
+        return versionNode(await s.distributions.getVersion(ctx, raw));
+      case 'Cohort':
+        return cohortNode(await s.cohorts.get(ctx, raw));
+      case 'Volume':
+        return volumeNode(await s.cohorts.getVolume(ctx, raw));
       case 'User': {
         const a = ctx.access.requireActor();
         const self = a.kind === 'user' ? a.userId : a.createdById;

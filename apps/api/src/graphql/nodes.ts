@@ -52,3 +52,91 @@ export const auditNode = (r: AuditRow): AuditEvent =>
     data: r.data,
     createdAt: r.createdAt,
   });
+
+import type { ModelRow } from '../models/model.repository.ts';
+import { Model } from '../models/model.types.ts';
+import type { DistributionRow, VersionRow } from '../distributions/distribution.repository.ts';
+import { ConditionDistribution, DistributionVersion } from '../distributions/distribution.types.ts';
+import type { CohortRow, VolumeRow } from '../cohorts/cohort.repository.ts';
+import { Cohort, CohortStatusEnum, ReviewStateEnum, Volume, VolumeStatusEnum } from '../cohorts/cohort.types.ts';
+
+export const modelNode = (r: ModelRow): Model => {
+  const m = r.metadata as Record<string, any>;
+  return Object.assign(new Model(), {
+    id: toGlobalId('Model', r.id),
+    rawId: r.id,
+    name: r.name,
+    version: r.version,
+    description: m.description ?? null,
+    volumeShapeDhw: m.volume?.shape_dhw ?? [],
+    spacingMm: m.volume?.spacing_mm ?? [],
+    conditioning: m.conditioning ?? {},
+    samplerDefaults: m.sampler_defaults ?? {},
+    fileHashes: r.fileHashes,
+    metrics: m.metrics ?? null,
+    registeredAt: r.registeredAt,
+  });
+};
+export const distributionNode = (r: DistributionRow): ConditionDistribution =>
+  Object.assign(new ConditionDistribution(), { id: toGlobalId('ConditionDistribution', r.id), rawId: r.id, name: r.name, description: r.description, createdAt: r.createdAt, projectId: r.projectId, teamId: r.teamId });
+export const versionNode = (r: VersionRow): DistributionVersion =>
+  Object.assign(new DistributionVersion(), {
+    id: toGlobalId('DistributionVersion', r.id),
+    rawId: r.id,
+    version: r.version,
+    spec: r.spec,
+    specHash: r.specHash,
+    sourceFiles: r.sourceFiles,
+    createdAt: r.createdAt,
+    distributionId: r.distributionId,
+    createdById: r.createdById,
+  });
+export const cohortNode = (r: CohortRow): Cohort =>
+  Object.assign(new Cohort(), {
+    id: toGlobalId('Cohort', r.id),
+    rawId: r.id,
+    name: r.name,
+    status: r.status as CohortStatusEnum,
+    size: r.size,
+    seed: r.seed.toString(),
+    samplerSettings: r.samplerSettings,
+    isPreview: r.isPreview,
+    estimatedSeconds: r.estimatedSeconds,
+    decisionComment: r.decisionComment,
+    decidedAt: r.decidedAt,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    cancelledAt: r.cancelledAt,
+    teamId: r.teamId,
+    projectId: r.projectId,
+    modelId: r.modelId,
+    distributionVersionId: r.distributionVersionId,
+    requestedById: r.requestedById,
+    decidedById: r.decidedById,
+  });
+export const volumeNode = (r: VolumeRow): Volume =>
+  Object.assign(new Volume(), {
+    id: toGlobalId('Volume', r.id),
+    rawId: r.id,
+    cohortId: r.cohortId,
+    subjectIndex: r.subjectIndex,
+    status: r.status as VolumeStatusEnum,
+    attempts: r.attempts,
+    error: r.error,
+    requestedCondition: r.requestedCondition,
+    measuredCondition: r.measuredCondition,
+    imageSha256: r.imageSha256,
+    maskSha256: r.maskSha256,
+    imageBytes: r.imageBytes === null ? null : Number(r.imageBytes),
+    maskBytes: r.maskBytes === null ? null : Number(r.maskBytes),
+    imageUrl: r.imageKey ? `/files/volumes/${r.id}/image.nii.gz` : null,
+    maskUrl: r.maskKey ? `/files/volumes/${r.id}/mask.nii.gz` : null,
+    provenance: r.provenance,
+    reviewState: r.reviewState as ReviewStateEnum,
+    reviewComment: r.reviewComment,
+    reviewedAt: r.reviewedAt,
+    reviewedById: r.reviewedById,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  });

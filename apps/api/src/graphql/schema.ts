@@ -6,13 +6,31 @@ import { AuditResolver } from '../audit/audit.resolver.ts';
 import { ProjectResolver } from '../projects/project.resolver.ts';
 import { MembershipFieldResolver, TeamResolver } from '../teams/team.resolver.ts';
 import { NodeResolver } from './node.resolver.ts';
+import { CohortResolver, ProjectCohortsResolver, VolumeResolver } from '../cohorts/cohort.resolver.ts';
+import { DistributionResolver, DistributionVersionResolver, ProjectDistributionsResolver } from '../distributions/distribution.resolver.ts';
+import { ModelResolver } from '../models/model.resolver.ts';
 
 let schema: Promise<GraphQLSchema> | null = null;
 
 /** The schema is built once per process (type-graphql metadata is global). */
 export function getSchema(): Promise<GraphQLSchema> {
   schema ??= buildSchema({
-    resolvers: [NodeResolver, AuthResolver, ApiTokenFieldResolver, TeamResolver, MembershipFieldResolver, ProjectResolver, AuditResolver],
+    resolvers: [
+      NodeResolver,
+      AuthResolver,
+      ApiTokenFieldResolver,
+      TeamResolver,
+      MembershipFieldResolver,
+      ProjectResolver,
+      AuditResolver,
+      ModelResolver,
+      DistributionResolver,
+      DistributionVersionResolver,
+      ProjectDistributionsResolver,
+      CohortResolver,
+      VolumeResolver,
+      ProjectCohortsResolver,
+    ],
     validate: false,
     emitSchemaFile: false,
   });

@@ -1,0 +1,176 @@
+import type { Prisma } from '@slicewise/db';
+import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+import type { SqlExecutor } from '@slicewise/queue';
+
+export type CohortStatus = 'AWAITING_APPROVAL' | 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'REJECTED';
+export type VolumeStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface CohortRow {
+  id: string;
+  teamId: string;
+  projectId: string;
+  distributionVersionId: string;
+  modelId: string;
+  requestedById: string | null;
+  requestedByTokenId: string | null;
+  name: string;
+  size: number;
+  seed: bigint;
+  samplerSettings: Record<string, unknown>;
+  isPreview: boolean;
+  status: CohortStatus;
+  priority: number;
+  estimatedSeconds: number | null;
+  decidedById: string | null;
+  decidedAt: Date | null;
+  decisionComment: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  cancelledAt: Date | null;
+}
+
+export interface VolumeRow {
+  id: string;
+  cohortId: string;
+  subjectIndex: number;
+  status: VolumeStatus;
+  attempts: number;
+  error: string | null;
+  seed: bigint;
+  requestedCondition: unknown;
+  measuredCondition: unknown;
+  imageKey: string | null;
+  imageSha256: string | null;
+  imageBytes: bigint | null;
+  maskKey: string | null;
+  maskSha256: string | null;
+  maskBytes: bigint | null;
+  provenance: unknown;
+  workerId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  reviewState: 'UNREVIEWED' | 'ACCEPTED' | 'REJECTED';
+  reviewedById: string | null;
+  reviewedAt: Date | null;
+  reviewComment: string | null;
+}
+
+export interface Progress {
+  total: number;
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  /** Volumes finished in the last 10 minutes, per minute. */
+  recentPerMinute: number;
+}
+
+export class CohortRepository {
+  constructor(private readonly db: Db) {}
+
+  /** A queue executor bound to the transaction: pg-boss statements commit or roll back with it. */
+  queueSql(tx: Tx): SqlExecutor {
+    const c = clientOf(this.db, tx);
+    return async (text, values) => {
+      try {
+        return { rows: await c.$queryRawUnsafe<any[]>(text, ...values) };
+      } catch (err) {
+        // pg-boss calls functions returning `void` (e.g. create_queue). The statement has run; only
+        // Prisma's decoding of the void column fails afterwards, so there are no rows to return.
+        if (/column of type 'void'/.test(String(err))) return { rows: [] };
+        throw err;
+      }
+    };
+  }
+
+  create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment'>): Promise<CohortRow> {
+    return clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: data.samplerSettings as Prisma.InputJsonValue } }) as never;
+  }
+
+  async createVolumes(tx: Tx, cohortId: string, size: number, seed: bigint): Promise<{ id: string; subjectIndex: number }[]> {
+    const c = clientOf(this.db, tx);
+    await c.volume.createMany({ data: Array.from({ length: size }, (_, i) => ({ cohortId, subjectIndex: i, seed })) });
+    return c.volume.findMany({ where: { cohortId }, select: { id: true, subjectIndex: true }, orderBy: { subjectIndex: 'asc' } });
+  }
+
+  find(id: string, tx?: Tx): Promise<CohortRow | null> {
+    return clientOf(this.db, tx).cohort.findUnique({ where: { id } }) as never;
+  }
+  findByIds(ids: readonly string[]): Promise<CohortRow[]> {
+    return clientOf(this.db).cohort.findMany({ where: { id: { in: [...ids] } } }) as never;
+  }
+  async lockForUpdate(tx: Tx, id: string): Promise<CohortRow | null> {
+    await clientOf(this.db, tx).$queryRaw`SELECT id FROM "Cohort" WHERE id = ${id}::uuid FOR UPDATE`;
+    return this.find(id, tx);
+  }
+  update(tx: Tx, id: string, data: Partial<Pick<CohortRow, 'status' | 'decidedById' | 'decidedAt' | 'decisionComment' | 'cancelledAt' | 'finishedAt'>>): Promise<CohortRow> {
+    return clientOf(this.db, tx).cohort.update({ where: { id }, data }) as never;
+  }
+  async cancelOpenVolumes(tx: Tx, cohortId: string): Promise<number> {
+    const r = await clientOf(this.db, tx).volume.updateMany({ where: { cohortId, status: 'PENDING' }, data: { status: 'CANCELLED' } });
+    return r.count;
+  }
+  volumes(cohortId: string, where: { status?: VolumeStatus }, tx?: Tx): Promise<VolumeRow[]> {
+    return clientOf(this.db, tx).volume.findMany({ where: { cohortId, ...where }, orderBy: { subjectIndex: 'asc' } }) as never;
+  }
+  async resetVolume(tx: Tx, id: string): Promise<void> {
+    await clientOf(this.db, tx).volume.update({ where: { id }, data: { status: 'PENDING', error: null, attempts: 0 } });
+  }
+  findVolume(id: string): Promise<(VolumeRow & { cohort: CohortRow }) | null> {
+    return clientOf(this.db).volume.findUnique({ where: { id }, include: { cohort: true } }) as never;
+  }
+  review(tx: Tx, id: string, data: { reviewState: 'ACCEPTED' | 'REJECTED' | 'UNREVIEWED'; reviewedById: string | null; reviewComment: string | null }): Promise<VolumeRow> {
+    return clientOf(this.db, tx).volume.update({ where: { id }, data: { ...data, reviewedAt: new Date() } }) as never;
+  }
+
+  listForProject(projectId: string, take: number, after?: { createdAt: Date; id: string }): Promise<CohortRow[]> {
+    const where: Prisma.CohortWhereInput = { projectId };
+    if (after) where.OR = [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }];
+    return clientOf(this.db).cohort.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take }) as never;
+  }
+  listAwaitingApproval(teamId: string, take: number): Promise<CohortRow[]> {
+    return clientOf(this.db).cohort.findMany({ where: { teamId, status: 'AWAITING_APPROVAL' }, orderBy: { createdAt: 'asc' }, take }) as never;
+  }
+
+  /** Volumes of a cohort ordered by subject index (keyset), with an optional status and review filter. */
+  listVolumes(cohortId: string, take: number, afterIndex: number | undefined, filter: { status?: VolumeStatus; reviewState?: VolumeRow['reviewState'] }): Promise<VolumeRow[]> {
+    return clientOf(this.db).volume.findMany({
+      where: { cohortId, ...filter, ...(afterIndex !== undefined ? { subjectIndex: { gt: afterIndex } } : {}) },
+      orderBy: { subjectIndex: 'asc' },
+      take,
+    }) as never;
+  }
+
+  /** Progress of many cohorts in one query. */
+  async progressOf(cohortIds: readonly string[]): Promise<Map<string, Progress>> {
+    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; status: VolumeStatus; n: number; recent: number }[]>`
+      SELECT "cohortId", status, count(*)::int AS n,
+             count(*) FILTER (WHERE "finishedAt" > now() - interval '10 minutes')::int AS recent
+      FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId", status`;
+    const out = new Map<string, Progress>();
+    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, recentPerMinute: 0 });
+    for (const r of rows) {
+      const p = out.get(r.cohortId)!;
+      p.total += r.n;
+      const key = r.status.toLowerCase() as 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+      p[key] += r.n;
+      if (r.status === 'SUCCEEDED' || r.status === 'FAILED') p.recentPerMinute += r.recent / 10;
+    }
+    return out;
+  }
+
+  /** Volumes of one team queued or running now (for the quota check). */
+  async openVolumesOfTeam(teamId: string): Promise<number> {
+    const rows = await clientOf(this.db).$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
+      WHERE c."teamId" = ${teamId}::uuid AND v.status IN ('PENDING', 'RUNNING')`;
+    return rows[0]?.n ?? 0;
+  }
+
+  findVolumesBySha256(sha: string) {
+    return clientOf(this.db).volume.findMany({ where: { OR: [{ imageSha256: sha }, { maskSha256: sha }] }, include: { cohort: true } });
+  }
+}

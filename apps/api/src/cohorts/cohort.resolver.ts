@@ -1,0 +1,163 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { User } from '../auth/auth.types.ts';
+import { DistributionVersion } from '../distributions/distribution.types.ts';
+import type { Context } from '../graphql/context.ts';
+import { cohortNode, modelNode, userNode, versionNode, volumeNode } from '../graphql/nodes.ts';
+import { withUserErrors } from '../graphql/payload.ts';
+import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
+import { DomainError, ErrorCode } from '../common/errors.ts';
+import { Model } from '../models/model.types.ts';
+import { Project } from '../projects/project.types.ts';
+import {
+  Cohort,
+  CohortConnection,
+  CohortPayload,
+  CohortProgress,
+  RequestCohortInput,
+  ReviewStateEnum,
+  Volume,
+  VolumeConnection,
+  VolumePayload,
+  VolumeStatusEnum,
+} from './cohort.types.ts';
+
+@ArgsType()
+class VolumePageArgs extends PageArgs {
+  @Field(() => VolumeStatusEnum, { nullable: true }) status?: VolumeStatusEnum | null;
+  @Field(() => ReviewStateEnum, { nullable: true }) reviewState?: ReviewStateEnum | null;
+}
+
+@Resolver(() => Cohort)
+export class CohortResolver {
+  @Query(() => Cohort)
+  async cohort(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return cohortNode(await ctx.services.cohorts.get(ctx, fromGlobalId(id, 'Cohort').id));
+  }
+
+  @Query(() => [Cohort], { description: 'Cohorts of a team waiting for an admin\'s approval, oldest first.' })
+  async cohortsAwaitingApproval(@Arg('teamId', () => ID) teamId: string, @Ctx() ctx: Context) {
+    return (await ctx.services.cohorts.awaitingApproval(ctx, fromGlobalId(teamId, 'Team').id, 100)).map(cohortNode);
+  }
+
+  @Mutation(() => CohortPayload, { description: 'Request a cohort: creates its volumes and queues one job per volume.' })
+  requestCohort(@Arg('input', () => RequestCohortInput) input: RequestCohortInput, @Ctx() ctx: Context) {
+    return withUserErrors(async () => ({
+      cohort: cohortNode(
+        await ctx.services.cohorts.request(ctx, {
+          ...input,
+          projectId: fromGlobalId(input.projectId, 'Project').id,
+          distributionVersionId: fromGlobalId(input.distributionVersionId, 'DistributionVersion').id,
+          modelId: fromGlobalId(input.modelId, 'Model').id,
+        }),
+      ),
+    }));
+  }
+
+  @Mutation(() => CohortPayload, { description: 'Cancel: queued volumes are dropped, the running one stops at its next denoising step.' })
+  cancelCohort(@Arg('cohortId', () => ID) cohortId: string, @Ctx() ctx: Context) {
+    return withUserErrors(async () => ({ cohort: cohortNode(await ctx.services.cohorts.cancel(ctx, fromGlobalId(cohortId, 'Cohort').id)) }));
+  }
+
+  @Mutation(() => CohortPayload, { description: 'Re-queue the failed volumes of a cohort (or only `volumeId`).' })
+  retryFailedVolumes(@Arg('cohortId', () => ID) cohortId: string, @Arg('volumeId', () => ID, { nullable: true }) volumeId: string | null, @Ctx() ctx: Context) {
+    return withUserErrors(async () => ({
+      cohort: cohortNode(await ctx.services.cohorts.retry(ctx, fromGlobalId(cohortId, 'Cohort').id, volumeId ? fromGlobalId(volumeId, 'Volume').id : undefined)),
+    }));
+  }
+
+  @Mutation(() => CohortPayload, { description: 'Approve a cohort waiting for approval (queues it). Audited.' })
+  approveCohort(@Arg('cohortId', () => ID) cohortId: string, @Arg('comment', () => String, { nullable: true }) comment: string | null, @Ctx() ctx: Context) {
+    return withUserErrors(async () => ({ cohort: cohortNode(await ctx.services.cohorts.decide(ctx, fromGlobalId(cohortId, 'Cohort').id, true, comment)) }));
+  }
+
+  @Mutation(() => CohortPayload, { description: 'Reject a cohort waiting for approval. Audited.' })
+  rejectCohort(@Arg('cohortId', () => ID) cohortId: string, @Arg('comment', () => String, { nullable: true }) comment: string | null, @Ctx() ctx: Context) {
+    return withUserErrors(async () => ({ cohort: cohortNode(await ctx.services.cohorts.decide(ctx, fromGlobalId(cohortId, 'Cohort').id, false, comment)) }));
+  }
+
+  @FieldResolver(() => CohortProgress)
+  async progress(@Root() c: Cohort, @Ctx() ctx: Context): Promise<CohortProgress> {
+    const p = await ctx.loaders.cohortProgress.load(c.rawId);
+    const remaining = p.pending + p.running;
+    return {
+      total: p.total,
+      done: p.succeeded,
+      failed: p.failed,
+      running: p.running,
+      pending: p.pending,
+      cancelled: p.cancelled,
+      volumesPerMinute: Math.round(p.recentPerMinute * 100) / 100,
+      etaSeconds: remaining === 0 ? 0 : p.recentPerMinute > 0 ? (remaining / p.recentPerMinute) * 60 : null,
+    };
+  }
+
+  @FieldResolver(() => VolumeConnection)
+  async volumes(@Root() c: Cohort, @Args(() => VolumePageArgs) page: VolumePageArgs, @Ctx() ctx: Context) {
+    const take = pageSize(page);
+    let afterIndex: number | undefined;
+    if (page.after != null) {
+      afterIndex = Number.parseInt(page.after, 10);
+      if (!Number.isInteger(afterIndex)) throw new DomainError(ErrorCode.BAD_INPUT, `after = ${JSON.stringify(page.after)} is not a cursor of this connection`, { field: 'after' });
+    }
+    const rows = await ctx.services.cohorts.listVolumes(c.rawId, take + 1, afterIndex, {
+      ...(page.status ? { status: page.status } : {}),
+      ...(page.reviewState ? { reviewState: page.reviewState } : {}),
+    });
+    return toConnection(rows, take, (r) => String(r.subjectIndex), volumeNode, afterIndex !== undefined);
+  }
+
+  @FieldResolver(() => Model, { nullable: true })
+  async model(@Root() c: Cohort, @Ctx() ctx: Context) {
+    const m = await ctx.loaders.model.load(c.modelId);
+    return m ? modelNode(m) : null;
+  }
+
+  @FieldResolver(() => DistributionVersion, { nullable: true })
+  async distributionVersion(@Root() c: Cohort, @Ctx() ctx: Context) {
+    const v = await ctx.loaders.distributionVersion.load(c.distributionVersionId);
+    return v ? versionNode(v) : null;
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  async requestedBy(@Root() c: Cohort, @Ctx() ctx: Context) {
+    if (!c.requestedById) return null;
+    const u = await ctx.loaders.user.load(c.requestedById);
+    return u ? userNode(u) : null;
+  }
+}
+
+@Resolver(() => Volume)
+export class VolumeResolver {
+  @Query(() => Volume)
+  async volume(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return volumeNode(await ctx.services.cohorts.getVolume(ctx, fromGlobalId(id, 'Volume').id));
+  }
+
+  @Mutation(() => VolumePayload, { description: 'Accept or reject a generated volume, with a comment. Audited.' })
+  reviewVolume(
+    @Arg('volumeId', () => ID) volumeId: string,
+    @Arg('state', () => ReviewStateEnum) state: ReviewStateEnum,
+    @Arg('comment', () => String, { nullable: true }) comment: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    return withUserErrors(async () => ({ volume: volumeNode(await ctx.services.cohorts.review(ctx, fromGlobalId(volumeId, 'Volume').id, state, comment)) }));
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  async reviewedBy(@Root() v: Volume, @Ctx() ctx: Context) {
+    if (!v.reviewedById) return null;
+    const u = await ctx.loaders.user.load(v.reviewedById);
+    return u ? userNode(u) : null;
+  }
+}
+
+@Resolver(() => Project)
+export class ProjectCohortsResolver {
+  @FieldResolver(() => CohortConnection)
+  async cohorts(@Root() p: Project, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
+    const take = pageSize(page);
+    const after = decodeCursor(page.after);
+    const rows = await ctx.services.cohorts.listForProject(p.rawId, take + 1, after);
+    return toConnection(rows, take, (r) => encodeCursor(r), cohortNode, !!after);
+  }
+}

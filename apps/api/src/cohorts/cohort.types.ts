@@ -1,0 +1,118 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
+
+export enum CohortStatusEnum {
+  AWAITING_APPROVAL = 'AWAITING_APPROVAL',
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(CohortStatusEnum, { name: 'CohortStatus' });
+export enum VolumeStatusEnum {
+  PENDING = 'PENDING',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(VolumeStatusEnum, { name: 'VolumeStatus' });
+export enum ReviewStateEnum {
+  UNREVIEWED = 'UNREVIEWED',
+  ACCEPTED = 'ACCEPTED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(ReviewStateEnum, { name: 'ReviewState' });
+
+@ObjectType({ description: 'Live progress of a cohort, from its volumes.' })
+export class CohortProgress {
+  @Field(() => Int) total!: number;
+  @Field(() => Int) done!: number;
+  @Field(() => Int) failed!: number;
+  @Field(() => Int) running!: number;
+  @Field(() => Int) pending!: number;
+  @Field(() => Int) cancelled!: number;
+  @Field(() => Float, { description: 'Volumes finished per minute over the last 10 minutes.' }) volumesPerMinute!: number;
+  @Field(() => Float, { nullable: true, description: 'Seconds left at the measured rate (null before any volume finished).' }) etaSeconds!: number | null;
+}
+
+@ObjectType({ implements: Node })
+export class Cohort extends Node {
+  @Field(() => String) name!: string;
+  @Field(() => CohortStatusEnum) status!: CohortStatusEnum;
+  @Field(() => Int) size!: number;
+  @Field(() => String, { description: 'The cohort seed (decimal string).' }) seed!: string;
+  @Field(() => GraphQLJSONObject) samplerSettings!: Record<string, unknown>;
+  @Field(() => Boolean) isPreview!: boolean;
+  @Field(() => Float, { nullable: true, description: 'Estimated seconds of generation when requested.' }) estimatedSeconds!: number | null;
+  @Field(() => String, { nullable: true }) decisionComment!: string | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) decidedAt!: Date | null;
+  @Field(() => GraphQLDateTime) createdAt!: Date;
+  @Field(() => GraphQLDateTime, { nullable: true }) startedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) cancelledAt!: Date | null;
+  rawId!: string;
+  teamId!: string;
+  projectId!: string;
+  modelId!: string;
+  distributionVersionId!: string;
+  requestedById!: string | null;
+  decidedById!: string | null;
+}
+
+@ObjectType({ implements: Node, description: 'One generated subject: image + mask NIfTI files and their provenance.' })
+export class Volume extends Node {
+  @Field(() => Int) subjectIndex!: number;
+  @Field(() => VolumeStatusEnum) status!: VolumeStatusEnum;
+  @Field(() => Int) attempts!: number;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Requested condition (9 features, normalised + physical).' }) requestedCondition!: unknown;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Features measured on the generated mask.' }) measuredCondition!: unknown;
+  @Field(() => String, { nullable: true }) imageSha256!: string | null;
+  @Field(() => String, { nullable: true }) maskSha256!: string | null;
+  @Field(() => Float, { nullable: true }) imageBytes!: number | null;
+  @Field(() => Float, { nullable: true }) maskBytes!: number | null;
+  @Field(() => String, { nullable: true, description: 'Download URL of the image (.nii.gz), same origin as the API.' }) imageUrl!: string | null;
+  @Field(() => String, { nullable: true }) maskUrl!: string | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The full provenance record.' }) provenance!: unknown;
+  @Field(() => ReviewStateEnum) reviewState!: ReviewStateEnum;
+  @Field(() => String, { nullable: true }) reviewComment!: string | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) reviewedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) startedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) finishedAt!: Date | null;
+  rawId!: string;
+  cohortId!: string;
+  reviewedById!: string | null;
+}
+
+export const CohortConnection = ConnectionType(Cohort, 'Cohort');
+export const VolumeConnection = ConnectionType(Volume, 'Volume');
+
+@InputType()
+export class RequestCohortInput {
+  @Field(() => ID) projectId!: string;
+  @Field(() => ID) distributionVersionId!: string;
+  @Field(() => ID) modelId!: string;
+  @Field(() => Int, { description: 'Number of subjects (quota: see README).' }) size!: number;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => Int, { nullable: true, description: '0..2^31-1; random when omitted (and shown on the cohort).' }) seed?: number | null;
+  @Field(() => Int, { nullable: true, description: 'DDIM steps (default: the model\'s).' }) steps?: number | null;
+  @Field(() => Float, { nullable: true, description: 'DDIM eta in [0, 1] (0 = deterministic).' }) eta?: number | null;
+  @Field(() => Float, { nullable: true, description: 'Classifier-free guidance scale (models trained for it).' }) guidanceScale?: number | null;
+  @Field(() => Boolean, { nullable: true, description: 'A preview: a handful of volumes served ahead of bulk work.' }) preview?: boolean | null;
+}
+
+@ObjectType()
+export class CohortPayload {
+  @Field(() => Cohort, { nullable: true }) cohort?: Cohort | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}
+
+@ObjectType()
+export class VolumePayload {
+  @Field(() => Volume, { nullable: true }) volume?: Volume | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}

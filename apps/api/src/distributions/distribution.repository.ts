@@ -1,0 +1,76 @@
+import type { Prisma } from '@slicewise/db';
+import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+
+export interface DistributionRow {
+  id: string;
+  teamId: string;
+  projectId: string;
+  name: string;
+  description: string;
+  createdById: string | null;
+  createdAt: Date;
+}
+export interface VersionRow {
+  id: string;
+  distributionId: string;
+  version: number;
+  spec: Record<string, unknown>;
+  specHash: string;
+  createdById: string | null;
+  createdAt: Date;
+  sourceFiles: unknown;
+}
+
+export class DistributionRepository {
+  constructor(private readonly db: Db) {}
+
+  find(id: string): Promise<DistributionRow | null> {
+    return clientOf(this.db).conditionDistribution.findUnique({ where: { id } });
+  }
+  findVersion(id: string): Promise<(VersionRow & { distribution: DistributionRow }) | null> {
+    return clientOf(this.db).distributionVersion.findUnique({ where: { id }, include: { distribution: true } }) as never;
+  }
+  async nameTaken(projectId: string, name: string, tx?: Tx): Promise<boolean> {
+    return (await clientOf(this.db, tx).conditionDistribution.count({ where: { projectId, name } })) > 0;
+  }
+  create(tx: Tx, d: { teamId: string; projectId: string; name: string; description: string; createdById: string | null }): Promise<DistributionRow> {
+    return clientOf(this.db, tx).conditionDistribution.create({ data: d });
+  }
+  /** Next version number, taken under a row lock on the distribution so concurrent edits cannot collide. */
+  async addVersion(tx: Tx, v: { distributionId: string; spec: object; specHash: string; createdById: string | null; sourceFiles?: object }): Promise<VersionRow> {
+    const c = clientOf(this.db, tx);
+    await c.$queryRaw`SELECT id FROM "ConditionDistribution" WHERE id = ${v.distributionId}::uuid FOR UPDATE`;
+    const last = await c.distributionVersion.findFirst({ where: { distributionId: v.distributionId }, orderBy: { version: 'desc' }, select: { version: true } });
+    return c.distributionVersion.create({
+      data: {
+        distributionId: v.distributionId,
+        version: (last?.version ?? 0) + 1,
+        spec: v.spec as Prisma.InputJsonValue,
+        specHash: v.specHash,
+        createdById: v.createdById,
+        sourceFiles: (v.sourceFiles ?? []) as Prisma.InputJsonValue,
+      },
+    }) as unknown as Promise<VersionRow>;
+  }
+  latestVersion(distributionId: string): Promise<VersionRow | null> {
+    return clientOf(this.db).distributionVersion.findFirst({ where: { distributionId }, orderBy: { version: 'desc' } }) as never;
+  }
+  listVersions(distributionId: string, take: number, beforeVersion?: number): Promise<VersionRow[]> {
+    return clientOf(this.db).distributionVersion.findMany({
+      where: { distributionId, ...(beforeVersion !== undefined ? { version: { lt: beforeVersion } } : {}) },
+      orderBy: { version: 'desc' },
+      take,
+    }) as never;
+  }
+  listForProject(projectId: string, take: number, after?: { createdAt: Date; id: string }): Promise<DistributionRow[]> {
+    const where: Prisma.ConditionDistributionWhereInput = { projectId };
+    if (after) where.OR = [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }];
+    return clientOf(this.db).conditionDistribution.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take });
+  }
+  findVersionsByIds(ids: readonly string[]): Promise<VersionRow[]> {
+    return clientOf(this.db).distributionVersion.findMany({ where: { id: { in: [...ids] } } }) as never;
+  }
+  async cohortsUsing(versionId: string): Promise<number> {
+    return clientOf(this.db).cohort.count({ where: { distributionVersionId: versionId } });
+  }
+}

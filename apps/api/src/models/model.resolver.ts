@@ -1,0 +1,44 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { Context } from '../graphql/context.ts';
+import { modelNode } from '../graphql/nodes.ts';
+import { fromGlobalId } from '../graphql/relay.ts';
+import { BrainProjection, CohortEstimate, Model } from './model.types.ts';
+import { FieldResolver, Root } from 'type-graphql';
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @Query(() => [Model], { description: 'Models available for generation (any signed-in caller).' })
+  async models(@Ctx() ctx: Context) {
+    ctx.access.requireActor();
+    return (await ctx.services.models.list()).map(modelNode);
+  }
+
+  @Query(() => CohortEstimate, { description: 'Estimated generation time for a cohort, from measured worker throughput.' })
+  async cohortEstimate(
+    @Arg('modelId', () => ID) modelId: string,
+    @Arg('size', () => Int) size: number,
+    @Arg('steps', () => Int, { nullable: true }) steps: number | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.cohorts.estimate(ctx, fromGlobalId(modelId, 'Model').id, size, steps ?? undefined);
+  }
+
+  @FieldResolver(() => BrainProjection, { nullable: true })
+  async brainProjection(@Root() m: Model, @Ctx() ctx: Context) {
+    const { conditioning } = await ctx.services.models.get(m.rawId);
+    if (!conditioning) return null;
+    const [D, H, W] = conditioning.brainMaskShapeDhw;
+    const mask = conditioning.brainMask;
+    const rows: string[] = [];
+    for (let y = 0; y < H; y++) {
+      let row = '';
+      for (let x = 0; x < W; x++) {
+        let any = 0;
+        for (let z = 0; z < D && !any; z++) any = mask[(z * H + y) * W + x] ? 1 : 0;
+        row += any;
+      }
+      rows.push(row);
+    }
+    return { width: W, height: H, rows };
+  }
+}
