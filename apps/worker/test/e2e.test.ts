@@ -1,11 +1,15 @@
 // One volume end to end through a real worker process and a real PostgreSQL.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { computeFeatures, modelConditioningFromMetadata, sampleConditionVector, validateSpec } from '@slicewise/conditioning';
 import { readNifti } from '@slicewise/nifti';
-import { createHarness, listFiles, MODELS_DIR, seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
+import { LocalStorage } from '@slicewise/storage';
+import { VolumeRepository } from '../src/pipeline/volume.repository.ts';
+import { replayVolume } from '../src/replay.ts';
+import { createHarness, listFiles, MODELS_DIR, WORKER_DIR, seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
 
 let h: Harness;
 let w: WorkerProcess;
@@ -88,6 +92,31 @@ describe('worker end to end', () => {
     expect(vols[0].imageSha256).not.toBe(vols[1].imageSha256);
     expect(listFiles(h.storageDir).every((f) => !path.basename(f).startsWith('.tmp-'))).toBe(true);
     expect(listFiles(h.storageDir)).toHaveLength(4);
+  });
+
+  it('replays a volume bit-identically from its provenance (in process and through the CLI)', async () => {
+    const [v] = await h.q(`SELECT id FROM "Volume" WHERE status = 'SUCCEEDED' ORDER BY "subjectIndex" LIMIT 1`);
+    const repo = new VolumeRepository(h.db.url, { maxConnections: 1 });
+    try {
+      const r = await replayVolume(v.id, { modelsDir: MODELS_DIR, storage: new LocalStorage(h.storageDir), repo, codeRevision: 'test-revision' });
+      expect(r).toMatchObject({ identical: true, conditionRedrawIdentical: true, image: { identical: true, maxAbsDiff: 0 }, mask: { identical: true, dice: 1 } });
+      expect(r.differences).toEqual([]);
+      // another thread count: either still identical, or the report says how far and why
+      const r2 = await replayVolume(v.id, { modelsDir: MODELS_DIR, storage: new LocalStorage(h.storageDir), repo, codeRevision: 'other', intraOpThreads: 2 });
+      expect(r2.differences).toEqual(expect.arrayContaining(['intra-op threads: recorded 1, replay 2', 'code revision: recorded test-revision, replay other']));
+      if (!r2.identical) {
+        expect(r2.image.maxAbsDiff).toBeLessThan(1e-3);
+        expect(r2.mask.dice).toBeGreaterThan(0.9);
+      }
+    } finally {
+      await repo.close();
+    }
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/replay-cli.ts', v.id], {
+      cwd: WORKER_DIR,
+      env: { PATH: process.env.PATH, DATABASE_URL: h.db.url, MODELS_DIR, STORAGE_DIR: h.storageDir, CODE_REVISION: 'test-revision' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({ volumeId: v.id, identical: true });
   });
 
   it('/healthz and /readyz answer', async () => {

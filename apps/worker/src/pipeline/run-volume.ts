@@ -12,6 +12,7 @@ import { computeFeatures, sampleConditionVector, validateSpec, FEATURE_NAMES } f
 import { makeCenteredRasAffine, writeNifti } from '@slicewise/nifti';
 import { SamplingCancelled } from '@slicewise/sampler';
 import type { Storage } from '@slicewise/storage';
+import type { ModelMetadata } from '@slicewise/models';
 import type { WorkerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { ORT_VERSION } from '../onnx/index.ts';
@@ -58,6 +59,21 @@ export function outputKeys(ctx: { cohort: { teamId: string; id: string }; volume
 function safeSeed(name: string, v: bigint): number {
   if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new PermanentError(`${name} = ${v} must be in [0, 2^53 - 1]`);
   return Number(v);
+}
+
+/**
+ * NIfTI-1 .nii.gz bytes of one generated volume: image float32, mask uint8 with label intent; RAS affine
+ * centred on the grid with the metadata's spacing. Deterministic (replay re-encodes with it).
+ */
+export function encodeOutputs(meta: ModelMetadata, gen: { image: Float32Array; mask: Uint8Array }, modelName: string, cohortId: string, subjectIndex: number) {
+  const shapeDhw = meta.volume.shape_dhw;
+  const spacingMm = meta.volume.spacing_mm;
+  const [D, H, W] = shapeDhw;
+  const affine = makeCenteredRasAffine([W, H, D], spacingMm);
+  const description = `slicewise ${modelName} c${cohortId.slice(0, 8)} s${subjectIndex}`.slice(0, 79);
+  const imageBytes = writeNifti({ data: gen.image, shapeDHW: shapeDhw, spacingMm, affine, intent: 'none', description });
+  const maskBytes = writeNifti({ data: gen.mask, shapeDHW: shapeDhw, spacingMm, affine, intent: 'label', description });
+  return { imageBytes, maskBytes, affine, shapeDhw, spacingMm };
 }
 
 export class VolumeProcessor {
@@ -147,15 +163,8 @@ export class VolumeProcessor {
     await checkCancelled();
     if (abort.signal.aborted) throw abort.signal.reason instanceof JobAborted ? abort.signal.reason : new JobAborted('shutdown');
 
-    // NIfTI-1 .nii.gz: image float32, mask uint8 label intent; RAS affine centred on the grid, metadata spacing
-    const shapeDhw = meta.volume.shape_dhw;
-    const spacingMm = meta.volume.spacing_mm;
-    const [D, H, W] = shapeDhw;
-    const affine = makeCenteredRasAffine([W, H, D], spacingMm);
     const tN0 = performance.now();
-    const desc = `slicewise ${ctx.model.name} c${ctx.cohort.id.slice(0, 8)} s${ctx.volume.subjectIndex}`;
-    const imageBytes = writeNifti({ data: gen.image, shapeDHW: shapeDhw, spacingMm, affine, intent: 'none', description: desc });
-    const maskBytes = writeNifti({ data: gen.mask, shapeDHW: shapeDhw, spacingMm, affine, intent: 'label', description: desc });
+    const { imageBytes, maskBytes, affine, shapeDhw, spacingMm } = encodeOutputs(meta, gen, ctx.model.name, ctx.cohort.id, ctx.volume.subjectIndex);
     const tN1 = performance.now();
     const { imageKey, maskKey } = outputKeys(ctx);
     const img = await storage.putAtomic(imageKey, imageBytes);

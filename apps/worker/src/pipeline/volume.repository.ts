@@ -166,6 +166,26 @@ export class VolumeRepository {
     });
   }
 
+  /** What replay needs: the recorded outputs and provenance, and the distribution spec for a re-draw. */
+  async loadForReplay(volumeId: string) {
+    const v = await this.prisma.volume.findUnique({
+      where: { id: volumeId },
+      select: {
+        id: true,
+        status: true,
+        subjectIndex: true,
+        seed: true,
+        provenance: true,
+        imageKey: true,
+        imageSha256: true,
+        maskKey: true,
+        maskSha256: true,
+        cohort: { select: { id: true, seed: true, size: true, distributionVersion: { select: { spec: true } } } },
+      },
+    });
+    return v;
+  }
+
   async counts(cohortId: string): Promise<CohortCounts> {
     return countVolumes(this.prisma, cohortId);
   }
