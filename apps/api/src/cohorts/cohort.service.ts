@@ -193,7 +193,7 @@ export class CohortService {
   async decide(scope: RequestScope, id: string, approve: boolean, comment: string | null): Promise<CohortRow> {
     const c = await this.get(scope, id);
     await scope.access.require('cohort.approve', c.teamId, { type: 'Cohort', id });
-    const note = validate(z.object({ comment: z.string().max(2000, 'at most 2000 characters').nullable() }), { comment }).comment;
+    const note = validate(z.object({ comment: z.string().max(2000, 'at most 2000 characters').nullish() }), { comment }).comment ?? null;
     return this.tx.run(async (tx) => {
       const locked = (await this.repo.lockForUpdate(tx, id))!;
       if (locked.status !== 'AWAITING_APPROVAL') throw userError(['cohortId'], `cohort is ${locked.status}, not waiting for approval`, 'NOT_AWAITING_APPROVAL');
@@ -222,7 +222,7 @@ export class CohortService {
   async review(scope: RequestScope, volumeId: string, state: 'ACCEPTED' | 'REJECTED' | 'UNREVIEWED', comment: string | null): Promise<VolumeRow> {
     const v = await this.getVolume(scope, volumeId);
     await scope.access.require('volume.review', v.cohort.teamId, { type: 'Volume', id: volumeId });
-    const note = validate(z.object({ comment: z.string().max(2000, 'at most 2000 characters').nullable() }), { comment }).comment;
+    const note = validate(z.object({ comment: z.string().max(2000, 'at most 2000 characters').nullish() }), { comment }).comment ?? null;
     if (v.status !== 'SUCCEEDED') throw userError(['volumeId'], `volume is ${v.status}; only generated volumes can be reviewed`, 'NOT_GENERATED');
     return this.tx.run(async (tx) => {
       const actor = auditActor(scope);
