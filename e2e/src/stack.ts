@@ -1,0 +1,122 @@
+// Starts what the browser needs, as `npm start` would, but isolated: a fresh migrated database
+// (embedded PostgreSQL unless DATABASE_URL), the API process and the production web build, each on
+// a free port. Build the web app only when its sources are newer than the last build.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const webDir = path.join(repoRoot, 'apps/web');
+const apiDir = path.join(repoRoot, 'apps/api');
+const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForHttp(url: string, timeoutMs: number, proc?: ChildProcess, logs?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc && proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode} before it was ready\n${logs?.() ?? ''}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${url} was not ready after ${timeoutMs / 1000} s\n${logs?.() ?? ''}`);
+}
+
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** `next build` unless .next/BUILD_ID is newer than every source and config file. */
+export async function ensureWebBuild(): Promise<{ built: boolean; seconds: number }> {
+  const buildId = path.join(webDir, '.next/BUILD_ID');
+  const sources = Math.max(
+    newestMtimeMs(path.join(webDir, 'src')),
+    ...['next.config.ts', 'package.json', 'tsconfig.json'].map((f) => fs.statSync(path.join(webDir, f)).mtimeMs),
+  );
+  if (fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs > sources) return { built: false, seconds: 0 };
+  const t = Date.now();
+  const child = startChild('next build', [nextBin, 'build'], webDir, { NEXT_TELEMETRY_DISABLED: '1' });
+  const code = await new Promise<number | null>((resolve) => child.proc.on('exit', resolve));
+  if (code !== 0) throw new Error(`next build failed (exit ${code}):\n${child.logs()}`);
+  return { built: true, seconds: (Date.now() - t) / 1000 };
+}
+
+export interface Child {
+  proc: ChildProcess;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export function startChild(name: string, args: string[], cwd: string, env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  const keep = (d: Buffer) => {
+    buf = (buf + d.toString()).slice(-20_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  return {
+    proc,
+    logs: () => `--- ${name} (last output) ---\n${buf}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function startApi(databaseUrl: string): Promise<{ url: string; child: Child }> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-e2e-data-'));
+  const child = startChild('api', ['--import', 'tsx', 'src/main.ts'], apiDir, {
+    DATABASE_URL: databaseUrl,
+    API_PORT: String(port),
+    API_HOST: '127.0.0.1',
+    SLICEWISE_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    SIGNIN_MAX_ATTEMPTS: '100',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/readyz`, 90_000, child.proc, child.logs);
+  return { url, child };
+}
+
+export async function startWeb(apiUrl: string): Promise<{ url: string; child: Child }> {
+  const port = await freePort();
+  const child = startChild('web', [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], webDir, {
+    NEXT_TELEMETRY_DISABLED: '1',
+    SLICEWISE_API_URL: apiUrl,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/sign-in`, 60_000, child.proc, child.logs);
+  return { url, child };
+}

@@ -1,0 +1,202 @@
+// The realistic flow a new team goes through today, plus the two access rules the issue names:
+// another team's member gets a not-found page and no data; a viewer sees no write buttons and the
+// API refuses the write when forced.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newUserContext, PHONE, screenshot } from './browser.ts';
+import { gql, signUpViaApi } from './api.ts';
+import { SignInPage, SignUpPage } from './pages/auth.page.ts';
+import { AuditPage, MembersPage, ProjectPage, TeamProjectsPage, TeamsPage, TokensPage } from './pages/app.page.ts';
+
+const webUrl = inject('webUrl');
+const apiUrl = inject('apiUrl');
+const run = Date.now().toString(36);
+const alice = { name: 'Alice Owner', email: `alice-${run}@example.org`, password: 'correct-horse-7' };
+const bob = { name: 'Bob Outsider', email: `bob-${run}@example.org`, password: 'battery-staple-8' };
+const carol = { name: 'Carol Viewer', email: `carol-${run}@example.org`, password: 'viewer-pass-9x' };
+
+let browser: Browser;
+let page: Page;
+let teamId = '';
+let projectId = '';
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  page = (await newUserContext(browser, webUrl)).page;
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('a new user', () => {
+  it('signs up with as-you-type validation', async () => {
+    const signUp = new SignUpPage(page);
+    await signUp.open();
+    await signUp.fill({ ...alice, password: 'short1' });
+    expect(await signUp.fieldError('Password')).toMatch(/At least 10 characters/);
+    await signUp.email().fill('not-an-email');
+    expect(await signUp.fieldError('Email')).toMatch(/not an email address/);
+    await signUp.fill(alice);
+    expect(await signUp.fieldError('Password')).toBeNull();
+    await screenshot(page, 'sign-up');
+    await signUp.submit();
+    await new TeamsPage(page).waitEmpty();
+  });
+
+  it('shows the API userError on the right field (email taken)', async () => {
+    const other = (await newUserContext(browser, webUrl)).page;
+    const signUp = new SignUpPage(other);
+    await signUp.open();
+    await signUp.fill(alice);
+    await signUp.submit();
+    await other.getByText(/already exists/).waitFor();
+    expect(await signUp.fieldError('Email')).toMatch(/already exists/);
+    await other.context().close();
+  });
+
+  it('creates a team and a project', async () => {
+    await screenshot(page, 'teams-empty');
+    await new TeamsPage(page).createTeam('Neuro-oncology Lab');
+    const projects = new TeamProjectsPage(page);
+    await page.getByText('No projects yet').waitFor();
+    teamId = projects.teamIdFromUrl();
+    await projects.createProject('Glioma augmentation', 'Synthetic BraTS-like cohorts for segmentation training');
+    const project = new ProjectPage(page);
+    projectId = project.idFromUrl();
+    expect(await project.name().textContent()).toBe('Glioma augmentation');
+    await page.getByRole('region', { name: 'Cohorts' }).waitFor();
+    await screenshot(page, 'project');
+    // The switcher follows the team of the page.
+    expect(await page.getByRole('combobox', { name: 'Team', exact: true }).inputValue()).toBe('Neuro-oncology Lab');
+  });
+
+  it('creates a token (secret shown once), uses it, revokes it', async () => {
+    const tokens = new TokensPage(page);
+    await tokens.open(teamId);
+    await page.getByText('No tokens yet').waitFor();
+    const secret = await tokens.create('ci-script', ['READ']);
+    expect(secret.length).toBeGreaterThan(20);
+    await screenshot(page, 'token-created');
+    await tokens.closeSecretDialog();
+    expect(await page.content()).not.toContain(secret);
+    expect(await tokens.status('ci-script')).toMatch(/^active/);
+
+    const ok = await gql(apiUrl, '{ teams(first: 5) { edges { node { id name } } } }', {}, { bearer: secret });
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.teams.edges.map((e: any) => e.node.id)).toEqual([teamId]);
+    // A READ token may not write.
+    const write = await gql(apiUrl, 'mutation($t: ID!) { createProject(input: { teamId: $t, name: "nope" }) { project { id } } }', { t: teamId }, { bearer: secret });
+    expect(write.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    await page.reload();
+    await page.getByTestId('tokens-table').waitFor();
+    // Last use is recorded and shown (the cell said "never" before the token was used).
+    expect(await tokens.row('ci-script').locator('td').nth(4).textContent()).not.toBe('never');
+    await screenshot(page, 'tokens');
+    await tokens.revoke('ci-script');
+    const after = await gql(apiUrl, '{ teams(first: 5) { edges { node { id } } } }', {}, { bearer: secret });
+    expect(after.status).toBe(401);
+    expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('reads and filters the audit log', async () => {
+    const audit = new AuditPage(page);
+    await audit.open(teamId);
+    const all = await audit.actions();
+    expect(all).toEqual(expect.arrayContaining(['team.create', 'project.create', 'token.create', 'token.revoke']));
+    await screenshot(page, 'audit-log');
+    await audit.filterByAction('token.revoke');
+    await expect.poll(() => audit.actions(), { timeout: 10_000 }).toEqual(['token.revoke']);
+  });
+});
+
+describe('access between teams and roles', () => {
+  it("a member of another team gets a not-found page and none of the project's data", async () => {
+    const bobCookie = await signUpViaApi(apiUrl, bob);
+    await gql(apiUrl, 'mutation { createTeam(input: { name: "Bob Lab" }) { team { id } } }', {}, { cookie: bobCookie });
+    const { page: bobPage, context } = await newUserContext(browser, webUrl);
+    const signIn = new SignInPage(bobPage);
+    await signIn.open();
+    await signIn.signIn(bob.email, bob.password);
+    await bobPage.waitForURL(/\/teams\//);
+
+    const graphqlBodies: string[] = [];
+    bobPage.on('response', async (r) => {
+      if (r.url().endsWith('/graphql')) graphqlBodies.push(await r.text().catch(() => ''));
+    });
+    const project = new ProjectPage(bobPage);
+    await project.open(projectId);
+    await project.notFound().waitFor();
+    await screenshot(bobPage, 'not-found');
+    expect(await bobPage.content()).not.toContain('Glioma augmentation');
+    expect(graphqlBodies.join('\n')).not.toContain('Glioma augmentation');
+    expect(graphqlBodies.join('\n')).toContain('NOT_FOUND');
+
+    await bobPage.goto(`/teams/${encodeURIComponent(teamId)}`);
+    await project.notFound().waitFor();
+    expect(await bobPage.content()).not.toContain('Neuro-oncology Lab');
+    await context.close();
+  });
+
+  it('a viewer sees no write buttons, and the API refuses a forced write', async () => {
+    await signUpViaApi(apiUrl, carol);
+    const members = new MembersPage(page);
+    await members.open(teamId);
+    await members.add(carol.email, 'Viewer');
+    await members.table().getByText(carol.email).waitFor();
+    await screenshot(page, 'members');
+
+    const { page: carolPage, context } = await newUserContext(browser, webUrl);
+    const signIn = new SignInPage(carolPage);
+    await signIn.open();
+    await signIn.signIn(carol.email, carol.password);
+    await carolPage.waitForURL(/\/teams/);
+
+    const projects = new TeamProjectsPage(carolPage);
+    await projects.open(teamId);
+    await carolPage.getByTestId('project-card').first().waitFor();
+    expect(await projects.newProjectButton().count()).toBe(0);
+    const project = new ProjectPage(carolPage);
+    await project.open(projectId);
+    await project.name().waitFor();
+    expect(await project.editButton().count()).toBe(0);
+    const nav = carolPage.getByRole('navigation', { name: 'Team navigation' });
+    expect(await nav.getByRole('link', { name: 'API tokens' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    await new MembersPage(carolPage).open(teamId);
+    expect(await carolPage.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+    expect(await carolPage.getByRole('form', { name: 'Add a member' }).count()).toBe(0);
+
+    // Forced: the same request the hidden button would send, from the viewer's own browser session.
+    const forced = await carolPage.evaluate(async ([t, p]) => {
+      const post = (query: string, variables: object) =>
+        fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+      return {
+        create: await post('mutation($t: ID!) { createProject(input: { teamId: $t, name: "forced" }) { project { id } } }', { t }),
+        update: await post('mutation($p: ID!) { updateProject(input: { projectId: $p, name: "forced" }) { project { id } } }', { p }),
+      };
+    }, [teamId, projectId] as const);
+    expect(forced.create.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(forced.update.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await context.close();
+  });
+
+  it('works on a phone-sized screen', async () => {
+    const { page: phone, context } = await newUserContext(browser, webUrl, PHONE);
+    await new SignInPage(phone).open();
+    await screenshot(phone, 'phone-sign-in');
+    await new SignInPage(phone).signIn(alice.email, alice.password);
+    await phone.waitForURL(/\/teams\//);
+    await new ProjectPage(phone).open(projectId);
+    await new ProjectPage(phone).name().waitFor();
+    // The navigation collapses behind a burger button.
+    const burger = phone.getByRole('button', { name: 'Open navigation' });
+    expect(await burger.isVisible()).toBe(true);
+    await burger.click();
+    await phone.getByRole('navigation', { name: 'Team navigation' }).getByRole('link', { name: 'Members' }).waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'phone-project');
+    await context.close();
+  });
+});
