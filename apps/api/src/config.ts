@@ -27,6 +27,7 @@ const schema = z.object({
   MAX_COHORT_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   MAX_PREVIEW_SIZE: z.coerce.number().int().min(1).max(64).default(8),
   MAX_OPEN_VOLUMES_PER_TEAM: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(2 ** 31).default(64 * 1024 * 1024),
   JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
@@ -50,6 +51,7 @@ export type ApiConfig = {
   maxPreviewSize: number;
   maxOpenVolumesPerTeam: number;
   jobExpireSeconds: number;
+  maxUploadBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -86,5 +88,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxPreviewSize: c.MAX_PREVIEW_SIZE,
     maxOpenVolumesPerTeam: c.MAX_OPEN_VOLUMES_PER_TEAM,
     jobExpireSeconds: c.JOB_EXPIRE_SECONDS,
+    maxUploadBytes: c.MAX_UPLOAD_BYTES,
   };
 }

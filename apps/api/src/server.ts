@@ -19,6 +19,7 @@ import { createLoaders } from './graphql/loaders.ts';
 import { getSchema } from './graphql/schema.ts';
 import { createServices, type Services } from './services.ts';
 import { filesRouter } from './http/files.route.ts';
+import { uploadsRouter } from './http/uploads.route.ts';
 
 export const SESSION_COOKIE = 'sw_session';
 
@@ -71,6 +72,7 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
   });
 
   app.use(filesRouter(services, (req) => actorOf(req, services)));
+  app.use(uploadsRouter(services, (req) => actorOf(req, services)));
 
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),

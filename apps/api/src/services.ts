@@ -8,6 +8,8 @@ import { CohortRepository } from './cohorts/cohort.repository.ts';
 import { CohortService } from './cohorts/cohort.service.ts';
 import { DistributionRepository } from './distributions/distribution.repository.ts';
 import { DistributionService } from './distributions/distribution.service.ts';
+import { ReferenceRepository } from './distributions/reference.repository.ts';
+import { ReferenceService } from './distributions/reference.service.ts';
 import { ModelRepository } from './models/model.repository.ts';
 import { ModelService } from './models/model.service.ts';
 import { LocalStorage } from '@slicewise/storage';
@@ -32,7 +34,9 @@ export function createServices(db: Db, config: ApiConfig) {
     maxOpenVolumesPerTeam: config.maxOpenVolumesPerTeam,
     queuePolicy: { expireInSeconds: config.jobExpireSeconds },
   });
+  const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, { maxUploadBytes: config.maxUploadBytes });
   return {
+    references,
     models,
     distributions,
     cohorts,

@@ -67,6 +67,10 @@ const SAMPLES: Record<string, Sample> = {
     query: 'mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } userErrors { message } } }',
     variables: { i: { projectId: f.projectId, distributionVersionId: f.versionId, modelId: f.modelId, size: 2, seed: 1 } },
   }),
+  createEmpiricalDistribution: (f) => ({
+    query: 'mutation($p: ID!, $m: ID!, $r: [ID!]!) { createEmpiricalDistribution(input: { projectId: $p, modelId: $m, name: "emp", referenceFileIds: $r }) { distribution { id } userErrors { message } } }',
+    variables: { p: f.projectId, m: f.modelId, r: [Buffer.from('ReferenceFile:00000000-0000-4000-8000-000000000000').toString('base64url')] },
+  }),
   cancelCohort: (f) => ({ query: 'mutation($c: ID!) { cancelCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   retryFailedVolumes: (f) => ({ query: 'mutation($c: ID!) { retryFailedVolumes(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   approveCohort: (f) => ({ query: 'mutation($c: ID!) { approveCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),

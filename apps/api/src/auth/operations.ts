@@ -42,6 +42,7 @@ export const OPERATIONS: Record<string, OperationRule> = {
   archiveProject: { kind: 'team', action: 'project.archive', write: true },
   createDistribution: { kind: 'team', action: 'distribution.write', write: true },
   addDistributionVersion: { kind: 'team', action: 'distribution.write', write: true },
+  createEmpiricalDistribution: { kind: 'team', action: 'distribution.write', write: true },
   requestCohort: { kind: 'team', action: 'cohort.request', write: true },
   cancelCohort: { kind: 'team', action: 'cohort.cancel', write: true },
   retryFailedVolumes: { kind: 'team', action: 'cohort.retry', write: true },

@@ -4,11 +4,13 @@ import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { distributionNode, userNode, versionNode } from '../graphql/nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
-import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
+import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';
 import { ValidationFailed } from '../common/errors.ts';
 import {
   AddDistributionVersionInput,
+  CreateEmpiricalDistributionInput,
+  ReferenceFile,
   ConditionDistribution,
   ConditionDistributionConnection,
   CreateDistributionInput,
@@ -67,6 +69,19 @@ export class DistributionResolver {
     });
   }
 
+  @Mutation(() => DistributionPayload, { description: 'An empirical distribution fitted from uploaded reference masks (keeps their sha256).' })
+  createEmpiricalDistribution(@Arg('input', () => CreateEmpiricalDistributionInput) input: CreateEmpiricalDistributionInput, @Ctx() ctx: Context) {
+    return withUserErrors(async () => {
+      const r = await ctx.services.references.createEmpirical(ctx, {
+        ...input,
+        projectId: fromGlobalId(input.projectId, 'Project').id,
+        modelId: fromGlobalId(input.modelId, 'Model').id,
+        referenceFileIds: input.referenceFileIds.map((id) => fromGlobalId(id, 'ReferenceFile').id),
+      });
+      return { distribution: distributionNode(r.distribution), version: versionNode(r.version) };
+    });
+  }
+
   @FieldResolver(() => DistributionVersion, { nullable: true })
   async latestVersion(@Root() d: ConditionDistribution, @Ctx() ctx: Context) {
     const v = await ctx.services.distributions.latestVersion(d.rawId);
@@ -99,6 +114,14 @@ export class DistributionVersionResolver {
 
 @Resolver(() => Project)
 export class ProjectDistributionsResolver {
+  @FieldResolver(() => [ReferenceFile], { description: 'Uploaded reference masks, newest first (at most 500).' })
+  async referenceFiles(@Root() p: Project, @Ctx() ctx: Context) {
+    return (await ctx.services.references.list(ctx, p.rawId, 500)).map((r) => {
+      const f = r.features as { normalised?: number[]; physical?: unknown };
+      return Object.assign(new ReferenceFile(), { id: toGlobalId('ReferenceFile', r.id), sha256: r.sha256, filename: r.filename, bytes: r.bytes, features: f.normalised ?? null, physical: f.physical ?? null, createdAt: r.createdAt });
+    });
+  }
+
   @FieldResolver(() => ConditionDistributionConnection)
   async distributions(@Root() p: Project, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
     const take = pageSize(page);

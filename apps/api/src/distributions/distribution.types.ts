@@ -60,3 +60,23 @@ export class DistributionPreview {
   @Field(() => Float, { nullable: true }) millis?: number | null;
   @Field(() => [UserError]) userErrors!: UserError[];
 }
+
+@InputType()
+export class CreateEmpiricalDistributionInput {
+  @Field(() => ID) projectId!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => ID) modelId!: string;
+  @Field(() => [ID], { description: 'Reference masks uploaded to POST /uploads/projects/:projectId/reference-masks.' }) referenceFileIds!: string[];
+  @Field(() => Float, { nullable: true, description: 'Kernel jitter as a fraction of each parameter\'s spread (default 0.25).' }) bandwidth?: number | null;
+}
+
+@ObjectType({ implements: Node, description: 'An uploaded reference mask: only its hash, name and features are kept.' })
+export class ReferenceFile extends Node {
+  @Field(() => String) sha256!: string;
+  @Field(() => String) filename!: string;
+  @Field(() => Int) bytes!: number;
+  @Field(() => GraphQLJSON, { description: 'Nine normalised features on the model grid.' }) features!: unknown;
+  @Field(() => GraphQLJSON, { description: 'The same in physical units (mL, mm2, mm).' }) physical!: unknown;
+  @Field(() => GraphQLDateTime) createdAt!: Date;
+}
