@@ -300,16 +300,24 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
     S = D  # cubic volumes
     volume = (D, S, S)
     export_graphs(vae, unet, out, volume, vae.cfg["z"])
+    from .phantoms import COLIN_NOTICE
+
+    with open(os.path.join(out, "NOTICE"), "w") as fh:  # the weights are derived from Colin27 (MNI notice)
+        fh.write(COLIN_NOTICE)
     # compact weights so training can resume / be inspected without the work folder
     wdir = os.path.join(out, "weights")
     os.makedirs(wdir, exist_ok=True)
     torch.save(dict(cfg=vae.cfg, state={k: v.half() for k, v in vae.state_dict().items()}), os.path.join(wdir, "vae_fp16.pt"))
     torch.save(dict(cfg=ucfg, state={k: v.half() for k, v in unet.state_dict().items()}, step=us["step"]),
                os.path.join(wdir, "unet_ema_fp16.pt"))
+    shard = np.load(os.path.join(work, "data", "train_000.npz"))
+    brats = json.loads(str(shard["params_json"][0])).get("source") == "brats"
     training = dict(
-        data_source="phantoms from 2 real T1 brains (Colin27, ITK KmeansTest subject): random affine + elastic "
-                    "deformation, simulated tumour, intensity augmentation (models/training/sbldm/phantoms.py)",
-        n_train=cinfo["n_train"], modality="T1-weighted phantom with FLAIR-like hyperintense tumour",
+        data_source=("BraTS-style folder: FLAIR + whole-tumour mask (labels 1, 2, 4), nearest resize, per-volume [-1, 1]"
+                     if brats else
+                     "phantoms from 2 real T1 brains (Colin27, ITK KmeansTest subject): random affine + elastic "
+                     "deformation, simulated tumour, intensity augmentation (models/training/sbldm/phantoms.py)"),
+        n_train=cinfo["n_train"], modality="FLAIR" if brats else "T1-weighted phantom with FLAIR-like hyperintense tumour",
         spacing_note="model grid: nominal 1 mm as in the paper's voxel-unit features; one voxel covers about 3 mm of the source anatomy",
         vae=dict(config=vm["config"], params=vm["params"], steps=vm["steps"], wall_s=round(vm["wall_s"]), batch=vm["batch"]),
         unet=dict(config=us["config"], variant=us["variant"], params=us["params"], steps=us["step"], wall_s=round(us["elapsed_s"]),

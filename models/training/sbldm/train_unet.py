@@ -171,7 +171,7 @@ def main(a):
     budget_s = (a.minutes if a.minutes is not None else (0.5 if a.smoke else 90)) * 60
     max_steps = a.steps if a.steps is not None else 10 ** 9
     check_every = 2 if a.smoke else 500
-    ck_every_s = 600
+    ck_every_s = 300
     log(f"UNet config={cfg} variant={a.variant} params={nparams} train={len(T['z'])} val={len(V['z'])} batch={bs} "
         f"latent={tuple(T['z'].shape[1:])} maxV={D['max_v']:.0f} maxA={D['max_a']:.1f} scale={D['scale_factor']:.4f}")
     t0 = time.time()

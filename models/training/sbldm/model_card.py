@@ -1,0 +1,121 @@
+"""Render the model card README.md of a model folder from its metadata.json (numbers are never typed by hand).
+
+Usage: /usr/bin/python3 -m sbldm.model_card <model-folder>   (from models/training)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def f(v, nd=3):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def render(meta):
+    m = meta["metrics"]
+    tr = meta["training"]
+    vae = m["vae_held_out"]
+    adh = m.get("conditioning_adherence", {})
+    br = m.get("brain_outline_dice", {})
+    sw = m.get("size_sweep", {})
+    samp = m.get("sampling", {})
+    sd = meta["sampler_defaults"]
+    par = m.get("onnx_parity")
+    lines = [
+        f"# {meta['name']}: slice-based latent diffusion on brain-tumour phantoms (demo model)",
+        "",
+        "**A phantom-trained DEMO model. Not for clinical or research use on patients.** It was trained on",
+        f"{tr['n_train']} synthetic volumes derived from two real T1 brains (Colin27 and an ITK example subject) with",
+        "simulated tumours, on 2 shared CPU cores; it shows that the platform runs the paper's model end to end, not",
+        "that it produces realistic MRI. To train the paper's model on BraTS, see `models/training/README.md`",
+        "(`run.py prepare --brats DIR`, then `vae`, `unet`, `export`, `evaluate`).",
+        "",
+        "Method: Kebaili et al., \"3D MRI Synthesis with Slice-Based Latent Diffusion Models\", ISBI 2024: a 2D VAE",
+        "encodes every axial slice of [image, mask]; a 3D UNet denoises the stack of slice latents, conditioned on",
+        "9 tumour features. Our documented additions: a spatial condition channel, a tumour-weighted loss and",
+        "classifier-free guidance (see `metadata.json` -> `conditioning`).",
+        "",
+        "## Contract",
+        "",
+        f"- volume {meta['volume']['shape_dhw']} `[D, H, W]`, image and mask in [-1, 1] (mask threshold 0), RAS;",
+        f"  latent {meta['latent']['stacked_shape_cdhw']} `[C, D, h, w]`, scale factor {f(meta['latent']['scale_factor'], 4)}.",
+        "- graphs: `encoder.onnx`, `decoder.onnx`, `denoiser.onnx` (opset 17, dynamic batch), inputs/outputs in `metadata.json`.",
+        f"- sampler defaults: DDIM {sd['num_inference_steps']} steps, eta {sd['eta']}, guidance scale {sd['guidance_scale']},"
+        f" timestep spacing '{sd['timestep_spacing']}'.",
+        f"- ONNX vs PyTorch parity: " + (f"max abs diff {par['worst']:.2e} ({par['runtime']})" if par else "see parity.json (not measured here)"),
+        "",
+        "## Training",
+        "",
+        f"- VAE: {tr['vae']['params']:,} parameters, {tr['vae']['steps']} steps of {tr['vae']['batch']} slices, {tr['vae']['wall_s'] / 60:.0f} min.",
+        f"- UNet: {tr['unet']['params']:,} parameters ({tr['unet']['config']}, variant '{tr['unet']['variant']}'),"
+        f" {tr['unet']['steps']} steps of batch {tr['unet']['batch']}, {tr['unet']['wall_s'] / 60:.0f} min, AdamW {tr['unet']['lr']}, EMA {tr['unet']['ema']}.",
+        f"- hardware: {tr['hardware']}; code revision {tr['git_revision'][:12]}.",
+        "",
+        "## Measured (held-out phantoms: separate seeds, same two source brains)",
+        "",
+        "| quantity | value | goal |",
+        "|---|---|---|",
+        f"| VAE image PSNR (dB, range [-1,1]) mean / min | {f(vae['psnr_db_mean'], 1)} / {f(vae['psnr_db_min'], 1)} | >= 30 |",
+        f"| VAE image SSIM mean | {f(vae['ssim_mean'])} | |",
+        f"| VAE mask Dice mean / median / min | {f(vae['dice_mean'])} / {f(vae['dice_median'])} / {f(vae['dice_min'])} | >= 0.95 |",
+    ]
+    if adh:
+        lines += [
+            f"| Spearman rho, requested vs generated tumour volume (n = {adh['n']}) | {f(adh['spearman_rho_volume'])} | >= 0.8 |",
+            f"| centroid error, voxels mean / median | {f(adh['centroid_err_vox_mean'], 1)} / {f(adh['centroid_err_vox_median'], 1)} | |",
+            f"| centroid error, % of FOV mean / median | {f(adh['centroid_err_pct_fov_mean'], 1)} / {f(adh['centroid_err_pct_fov_median'], 1)} | <= 10 |",
+            f"| fraction of samples with a tumour (>= 1 voxel / >= 10 voxels) | {f(adh['fraction_with_tumour'], 2)} / {f(adh['fraction_with_tumour_ge10vox'], 2)} | >= 0.95 |",
+            f"| mean requested / generated voxel_volume | {f(adh['requested_volume_mean'])} / {f(adh['measured_volume_mean'])} | |",
+        ]
+    if br:
+        lines += [
+            f"| brain-outline Dice, samples vs coarse brain mask (mean / min) | {f(br['samples_vs_coarse_mean'])} / {f(br['samples_vs_coarse_min'])} | >= 0.8 |",
+            f"| same, real held-out phantoms vs coarse brain mask | {f(br['real_phantoms_vs_coarse_mean'])} | reference |",
+            f"| brain-outline Dice, sample vs the real phantom with the same condition | {f(br['sample_vs_real_phantom_mean'])} | |",
+        ]
+    if samp:
+        lines += [f"| sampling wall time per volume ({samp['engine']}, {samp['threads']} threads, incl. decode) | {f(samp['wall_s_per_volume'], 1)} s | |"]
+    lines += [""]
+    if sw:
+        lines += ["Size sweep at a fixed position " + str(sw["position_xyz"]) + " (same noise): requested voxel_volume "
+                  + ", ".join(f(v, 2) for v in sw["requested"]) + " -> generated " + ", ".join(f(v, 2) for v in sw["measured"]) + ".", ""]
+    lines += [
+        "Brain outline = largest connected component of (image > -0.7), holes filled.",
+        "",
+        "Pictures: `samples.png` (generated, requested vs measured volume), `real_phantoms.png` (held-out phantoms",
+        "for comparison), `size_sweep.png`; rows axial / coronal / sagittal through the tumour, mask outlined in red.",
+        "",
+        "## Files",
+        "",
+        "- `encoder.onnx`, `decoder.onnx`, `denoiser.onnx`, `metadata.json`, `parity.json` (fixed inputs + PyTorch outputs)",
+        "- `weights/vae_fp16.pt`, `weights/unet_ema_fp16.pt`: fp16 PyTorch state dicts (to inspect or fine-tune)",
+        "- `NOTICE`: Colin27 (MNI) notice; the phantoms, hence the weights, derive from it.",
+        "",
+        "## Limitations",
+        "",
+        "- trained on phantoms from TWO subjects: the anatomy has little variety, and the images are T1-weighted with a",
+        "  FLAIR-like bright tumour, not FLAIR as in the paper;",
+        "- small networks and short CPU training: samples are blurry, slice-wise decoding shows striping in",
+        "  coronal/sagittal views (also noted by the paper's authors);",
+        "- features are computed on the 64^3 model grid in voxel units; one voxel is about 3 mm of the source anatomy",
+        "  (metadata declares a nominal 1 mm spacing, as the paper's voxel-unit features do).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(folder):
+    with open(os.path.join(folder, "metadata.json")) as fh:
+        meta = json.load(fh)
+    with open(os.path.join(folder, "README.md"), "w") as fh:
+        fh.write(render(meta))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
