@@ -22,6 +22,23 @@ import {
 
 export type SqlExecutor = (text: string, values: unknown[]) => Promise<{ rows: any[] }>;
 
+/** The part of a Prisma (interactive) transaction client the executor needs; no @slicewise/db import here. */
+export interface PrismaRawClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/**
+ * An executor bound to a Prisma transaction: `prisma.$transaction(async (tx) => enqueueVolumeJobs(prismaExecutor(tx), ...))`.
+ * Plain objects are sent as JSON text (pg-boss passes queue options as a json parameter).
+ */
+export function prismaExecutor(tx: PrismaRawClient): SqlExecutor {
+  return async (text, values) => {
+    const params = (values ?? []).map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) ? JSON.stringify(v) : v));
+    const rows = await tx.$queryRawUnsafe<any[]>(text, ...params);
+    return { rows: Array.isArray(rows) ? rows : [] };
+  };
+}
+
 export interface EnqueueOptions {
   /** Added to every job's priority (e.g. the cohort's priority); previews add PREVIEW_PRIORITY. */
   priority?: number;
@@ -35,15 +52,20 @@ function bossOn(sql: SqlExecutor, schema: string): PgBoss {
   return new PgBoss({ db: { executeSql: (text: string, values: any[]) => sql(text, values ?? []) }, schema });
 }
 
-/** Create the team queue (and the dead-letter queue) when missing; pg-boss queues are table partitions. */
-async function ensureQueues(sql: SqlExecutor, boss: PgBoss, schema: string, names: string[], policy: QueuePolicy): Promise<void> {
+/**
+ * Create the team queue (and the dead-letter queue) when missing; pg-boss queues are table partitions,
+ * created by pg-boss's own `create_queue` SQL function (what `boss.createQueue` calls). Called through a
+ * subquery so that no `void` column reaches the client (Prisma cannot deserialise one).
+ */
+async function ensureQueues(sql: SqlExecutor, schema: string, names: string[], policy: QueuePolicy): Promise<void> {
   const { rows } = await sql(`SELECT name FROM ${schema}.queue WHERE name = ANY($1::text[])`, [[...names, policy.deadLetter]]);
   const have = new Set(rows.map((r) => r.name as string));
-  if (!have.has(policy.deadLetter)) await boss.createQueue(policy.deadLetter, { name: policy.deadLetter, retryLimit: 0 });
+  const create = (name: string, options: Record<string, unknown>) =>
+    sql(`SELECT count(*)::int AS n FROM (SELECT ${schema}.create_queue($1::text, $2::json)) AS q`, [name, JSON.stringify({ policy: 'standard', ...options })]);
+  if (!have.has(policy.deadLetter)) await create(policy.deadLetter, { retryLimit: 0 });
   for (const name of names) {
     if (have.has(name)) continue;
-    await boss.createQueue(name, {
-      name,
+    await create(name, {
       expireInSeconds: policy.expireInSeconds,
       retryLimit: policy.retryLimit,
       retryDelay: policy.retryDelaySeconds,
@@ -63,7 +85,7 @@ export async function enqueueVolumeJobs(sql: SqlExecutor, jobs: VolumeJobPayload
   const payloads = jobs.map(validatePayload);
   const priority = base + (opts.preview ? PREVIEW_PRIORITY : 0);
   const boss = bossOn(sql, schema);
-  await ensureQueues(sql, boss, schema, [...new Set(payloads.map((p) => teamQueueName(p.teamId)))], policy);
+  await ensureQueues(sql, schema, [...new Set(payloads.map((p) => teamQueueName(p.teamId)))], policy);
   const ids = payloads.map(() => randomUUID());
   const CHUNK = 1000; // one json_to_recordset statement per chunk
   for (let i = 0; i < payloads.length; i += CHUNK) {

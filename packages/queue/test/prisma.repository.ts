@@ -1,0 +1,6 @@
+// Test helper: a Prisma client (only *.repository.ts files may import @slicewise/db).
+import { createPrismaClient } from '@slicewise/db';
+
+export function prismaFor(url: string) {
+  return createPrismaClient(url, { maxConnections: 2 });
+}
