@@ -38,6 +38,11 @@ async function main(): Promise<void> {
   await ensureQueueSchema(config.databaseUrl);
   const repo = new VolumeRepository(config.databaseUrl);
   const storage = new LocalStorage(config.storageDir);
+  // temporary files of writers killed mid-write (never visible under a key); older than an hour = abandoned
+  void storage
+    .sweepTemporary(3_600_000)
+    .then((n) => n > 0 && log.info({ removed: n }, 'removed abandoned temporary files from storage'))
+    .catch((e) => log.warn({ err: e }, 'temporary file sweep failed'));
   const models = new ModelCache(
     config.modelsDir,
     {

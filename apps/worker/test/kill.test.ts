@@ -73,4 +73,21 @@ describe('worker processes under signals', () => {
     expect((await volume(vid)).error).toBeNull();
     expect(await stopWorker(b)).toBe(0); // idle SIGTERM: clean exit too
   });
+
+  it('SIGKILL on the last attempt: the expired job is dead-lettered and its volume marked FAILED', async () => {
+    const a = slow();
+    await a.waitForLine((l) => l.msg === 'worker ready');
+    const c = await seedCohort(h, { size: 1, samplerSettings: { numInferenceSteps: 40 }, policy: { retryLimit: 0 } });
+    const vid = c.volumeIds[0]!;
+    await waitFor('volume running', async () => (await volume(vid)).status === 'RUNNING', 20_000, 50);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const b = startWorker(h, { WORKER_ID: 'undertaker' });
+    started.push(b);
+    const v = await waitFor('volume failed', async () => ((await volume(vid)).status === 'FAILED' ? await volume(vid) : null), 30_000);
+    expect(v.error).toMatch(/job dead-lettered: job failed by timeout in active state/);
+    expect(v.attempts).toBe(1);
+    expect((await h.q(`SELECT status FROM "Cohort" WHERE id = $1`, [c.cohortId]))[0].status).toBe('FAILED');
+    expect(await stopWorker(b)).toBe(0);
+  });
 });
