@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const PROJECTS = 'query($t: ID!, $first: Int, $after: String, $last: Int) { team(id: $t) { projects(first: $first, after: $after, last: $last) { edges { cursor node { name } } pageInfo { hasNextPage endCursor } } } }';
+const PROJECTS = 'query($t: ID!, $first: Int, $after: String, $last: Int, $before: String) { team(id: $t) { projects(first: $first, after: $after, last: $last, before: $before) { edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }';
 
 describe('connections', () => {
   it('pages forward with cursors until hasNextPage is false', async () => {
@@ -28,7 +28,27 @@ describe('connections', () => {
     expect(names).toEqual(['P4', 'P3', 'P2', 'P1', 'P0']);
   });
 
+  it('pages backward with last/before, in the same order, until hasPreviousPage is false', async () => {
+    const last = await h.gql(PROJECTS, { t: teamId, last: 2 }, owner);
+    expect(last.data.team.projects.edges.map((e: any) => e.node.name)).toEqual(['P1', 'P0']);
+    expect(last.data.team.projects.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    const names: string[] = last.data.team.projects.edges.map((e: any) => e.node.name);
+    let before = last.data.team.projects.pageInfo.startCursor;
+    for (let page = 0; page < 5 && before; page++) {
+      const r = await h.gql(PROJECTS, { t: teamId, last: 2, before }, owner);
+      const c = r.data.team.projects;
+      names.unshift(...c.edges.map((e: any) => e.node.name));
+      before = c.pageInfo.hasPreviousPage ? c.pageInfo.startCursor : null;
+    }
+    expect(names).toEqual(['P4', 'P3', 'P2', 'P1', 'P0']);
+    // Backward on a top-level list too (audit events: newest first, numeric cursors).
+    const audit = await h.gql('query($t: ID!) { auditEvents(teamId: $t, last: 1) { edges { node { action } } } }', { t: teamId }, owner);
+    expect(audit.data.auditEvents.edges.map((e: any) => e.node.action)).toEqual(['team.create']);
+  });
+
   it.each([
+    [{ first: 2, last: 2 }, /either "first" or "last"/],
+    [{ last: 101 }, /last = 101: must be between 1 and 100/],
     [{ first: 10000 }, /first = 10000: must be between 1 and 100/],
     [{ first: 0 }, /first = 0: must be between 1 and 100/],
     [{}, /needs "first" or "last"/],

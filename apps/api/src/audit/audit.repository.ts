@@ -1,4 +1,5 @@
 import type { Prisma } from '@slicewise/db';
+import { numberKeyset, type Keyset } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
 export interface AuditRecord {
@@ -36,18 +37,18 @@ export class AuditRepository {
     });
   }
 
-  /** Newest first; `afterId` is an exclusive cursor. */
-  async list(f: AuditFilter, take: number, afterId?: bigint): Promise<AuditRow[]> {
+  /** Newest first (by id). */
+  async list(f: AuditFilter, k: Keyset<number>): Promise<AuditRow[]> {
+    const q = numberKeyset('id', k, 'desc');
     const rows = await clientOf(this.db).auditEvent.findMany({
+      ...q,
       where: {
+        ...q.where,
         teamId: f.teamId,
         ...(f.actorUserId ? { actorUserId: f.actorUserId } : {}),
         ...(f.action ? { action: f.action } : {}),
         ...(f.since || f.until ? { createdAt: { ...(f.since ? { gte: f.since } : {}), ...(f.until ? { lt: f.until } : {}) } } : {}),
-        ...(afterId !== undefined ? { id: { lt: afterId } } : {}),
       },
-      orderBy: { id: 'desc' },
-      take,
     });
     return rows.map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
   }

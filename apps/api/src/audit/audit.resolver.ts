@@ -2,8 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-g
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { auditNode, userNode } from '../graphql/nodes.ts';
-import { fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
-import { DomainError, ErrorCode } from '../common/errors.ts';
+import { fromGlobalId, numberCursor, PageArgs, pageOf, toConnection } from '../graphql/relay.ts';
 import { AuditEvent, AuditEventConnection, AuditFilterInput } from './audit.types.ts';
 
 @Resolver(() => AuditEvent)
@@ -15,12 +14,7 @@ export class AuditResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ) {
-    const take = pageSize(page);
-    let afterId: bigint | undefined;
-    if (page.after != null) {
-      if (!/^\d+$/.test(page.after)) throw new DomainError(ErrorCode.BAD_INPUT, `after = ${JSON.stringify(page.after)} is not a cursor of this connection`, { field: 'after' });
-      afterId = BigInt(page.after);
-    }
+    const p = pageOf(page, numberCursor);
     const rows = await ctx.services.audit.list(
       ctx,
       {
@@ -30,10 +24,9 @@ export class AuditResolver {
         since: filter?.since ?? undefined,
         until: filter?.until ?? undefined,
       },
-      take + 1,
-      afterId,
+      p.keyset,
     );
-    return toConnection(rows, take, (r) => r.id.toString(), auditNode, afterId !== undefined);
+    return toConnection(rows, p, (r) => r.id.toString(), auditNode);
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Keyset } from '../common/keyset.ts';
 import type { RequestScope } from '../common/request-scope.ts';
 import { validate } from '../common/validation.ts';
 import type { AuditFilter, AuditRepository } from './audit.repository.ts';
@@ -14,9 +15,9 @@ const filter = z.object({
 export class AuditService {
   constructor(private readonly repo: AuditRepository) {}
 
-  async list(scope: RequestScope, f: AuditFilter, take: number, afterId?: bigint) {
+  async list(scope: RequestScope, f: AuditFilter, k: Keyset<number>) {
     const data = validate(filter, f);
     await scope.access.require('audit.read', data.teamId, { type: 'Team', id: data.teamId });
-    return this.repo.list(data, take, afterId);
+    return this.repo.list(data, k);
   }
 }

@@ -1,4 +1,4 @@
-import type { Prisma } from '@slicewise/db';
+import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { Role, Scope } from './permissions.ts';
 
@@ -91,11 +91,10 @@ export class AuthRepository {
     return clientOf(this.db, tx).apiToken.update({ where: { id }, data: { revokedAt: new Date() } }) as Promise<TokenRow>;
   }
 
-  /** Newest first, cursor = (createdAt, id) of the last row seen. */
-  listTokens(teamId: string, take: number, after?: { createdAt: Date; id: string }): Promise<TokenRow[]> {
-    const where: Prisma.ApiTokenWhereInput = { teamId };
-    if (after) where.OR = [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }];
-    return clientOf(this.db).apiToken.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take }) as Promise<TokenRow[]>;
+  /** Newest first. */
+  listTokens(teamId: string, k: Keyset<TimeCursor>): Promise<TokenRow[]> {
+    const q = timeKeyset(k, 'desc');
+    return clientOf(this.db).apiToken.findMany({ ...q, where: { teamId, ...q.where } }) as Promise<TokenRow[]>;
   }
 
   async membershipsOf(userId: string, teamIds: readonly string[]): Promise<{ teamId: string; role: Role }[]> {

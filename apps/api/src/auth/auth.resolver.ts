@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import type { Context } from '../graphql/context.ts';
 import { tokenNode, userNode } from '../graphql/nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
-import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
+import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { ConnectionType } from '../graphql/common.types.ts';
 import {
   ApiToken,
@@ -71,10 +71,9 @@ export class AuthResolver {
 
   @Query(() => ApiTokenConnection, { description: 'The team\'s API tokens, newest first.' })
   async apiTokens(@Arg('teamId', () => ID) teamId: string, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const after = decodeCursor(page.after);
-    const rows = await ctx.services.auth.listTokens(ctx, fromGlobalId(teamId, 'Team').id, take + 1, after);
-    return toConnection(rows, take, (r) => encodeCursor(r), tokenNode, !!after);
+    const p = pageOf(page, timeCursor);
+    const rows = await ctx.services.auth.listTokens(ctx, fromGlobalId(teamId, 'Team').id, p.keyset);
+    return toConnection(rows, p, encodeCursor, tokenNode);
   }
 }
 

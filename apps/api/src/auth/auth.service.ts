@@ -2,6 +2,7 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import type { TransactionRunner } from '../common/transaction.repository.ts';
@@ -180,9 +181,9 @@ export class AuthService {
     return t;
   }
 
-  async listTokens(scope: RequestScope, teamId: string, take: number, after?: { createdAt: Date; id: string }) {
+  async listTokens(scope: RequestScope, teamId: string, k: Keyset<TimeCursor>) {
     await scope.access.require('token.list', teamId, { type: 'Team', id: teamId });
-    return this.repo.listTokens(teamId, take, after);
+    return this.repo.listTokens(teamId, k);
   }
 
   usersByIds(ids: readonly string[]): Promise<UserRow[]> {

@@ -1,4 +1,5 @@
 import type { Prisma } from '@slicewise/db';
+import { numberKeyset, timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { SqlExecutor } from '@slicewise/queue';
 
@@ -126,22 +127,18 @@ export class CohortRepository {
     return clientOf(this.db, tx).volume.update({ where: { id }, data: { ...data, reviewedAt: new Date() } }) as never;
   }
 
-  listForProject(projectId: string, take: number, after?: { createdAt: Date; id: string }): Promise<CohortRow[]> {
-    const where: Prisma.CohortWhereInput = { projectId };
-    if (after) where.OR = [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }];
-    return clientOf(this.db).cohort.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take }) as never;
+  listForProject(projectId: string, k: Keyset<TimeCursor>): Promise<CohortRow[]> {
+    const q = timeKeyset(k, 'desc');
+    return clientOf(this.db).cohort.findMany({ ...q, where: { projectId, ...q.where } }) as never;
   }
   listAwaitingApproval(teamId: string, take: number): Promise<CohortRow[]> {
     return clientOf(this.db).cohort.findMany({ where: { teamId, status: 'AWAITING_APPROVAL' }, orderBy: { createdAt: 'asc' }, take }) as never;
   }
 
   /** Volumes of a cohort ordered by subject index (keyset), with an optional status and review filter. */
-  listVolumes(cohortId: string, take: number, afterIndex: number | undefined, filter: { status?: VolumeStatus; reviewState?: VolumeRow['reviewState'] }): Promise<VolumeRow[]> {
-    return clientOf(this.db).volume.findMany({
-      where: { cohortId, ...filter, ...(afterIndex !== undefined ? { subjectIndex: { gt: afterIndex } } : {}) },
-      orderBy: { subjectIndex: 'asc' },
-      take,
-    }) as never;
+  listVolumes(cohortId: string, k: Keyset<number>, filter: { status?: VolumeStatus; reviewState?: VolumeRow['reviewState'] }): Promise<VolumeRow[]> {
+    const q = numberKeyset('subjectIndex', k, 'asc');
+    return clientOf(this.db).volume.findMany({ ...q, where: { cohortId, ...filter, ...q.where } }) as never;
   }
 
   /** Progress of many cohorts in one query. */

@@ -4,8 +4,7 @@ import { DistributionVersion } from '../distributions/distribution.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { cohortNode, modelNode, userNode, versionNode, volumeNode } from '../graphql/nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
-import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
-import { DomainError, ErrorCode } from '../common/errors.ts';
+import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { Model } from '../models/model.types.ts';
 import { Project } from '../projects/project.types.ts';
 import {
@@ -93,17 +92,12 @@ export class CohortResolver {
 
   @FieldResolver(() => VolumeConnection)
   async volumes(@Root() c: Cohort, @Args(() => VolumePageArgs) page: VolumePageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    let afterIndex: number | undefined;
-    if (page.after != null) {
-      afterIndex = Number.parseInt(page.after, 10);
-      if (!Number.isInteger(afterIndex)) throw new DomainError(ErrorCode.BAD_INPUT, `after = ${JSON.stringify(page.after)} is not a cursor of this connection`, { field: 'after' });
-    }
-    const rows = await ctx.services.cohorts.listVolumes(c.rawId, take + 1, afterIndex, {
+    const p = pageOf(page, numberCursor);
+    const rows = await ctx.services.cohorts.listVolumes(c.rawId, p.keyset, {
       ...(page.status ? { status: page.status } : {}),
       ...(page.reviewState ? { reviewState: page.reviewState } : {}),
     });
-    return toConnection(rows, take, (r) => String(r.subjectIndex), volumeNode, afterIndex !== undefined);
+    return toConnection(rows, p, (r) => String(r.subjectIndex), volumeNode);
   }
 
   @FieldResolver(() => Model, { nullable: true })
@@ -155,9 +149,8 @@ export class VolumeResolver {
 export class ProjectCohortsResolver {
   @FieldResolver(() => CohortConnection)
   async cohorts(@Root() p: Project, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const after = decodeCursor(page.after);
-    const rows = await ctx.services.cohorts.listForProject(p.rawId, take + 1, after);
-    return toConnection(rows, take, (r) => encodeCursor(r), cohortNode, !!after);
+    const pg = pageOf(page, timeCursor);
+    const rows = await ctx.services.cohorts.listForProject(p.rawId, pg.keyset);
+    return toConnection(rows, pg, encodeCursor, cohortNode);
   }
 }

@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import { cancelCohortJobs, enqueueVolumeJobs, retryVolumeJob, type QueuePolicy } from '@slicewise/queue';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 import { notFound } from '../common/errors.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import type { TransactionRunner, Tx } from '../common/transaction.repository.ts';
@@ -237,11 +238,11 @@ export class CohortService {
     return this.repo.listAwaitingApproval(teamId, take);
   }
 
-  listForProject(projectId: string, take: number, after?: { createdAt: Date; id: string }) {
-    return this.repo.listForProject(projectId, take, after);
+  listForProject(projectId: string, k: Keyset<TimeCursor>) {
+    return this.repo.listForProject(projectId, k);
   }
-  listVolumes(cohortId: string, take: number, afterIndex: number | undefined, filter: Parameters<CohortRepository['listVolumes']>[3]) {
-    return this.repo.listVolumes(cohortId, take, afterIndex, filter);
+  listVolumes(cohortId: string, k: Keyset<number>, filter: Parameters<CohortRepository['listVolumes']>[2]) {
+    return this.repo.listVolumes(cohortId, k, filter);
   }
   progressOf(ids: readonly string[]) {
     return this.repo.progressOf(ids);

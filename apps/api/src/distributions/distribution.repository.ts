@@ -1,4 +1,5 @@
 import type { Prisma } from '@slicewise/db';
+import { numberKeyset, timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
 export interface DistributionRow {
@@ -55,17 +56,14 @@ export class DistributionRepository {
   latestVersion(distributionId: string): Promise<VersionRow | null> {
     return clientOf(this.db).distributionVersion.findFirst({ where: { distributionId }, orderBy: { version: 'desc' } }) as never;
   }
-  listVersions(distributionId: string, take: number, beforeVersion?: number): Promise<VersionRow[]> {
-    return clientOf(this.db).distributionVersion.findMany({
-      where: { distributionId, ...(beforeVersion !== undefined ? { version: { lt: beforeVersion } } : {}) },
-      orderBy: { version: 'desc' },
-      take,
-    }) as never;
+  /** Newest version first. */
+  listVersions(distributionId: string, k: Keyset<number>): Promise<VersionRow[]> {
+    const q = numberKeyset('version', k, 'desc');
+    return clientOf(this.db).distributionVersion.findMany({ ...q, where: { distributionId, ...q.where } }) as never;
   }
-  listForProject(projectId: string, take: number, after?: { createdAt: Date; id: string }): Promise<DistributionRow[]> {
-    const where: Prisma.ConditionDistributionWhereInput = { projectId };
-    if (after) where.OR = [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }];
-    return clientOf(this.db).conditionDistribution.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take });
+  listForProject(projectId: string, k: Keyset<TimeCursor>): Promise<DistributionRow[]> {
+    const q = timeKeyset(k, 'desc');
+    return clientOf(this.db).conditionDistribution.findMany({ ...q, where: { projectId, ...q.where } });
   }
   findVersionsByIds(ids: readonly string[]): Promise<VersionRow[]> {
     return clientOf(this.db).distributionVersion.findMany({ where: { id: { in: [...ids] } } }) as never;

@@ -4,7 +4,7 @@ import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { distributionNode, userNode, versionNode } from '../graphql/nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
-import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection, toGlobalId } from '../graphql/relay.ts';
+import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';
 import { ValidationFailed } from '../common/errors.ts';
 import {
@@ -90,10 +90,9 @@ export class DistributionResolver {
 
   @FieldResolver(() => DistributionVersionConnection)
   async versions(@Root() d: ConditionDistribution, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const before = page.after != null ? Number.parseInt(page.after, 10) : undefined;
-    const rows = await ctx.services.distributions.listVersions(d.rawId, take + 1, Number.isFinite(before) ? before : undefined);
-    return toConnection(rows, take, (r) => String(r.version), versionNode, before !== undefined);
+    const p = pageOf(page, numberCursor);
+    const rows = await ctx.services.distributions.listVersions(d.rawId, p.keyset);
+    return toConnection(rows, p, (r) => String(r.version), versionNode);
   }
 }
 
@@ -124,9 +123,8 @@ export class ProjectDistributionsResolver {
 
   @FieldResolver(() => ConditionDistributionConnection)
   async distributions(@Root() p: Project, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const after = decodeCursor(page.after);
-    const rows = await ctx.services.distributions.listForProject(p.rawId, take + 1, after);
-    return toConnection(rows, take, (r) => encodeCursor(r), distributionNode, !!after);
+    const pg = pageOf(page, timeCursor);
+    const rows = await ctx.services.distributions.listForProject(p.rawId, pg.keyset);
+    return toConnection(rows, pg, encodeCursor, distributionNode);
   }
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { previewDistribution, validateSpec } from '@slicewise/conditioning';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 import { notFound, ValidationFailed, type UserErrorShape } from '../common/errors.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import type { TransactionRunner } from '../common/transaction.repository.ts';
@@ -113,14 +114,14 @@ export class DistributionService {
     return { preview: p, millis: performance.now() - t };
   }
 
-  listForProject(projectId: string, take: number, after?: { createdAt: Date; id: string }) {
-    return this.repo.listForProject(projectId, take, after);
+  listForProject(projectId: string, k: Keyset<TimeCursor>) {
+    return this.repo.listForProject(projectId, k);
   }
   latestVersion(distributionId: string) {
     return this.repo.latestVersion(distributionId);
   }
-  listVersions(distributionId: string, take: number, beforeVersion?: number) {
-    return this.repo.listVersions(distributionId, take, beforeVersion);
+  listVersions(distributionId: string, k: Keyset<number>) {
+    return this.repo.listVersions(distributionId, k);
   }
   versionsByIds(ids: readonly string[]) {
     return this.repo.findVersionsByIds(ids);

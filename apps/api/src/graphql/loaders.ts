@@ -2,7 +2,7 @@
 // whatever the number of parents (tested in n-plus-one.test.ts).
 import DataLoader from 'dataloader';
 import type { Services } from '../services.ts';
-import type { KeysetCursor } from './relay.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 
 function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): (T | null)[] {
   const m = new Map(rows.map((r) => [r.id, r]));
@@ -41,13 +41,11 @@ export function createLoaders(services: Services) {
       const m = await services.cohorts.progressOf(ids);
       return ids.map((id) => m.get(id)!);
     }),
-    members(take: number, after?: KeysetCursor) {
-      return paged('members', [take, after], async (ids) => groupBy(await services.teams.membersOfTeams(ids, take, after), (r) => r.teamId, ids));
+    members(k: Keyset<TimeCursor>) {
+      return paged('members', k, async (ids) => groupBy(await services.teams.membersOfTeams(ids, k), (r) => r.teamId, ids));
     },
-    projects(take: number, includeArchived: boolean, after?: KeysetCursor) {
-      return paged('projects', [take, includeArchived, after], async (ids) =>
-        groupBy(await services.projects.projectsOfTeams(ids, take, includeArchived, after), (r) => r.teamId, ids),
-      );
+    projects(k: Keyset<TimeCursor>, includeArchived: boolean) {
+      return paged('projects', [k, includeArchived], async (ids) => groupBy(await services.projects.projectsOfTeams(ids, k, includeArchived), (r) => r.teamId, ids));
     },
   };
 }

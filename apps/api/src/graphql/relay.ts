@@ -2,6 +2,7 @@ import 'reflect-metadata';
 // Relay conventions: global IDs, cursors, and bounded connection arguments.
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { DomainError, ErrorCode } from '../common/errors.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 
 export const MAX_PAGE = 100;
 
@@ -76,10 +77,28 @@ export function pageSize(args: PageArgs): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
     throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${n}: must be between 1 and ${MAX_PAGE}`, { field });
   }
-  if (last != null || args.before != null) {
-    throw new DomainError(ErrorCode.BAD_INPUT, 'Backward pagination (last/before) is not supported on this connection yet; use first/after', { field: 'last' });
-  }
+  if (first != null && args.before != null) throw new DomainError(ErrorCode.BAD_INPUT, '"before" goes with "last"; use "after" with "first"', { field: 'before' });
+  if (last != null && args.after != null) throw new DomainError(ErrorCode.BAD_INPUT, '"after" goes with "first"; use "before" with "last"', { field: 'after' });
   return n;
+}
+
+/**
+ * The keyset a connection's arguments ask for: `first/after` forwards, `last/before` backwards, with
+ * the cursor decoded by `decode` (which names the argument in its error).
+ */
+export function pageOf<C>(args: PageArgs, decode: (cursor: string, field: string) => C): { size: number; keyset: Keyset<C> } {
+  const size = pageSize(args);
+  const backward = args.last != null;
+  const raw = backward ? args.before : args.after;
+  const keyset: Keyset<C> = { take: size + 1, backward };
+  if (raw != null) keyset.cursor = decode(raw, backward ? 'before' : 'after');
+  return { size, keyset };
+}
+
+export const timeCursor = (cursor: string, field: string): TimeCursor => decodeCursor(cursor, field)!;
+export function numberCursor(cursor: string, field: string): number {
+  if (!/^-?\d{1,15}$/.test(cursor)) throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${JSON.stringify(cursor)} is not a cursor returned by this connection`, { field });
+  return Number(cursor);
 }
 
 @ObjectType()
@@ -95,15 +114,21 @@ export interface Connection<T> {
   pageInfo: PageInfo;
 }
 
-/** Builds a connection from up to `take + 1` rows (the extra row tells whether there is a next page). */
-export function toConnection<R, T>(rows: R[], take: number, cursorOf: (r: R) => string, toNode: (r: R) => T, hasPrevious: boolean): Connection<T> {
-  const page = rows.slice(0, take);
-  const edges = page.map((r) => ({ cursor: cursorOf(r), node: toNode(r) }));
+/**
+ * Builds a connection from up to `size + 1` rows in query order (the extra row tells whether more
+ * exist in that direction); a backward page is put back into the list's order.
+ */
+export function toConnection<R, T>(rows: R[], page: { size: number; keyset: Keyset<unknown> }, cursorOf: (r: R) => string, toNode: (r: R) => T): Connection<T> {
+  const { size, keyset } = page;
+  const slice = rows.slice(0, size);
+  if (keyset.backward) slice.reverse();
+  const more = rows.length > size;
+  const edges = slice.map((r) => ({ cursor: cursorOf(r), node: toNode(r) }));
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > take,
-      hasPreviousPage: hasPrevious,
+      hasNextPage: keyset.backward ? keyset.cursor !== undefined : more,
+      hasPreviousPage: keyset.backward ? more : keyset.cursor !== undefined,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 import { notFound } from '../common/errors.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import { slugify, uniqueSlug } from '../common/slug.ts';
@@ -64,7 +65,7 @@ export class ProjectService {
     });
   }
 
-  projectsOfTeams(teamIds: readonly string[], take: number, includeArchived: boolean, after?: { createdAt: Date; id: string }) {
-    return this.repo.projectsOfTeams(teamIds, take, includeArchived, after);
+  projectsOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>, includeArchived: boolean) {
+    return this.repo.projectsOfTeams(teamIds, k, includeArchived);
   }
 }

@@ -1,4 +1,5 @@
-import type { Prisma } from '@slicewise/db';
+import { Prisma } from '@slicewise/db';
+import { direction, timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { Role } from '../auth/permissions.ts';
 
@@ -37,10 +38,9 @@ export class TeamRepository {
   }
 
   /** Teams the user belongs to, oldest membership first; cursor = membership (createdAt, id). */
-  async teamsOfUser(userId: string, take: number, after?: { createdAt: Date; id: string }) {
-    const where: Prisma.MembershipWhereInput = { userId };
-    if (after) where.OR = [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }];
-    return clientOf(this.db).membership.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take, include: { team: true } });
+  async teamsOfUser(userId: string, k: Keyset<TimeCursor>) {
+    const q = timeKeyset(k, 'asc');
+    return clientOf(this.db).membership.findMany({ ...q, where: { userId, ...q.where }, include: { team: true } });
   }
 
   findMembership(id: string): Promise<MembershipRow | null> {
@@ -69,15 +69,18 @@ export class TeamRepository {
    * Members of several teams in ONE query (for DataLoader): the first `take` of each team after the
    * cursor, by (createdAt, id).
    */
-  async membersOfTeams(teamIds: readonly string[], take: number, after?: { createdAt: Date; id: string }) {
+  async membersOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>) {
+    const dir = direction(k, 'asc');
+    const order = Prisma.raw(dir === 'asc' ? 'ASC' : 'DESC');
+    const cmp = Prisma.raw(dir === 'asc' ? '>' : '<');
     return clientOf(this.db).$queryRaw<(MembershipRow & { rn: bigint })[]>`
       SELECT * FROM (
-        SELECT m.*, row_number() OVER (PARTITION BY m."teamId" ORDER BY m."createdAt", m.id) AS rn
+        SELECT m.*, row_number() OVER (PARTITION BY m."teamId" ORDER BY m."createdAt" ${order}, m.id ${order}) AS rn
         FROM "Membership" m
         WHERE m."teamId" = ANY(${[...teamIds]}::uuid[])
-          AND (${after?.createdAt ?? null}::timestamptz IS NULL
-               OR (m."createdAt", m.id) > (${after?.createdAt ?? null}::timestamptz, ${after?.id ?? null}::uuid))
-      ) x WHERE x.rn <= ${take}
+          AND (${k.cursor?.createdAt ?? null}::timestamptz IS NULL
+               OR (m."createdAt", m.id) ${cmp} (${k.cursor?.createdAt ?? null}::timestamptz, ${k.cursor?.id ?? null}::uuid))
+      ) x WHERE x.rn <= ${k.take}
       ORDER BY x."teamId", x.rn`;
   }
 

@@ -3,7 +3,7 @@ import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { membershipNode, projectNode, teamNode, userNode } from '../graphql/nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
-import { decodeCursor, encodeCursor, fromGlobalId, PageArgs, pageSize, toConnection } from '../graphql/relay.ts';
+import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { ProjectConnection } from '../projects/project.types.ts';
 import {
   AddMemberInput,
@@ -32,10 +32,9 @@ export class TeamResolver {
 
   @Query(() => TeamConnection, { description: 'Teams the signed-in user belongs to (a token: its team).' })
   async teams(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const after = decodeCursor(page.after);
-    const rows = await ctx.services.teams.myTeams(ctx, take + 1, after);
-    return toConnection(rows, take, (r) => encodeCursor(r), (r) => teamNode(r.team), !!after);
+    const p = pageOf(page, timeCursor);
+    const rows = await ctx.services.teams.myTeams(ctx, p.keyset);
+    return toConnection(rows, p, encodeCursor, (r) => teamNode(r.team));
   }
 
   @FieldResolver(() => RoleEnum, { nullable: true, description: 'Your role in this team (null for API tokens).' })
@@ -45,18 +44,16 @@ export class TeamResolver {
 
   @FieldResolver(() => MembershipConnection)
   async members(@Root() team: Team, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const after = decodeCursor(page.after);
-    const rows = await ctx.loaders.members(take + 1, after).load(team.rawId);
-    return toConnection(rows, take, (r) => encodeCursor(r), membershipNode, !!after);
+    const p = pageOf(page, timeCursor);
+    const rows = await ctx.loaders.members(p.keyset).load(team.rawId);
+    return toConnection(rows, p, encodeCursor, membershipNode);
   }
 
   @FieldResolver(() => ProjectConnection)
   async projects(@Root() team: Team, @Args(() => ProjectPageArgs) page: ProjectPageArgs, @Ctx() ctx: Context) {
-    const take = pageSize(page);
-    const after = decodeCursor(page.after);
-    const rows = await ctx.loaders.projects(take + 1, page.includeArchived, after).load(team.rawId);
-    return toConnection(rows, take, (r) => encodeCursor(r), projectNode, !!after);
+    const p = pageOf(page, timeCursor);
+    const rows = await ctx.loaders.projects(p.keyset, page.includeArchived).load(team.rawId);
+    return toConnection(rows, p, encodeCursor, projectNode);
   }
 
   @Mutation(() => TeamPayload, { description: 'Create a team; you become its owner.' })

@@ -1,6 +1,7 @@
 // Teams and their members.
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
 import { ROLES, roleAtLeast, type Role } from '../auth/permissions.ts';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
@@ -33,13 +34,13 @@ export class TeamService {
     return team;
   }
 
-  async myTeams(scope: RequestScope, take: number, after?: { createdAt: Date; id: string }) {
+  async myTeams(scope: RequestScope, k: Keyset<TimeCursor>) {
     const actor = scope.access.requireActor();
     if (actor.kind === 'token') {
       const team = await this.getTeam(scope, actor.teamId);
-      return after ? [] : [{ id: `token:${team.id}`, createdAt: team.createdAt, role: null as Role | null, team }];
+      return k.cursor ? [] : [{ id: team.id, createdAt: team.createdAt, role: null as Role | null, team }];
     }
-    const rows = await this.repo.teamsOfUser(actor.userId, take, after);
+    const rows = await this.repo.teamsOfUser(actor.userId, k);
     return rows.map((m) => ({ id: m.id, createdAt: m.createdAt, role: m.role as Role | null, team: m.team }));
   }
 
@@ -129,8 +130,8 @@ export class TeamService {
     return m;
   }
 
-  async membersOfTeams(teamIds: readonly string[], take: number, after?: { createdAt: Date; id: string }) {
-    return this.repo.membersOfTeams(teamIds, take, after);
+  async membersOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>) {
+    return this.repo.membersOfTeams(teamIds, k);
   }
 
   teamsByIds(ids: readonly string[]) {
