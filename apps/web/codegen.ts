@@ -3,7 +3,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
-  schema: '../api/schema.graphql',
+  schema: process.env.CODEGEN_SCHEMA ?? '../api/schema.graphql',
   documents: ['src/**/*.graphql'],
   ignoreNoDocuments: true,
   generates: {

@@ -1,46 +1,8 @@
-// Same-origin /graphql for the browser, forwarded to the API at request time. A next.config
-// rewrite would bake the API's address in at build time (routes-manifest.json); this reads
-// SLICEWISE_API_URL when the server starts, so one build runs against any API.
-// The API's httpOnly session cookie (sw_session) passes through both ways, first-party.
+// Same-origin /graphql for the browser, forwarded to the API (see lib/forward.ts for why not a rewrite).
 import type { NextRequest } from 'next/server';
+import { forwardToApi } from '../../lib/forward';
 
 export const dynamic = 'force-dynamic';
 
-const apiUrl = (process.env.SLICEWISE_API_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
-const FORWARD_REQUEST = ['content-type', 'accept', 'cookie', 'authorization', 'user-agent', 'x-request-id'];
-const FORWARD_RESPONSE = ['content-type', 'cache-control', 'x-request-id'];
-
-async function forward(req: NextRequest): Promise<Response> {
-  const headers = new Headers();
-  for (const h of FORWARD_REQUEST) {
-    const v = req.headers.get(h);
-    if (v !== null) headers.set(h, v);
-  }
-  const ip = req.headers.get('x-forwarded-for');
-  if (ip) headers.set('x-forwarded-for', ip);
-  let upstream: Response;
-  try {
-    upstream = await fetch(`${apiUrl}/graphql${req.nextUrl.search}`, {
-      method: req.method,
-      headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer(),
-      redirect: 'manual',
-      cache: 'no-store',
-    });
-  } catch {
-    return Response.json(
-      { errors: [{ message: 'The Slicewise API is not reachable from the web server; is it running?', extensions: { code: 'API_UNREACHABLE' } }] },
-      { status: 502 },
-    );
-  }
-  const out = new Headers();
-  for (const h of FORWARD_RESPONSE) {
-    const v = upstream.headers.get(h);
-    if (v !== null) out.set(h, v);
-  }
-  for (const c of upstream.headers.getSetCookie()) out.append('set-cookie', c);
-  return new Response(upstream.body, { status: upstream.status, headers: out });
-}
-
-export const GET = forward;
-export const POST = forward;
+export const GET = (req: NextRequest) => forwardToApi(req, '/graphql');
+export const POST = (req: NextRequest) => forwardToApi(req, '/graphql');

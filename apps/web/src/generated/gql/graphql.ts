@@ -4,6 +4,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AddDistributionVersionInput = {
+  distributionId: string | number;
+  modelId: string | number;
+  spec: Record<string, unknown>;
+};
+
 export type AddMemberInput = {
   /** Email of an existing Slicewise account. */
   email: string;
@@ -19,11 +25,29 @@ export type AuditFilterInput = {
   until?: string | null | undefined;
 };
 
+export type CohortStatus =
+  | 'AWAITING_APPROVAL'
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'REJECTED'
+  | 'RUNNING';
+
 export type CreateApiTokenInput = {
   expiresAt?: string | null | undefined;
   name: string;
   scopes: Array<TokenScope>;
   teamId: string | number;
+};
+
+export type CreateDistributionInput = {
+  description?: string | null | undefined;
+  /** The model whose conditioning the spec is validated against. */
+  modelId: string | number;
+  name: string;
+  projectId: string | number;
+  spec: Record<string, unknown>;
 };
 
 export type CreateProjectInput = {
@@ -35,6 +59,30 @@ export type CreateProjectInput = {
 export type CreateTeamInput = {
   name: string;
 };
+
+export type RequestCohortInput = {
+  distributionVersionId: string | number;
+  /** DDIM eta in [0, 1] (0 = deterministic). */
+  eta?: number | null | undefined;
+  /** Classifier-free guidance scale (models trained for it). */
+  guidanceScale?: number | null | undefined;
+  modelId: string | number;
+  name?: string | null | undefined;
+  /** A preview: a handful of volumes served ahead of bulk work. */
+  preview?: boolean | null | undefined;
+  projectId: string | number;
+  /** 0..2^31-1; random when omitted (and shown on the cohort). */
+  seed?: number | null | undefined;
+  /** Number of subjects (quota: see README). */
+  size: number;
+  /** DDIM steps (default: the model's). */
+  steps?: number | null | undefined;
+};
+
+export type ReviewState =
+  | 'ACCEPTED'
+  | 'REJECTED'
+  | 'UNREVIEWED';
 
 /** Team roles, from most to least powerful; see the permission matrix in README.md */
 export type Role =
@@ -65,6 +113,13 @@ export type UpdateProjectInput = {
   name?: string | null | undefined;
   projectId: string | number;
 };
+
+export type VolumeStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'RUNNING'
+  | 'SUCCEEDED';
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -183,6 +238,138 @@ export type AuditEventsQueryVariables = Exact<{
 
 
 export type AuditEventsQuery = { team: { id: string, name: string, viewerRole: Role | null, members: { edges: Array<{ node: { id: string, user: { id: string, name: string, email: string } | null } }> } }, auditEvents: { edges: Array<{ node: { id: string, action: string, createdAt: string, targetType: string, targetId: string | null, requestId: string | null, data: Record<string, unknown>, actor: { id: string, name: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ProjectOverviewQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ProjectOverviewQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, viewerRole: Role | null } | null, distributions: { edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, createdAt: string, usedByCohorts: number } | null } }>, pageInfo: { hasNextPage: boolean } }, cohorts: { edges: Array<{ node: { id: string, name: string, size: number, status: CohortStatus, createdAt: string, seed: string, isPreview: boolean, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number } } }>, pageInfo: { hasNextPage: boolean } } } };
+
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { models: Array<{ id: string, name: string, version: string, description: string | null, spacingMm: Array<number>, volumeShapeDhw: Array<number>, conditioning: Record<string, unknown>, samplerDefaults: Record<string, unknown>, brainProjection: { width: number, height: number, rows: Array<string> } | null }> };
+
+export type PreviewDistributionQueryVariables = Exact<{
+  modelId: string | number;
+  spec: Record<string, unknown>;
+  n: number;
+  seed: number;
+}>;
+
+
+export type PreviewDistributionQuery = { previewDistribution: { n: number, seed: number, millis: number | null, histograms: unknown, rejections: unknown, vectors: unknown, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type CreateDistributionMutationVariables = Exact<{
+  input: CreateDistributionInput;
+}>;
+
+
+export type CreateDistributionMutation = { createDistribution: { distribution: { id: string, name: string } | null, version: { id: string, version: number } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type AddDistributionVersionMutationVariables = Exact<{
+  input: AddDistributionVersionInput;
+}>;
+
+
+export type AddDistributionVersionMutation = { addDistributionVersion: { distribution: { id: string } | null, version: { id: string, version: number } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type DistributionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DistributionQuery = { distribution: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, spec: Record<string, unknown>, specHash: string, createdAt: string } | null, versions: { edges: Array<{ node: { id: string, version: number, specHash: string, createdAt: string, usedByCohorts: number, createdBy: { id: string, name: string } | null } }> } } };
+
+export type DistributionVersionSpecQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DistributionVersionSpecQuery = { node:
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { version: number, spec: Record<string, unknown>, specHash: string, id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+   | null };
+
+export type CohortEstimateQueryVariables = Exact<{
+  modelId: string | number;
+  size: number;
+  steps?: number | null | undefined;
+}>;
+
+
+export type CohortEstimateQuery = { cohortEstimate: { seconds: number, perVolumeSeconds: number, basis: string } };
+
+export type RequestCohortMutationVariables = Exact<{
+  input: RequestCohortInput;
+}>;
+
+
+export type RequestCohortMutation = { requestCohort: { cohort: { id: string, status: CohortStatus } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type CohortQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, samplerSettings: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, requestedBy: { id: string, name: string } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean } } } };
+
+export type CancelCohortMutationVariables = Exact<{
+  cohortId: string | number;
+}>;
+
+
+export type CancelCohortMutation = { cancelCohort: { cohort: { id: string, status: CohortStatus } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type RetryFailedVolumesMutationVariables = Exact<{
+  cohortId: string | number;
+  volumeId?: string | number | null | undefined;
+}>;
+
+
+export type RetryFailedVolumesMutation = { retryFailedVolumes: { cohort: { id: string, status: CohortStatus } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type ApproveCohortMutationVariables = Exact<{
+  cohortId: string | number;
+  comment?: string | null | undefined;
+}>;
+
+
+export type ApproveCohortMutation = { approveCohort: { cohort: { id: string, status: CohortStatus } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type RejectCohortMutationVariables = Exact<{
+  cohortId: string | number;
+  comment?: string | null | undefined;
+}>;
+
+
+export type RejectCohortMutation = { rejectCohort: { cohort: { id: string, status: CohortStatus } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type VolumeQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null } };
+
+export type ReviewVolumeMutationVariables = Exact<{
+  volumeId: string | number;
+  state: ReviewState;
+  comment?: string | null | undefined;
+}>;
+
+
+export type ReviewVolumeMutation = { reviewVolume: { volume: { id: string, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -535,3 +722,377 @@ export const AuditEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AuditEventsQuery, AuditEventsQueryVariables>;
+export const ProjectOverviewDocument = new TypedDocumentString(`
+    query ProjectOverview($id: ID!) {
+  project(id: $id) {
+    id
+    name
+    slug
+    description
+    createdAt
+    archivedAt
+    team {
+      id
+      name
+      viewerRole
+    }
+    distributions(first: 100) {
+      edges {
+        node {
+          id
+          name
+          description
+          createdAt
+          latestVersion {
+            id
+            version
+            createdAt
+            usedByCohorts
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
+    }
+    cohorts(first: 100) {
+      edges {
+        node {
+          id
+          name
+          size
+          status
+          createdAt
+          seed
+          isPreview
+          progress {
+            total
+            done
+            failed
+            running
+            pending
+            cancelled
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ProjectOverviewQuery, ProjectOverviewQueryVariables>;
+export const ModelsDocument = new TypedDocumentString(`
+    query Models {
+  models {
+    id
+    name
+    version
+    description
+    spacingMm
+    volumeShapeDhw
+    conditioning
+    samplerDefaults
+    brainProjection {
+      width
+      height
+      rows
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+export const PreviewDistributionDocument = new TypedDocumentString(`
+    query PreviewDistribution($modelId: ID!, $spec: JSONObject!, $n: Int!, $seed: Int!) {
+  previewDistribution(modelId: $modelId, spec: $spec, n: $n, seed: $seed) {
+    n
+    seed
+    millis
+    histograms
+    rejections
+    vectors
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PreviewDistributionQuery, PreviewDistributionQueryVariables>;
+export const CreateDistributionDocument = new TypedDocumentString(`
+    mutation CreateDistribution($input: CreateDistributionInput!) {
+  createDistribution(input: $input) {
+    distribution {
+      id
+      name
+    }
+    version {
+      id
+      version
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateDistributionMutation, CreateDistributionMutationVariables>;
+export const AddDistributionVersionDocument = new TypedDocumentString(`
+    mutation AddDistributionVersion($input: AddDistributionVersionInput!) {
+  addDistributionVersion(input: $input) {
+    distribution {
+      id
+    }
+    version {
+      id
+      version
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AddDistributionVersionMutation, AddDistributionVersionMutationVariables>;
+export const DistributionDocument = new TypedDocumentString(`
+    query Distribution($id: ID!) {
+  distribution(id: $id) {
+    id
+    name
+    description
+    createdAt
+    latestVersion {
+      id
+      version
+      spec
+      specHash
+      createdAt
+    }
+    versions(first: 100) {
+      edges {
+        node {
+          id
+          version
+          specHash
+          createdAt
+          usedByCohorts
+          createdBy {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DistributionQuery, DistributionQueryVariables>;
+export const DistributionVersionSpecDocument = new TypedDocumentString(`
+    query DistributionVersionSpec($id: ID!) {
+  node(id: $id) {
+    id
+    ... on DistributionVersion {
+      version
+      spec
+      specHash
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DistributionVersionSpecQuery, DistributionVersionSpecQueryVariables>;
+export const CohortEstimateDocument = new TypedDocumentString(`
+    query CohortEstimate($modelId: ID!, $size: Int!, $steps: Int) {
+  cohortEstimate(modelId: $modelId, size: $size, steps: $steps) {
+    seconds
+    perVolumeSeconds
+    basis
+  }
+}
+    `) as unknown as TypedDocumentString<CohortEstimateQuery, CohortEstimateQueryVariables>;
+export const RequestCohortDocument = new TypedDocumentString(`
+    mutation RequestCohort($input: RequestCohortInput!) {
+  requestCohort(input: $input) {
+    cohort {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RequestCohortMutation, RequestCohortMutationVariables>;
+export const CohortDocument = new TypedDocumentString(`
+    query Cohort($id: ID!) {
+  cohort(id: $id) {
+    id
+    name
+    size
+    status
+    seed
+    isPreview
+    createdAt
+    startedAt
+    finishedAt
+    cancelledAt
+    estimatedSeconds
+    samplerSettings
+    decidedAt
+    decisionComment
+    requestedBy {
+      id
+      name
+    }
+    model {
+      id
+      name
+      version
+    }
+    distributionVersion {
+      id
+      version
+      specHash
+    }
+    progress {
+      total
+      done
+      failed
+      running
+      pending
+      cancelled
+      volumesPerMinute
+      etaSeconds
+    }
+    volumes(first: 100) {
+      edges {
+        node {
+          id
+          subjectIndex
+          status
+          attempts
+          error
+          reviewState
+          requestedCondition
+          measuredCondition
+          startedAt
+          finishedAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CohortQuery, CohortQueryVariables>;
+export const CancelCohortDocument = new TypedDocumentString(`
+    mutation CancelCohort($cohortId: ID!) {
+  cancelCohort(cohortId: $cohortId) {
+    cohort {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CancelCohortMutation, CancelCohortMutationVariables>;
+export const RetryFailedVolumesDocument = new TypedDocumentString(`
+    mutation RetryFailedVolumes($cohortId: ID!, $volumeId: ID) {
+  retryFailedVolumes(cohortId: $cohortId, volumeId: $volumeId) {
+    cohort {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RetryFailedVolumesMutation, RetryFailedVolumesMutationVariables>;
+export const ApproveCohortDocument = new TypedDocumentString(`
+    mutation ApproveCohort($cohortId: ID!, $comment: String) {
+  approveCohort(cohortId: $cohortId, comment: $comment) {
+    cohort {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ApproveCohortMutation, ApproveCohortMutationVariables>;
+export const RejectCohortDocument = new TypedDocumentString(`
+    mutation RejectCohort($cohortId: ID!, $comment: String) {
+  rejectCohort(cohortId: $cohortId, comment: $comment) {
+    cohort {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RejectCohortMutation, RejectCohortMutationVariables>;
+export const VolumeDocument = new TypedDocumentString(`
+    query Volume($id: ID!) {
+  volume(id: $id) {
+    id
+    subjectIndex
+    status
+    attempts
+    error
+    startedAt
+    finishedAt
+    imageUrl
+    maskUrl
+    imageBytes
+    maskBytes
+    imageSha256
+    maskSha256
+    requestedCondition
+    measuredCondition
+    provenance
+    reviewState
+    reviewComment
+    reviewedAt
+    reviewedBy {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<VolumeQuery, VolumeQueryVariables>;
+export const ReviewVolumeDocument = new TypedDocumentString(`
+    mutation ReviewVolume($volumeId: ID!, $state: ReviewState!, $comment: String) {
+  reviewVolume(volumeId: $volumeId, state: $state, comment: $comment) {
+    volume {
+      id
+      reviewState
+      reviewComment
+      reviewedAt
+      reviewedBy {
+        id
+        name
+      }
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReviewVolumeMutation, ReviewVolumeMutationVariables>;

@@ -2,20 +2,21 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
-import { Alert, Anchor, Badge, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Group, Modal, Paper, Progress, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ProjectDocument, UpdateProjectDocument } from '../../../../generated/gql/graphql';
+import { ProjectOverviewDocument, UpdateProjectDocument } from '../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../lib/hooks';
 import { splitUserErrors } from '../../../../lib/graphql-client';
 import { can, roleLabel } from '../../../../lib/roles';
 import { maxLength, nameError } from '../../../../lib/validators';
 import { formatDate, PageHeader } from '../../../../components/page-header';
 import { EmptyState, QueryGate } from '../../../../components/states';
+import { CohortStatusBadge } from '../../../../components/cohort-status';
 import { useReportTeam } from '../../../../components/current-team';
 
 export default function ProjectPage() {
   const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
-  const q = useGql(ProjectDocument, { id: projectId });
+  const q = useGql(ProjectOverviewDocument, { id: projectId });
   useReportTeam(q.data?.project.team?.id);
   const [editing, setEditing] = useState(false);
   return (
@@ -60,16 +61,56 @@ export default function ProjectPage() {
               {p.description || 'No description.'}
             </Text>
             <SimpleGrid cols={{ base: 1, md: 3 }}>
-              <Section title="Condition distributions">
-                <EmptyState title="Not available yet">
-                  Distributions of tumour features (volume, position, shape) are defined here once the API serves them.
-                </EmptyState>
+              <Section
+                title="Condition distributions"
+                action={
+                  can.updateProject(role) ? (
+                    <Button size="xs" component={Link} href={`/projects/${encodeURIComponent(p.id)}/distributions/new`} data-testid="new-distribution">
+                      New distribution
+                    </Button>
+                  ) : null
+                }
+              >
+                {p.distributions.edges.length === 0 ? (
+                  <EmptyState title="No distributions yet">A distribution says which tumours to generate: volume, shape and position, each as a distribution in physical units.</EmptyState>
+                ) : (
+                  p.distributions.edges.map(({ node: d }) => (
+                    <Card key={d.id} withBorder component={Link} href={`/projects/${encodeURIComponent(p.id)}/distributions/${encodeURIComponent(d.id)}`} data-testid="distribution-card">
+                      <Group justify="space-between" wrap="nowrap">
+                        <Text fw={600} truncate>
+                          {d.name}
+                        </Text>
+                        {d.latestVersion && <Badge variant="light">v{d.latestVersion.version}</Badge>}
+                      </Group>
+                      <Text size="xs" c="dimmed">
+                        {d.latestVersion?.usedByCohorts ?? 0} cohort(s) · updated {formatDate(d.latestVersion?.createdAt ?? d.createdAt)}
+                      </Text>
+                    </Card>
+                  ))
+                )}
               </Section>
               <Section title="Cohorts">
-                <EmptyState title="Not available yet">Cohorts generated from a distribution will be listed here with their progress.</EmptyState>
+                {p.cohorts.edges.length === 0 ? (
+                  <EmptyState title="No cohorts yet">Open a distribution and request a cohort: N subjects, each an MRI volume with its tumour mask.</EmptyState>
+                ) : (
+                  p.cohorts.edges.map(({ node: c }) => (
+                    <Card key={c.id} withBorder component={Link} href={`/cohorts/${encodeURIComponent(c.id)}`} data-testid="cohort-card">
+                      <Group justify="space-between" wrap="nowrap">
+                        <Text fw={600} truncate>
+                          {c.name}
+                        </Text>
+                        <CohortStatusBadge status={c.status} />
+                      </Group>
+                      <Progress value={c.progress.total ? (100 * c.progress.done) / c.progress.total : 0} size="sm" mt="xs" aria-label={`${c.progress.done} of ${c.progress.total} volumes done`} />
+                      <Text size="xs" c="dimmed" mt={4}>
+                        {c.progress.done}/{c.size} done{c.progress.failed ? `, ${c.progress.failed} failed` : ''} · {formatDate(c.createdAt)}
+                      </Text>
+                    </Card>
+                  ))
+                )}
               </Section>
               <Section title="Dataset versions">
-                <EmptyState title="Not available yet">Frozen, downloadable dataset versions will be listed here.</EmptyState>
+                <EmptyState title="Not available yet">Frozen, downloadable dataset versions are not served by the API yet; download volumes from a cohort page.</EmptyState>
               </Section>
             </SimpleGrid>
             <EditProjectModal project={p} opened={editing} onClose={() => setEditing(false)} />
@@ -80,13 +121,16 @@ export default function ProjectPage() {
   );
 }
 
-function Section({ title, children }: { title: string; children: React.ReactNode }) {
+function Section({ title, action, children }: { title: string; action?: React.ReactNode; children: React.ReactNode }) {
   return (
     <Paper component="section" aria-label={title} p={0}>
       <Stack gap="xs">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
+        <Group justify="space-between">
+          <Title order={2} size="h4">
+            {title}
+          </Title>
+          {action}
+        </Group>
         {children}
       </Stack>
     </Paper>

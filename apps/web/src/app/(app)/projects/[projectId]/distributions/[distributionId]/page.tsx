@@ -1,0 +1,160 @@
+'use client';
+import { useEffect, useState } from 'react';
+import Link from 'next/link';
+import { useParams } from 'next/navigation';
+import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { AddDistributionVersionDocument, DistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
+import { can } from '../../../../../../lib/roles';
+import type { Spec } from '../../../../../../lib/spec';
+import { formatDate, PageHeader } from '../../../../../../components/page-header';
+import { EmptyState, QueryGate } from '../../../../../../components/states';
+import { DistributionEditor } from '../../../../../../components/distribution-editor';
+import { ModelPicker } from '../../../../../../components/model-picker';
+import { CohortRequestModal } from '../../../../../../components/cohort-request';
+import { useReportTeam } from '../../../../../../components/current-team';
+
+export default function DistributionPage() {
+  const params = useParams<{ projectId: string; distributionId: string }>();
+  const projectId = decodeURIComponent(params.projectId);
+  const distributionId = decodeURIComponent(params.distributionId);
+  const project = useGql(ProjectDocument, { id: projectId });
+  const dist = useGql(DistributionDocument, { id: distributionId });
+  const models = useGql(ModelsDocument, {});
+  useReportTeam(project.data?.project.team?.id);
+  const [spec, setSpec] = useState<Spec | null>(null);
+  const [modelId, setModelId] = useState<string | null>(null);
+  const [requesting, setRequesting] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [general, setGeneral] = useState<string[]>([]);
+  const addVersion = useGqlMutation(AddDistributionVersionDocument);
+  const latest = dist.data?.distribution.latestVersion ?? null;
+
+  useEffect(() => {
+    if (latest && !spec) setSpec(latest.spec as Spec);
+  }, [latest, spec]);
+  useEffect(() => {
+    if (models.data?.models[0] && !modelId) setModelId(models.data.models[0].id);
+  }, [models.data, modelId]);
+
+  const dirty = !!latest && !!spec && JSON.stringify(spec) !== JSON.stringify(latest.spec);
+
+  async function saveVersion() {
+    if (!spec || !modelId) return;
+    setGeneral([]);
+    setSaved(null);
+    try {
+      const { addDistributionVersion: r } = await addVersion.mutateAsync({ input: { distributionId, modelId, spec } });
+      if (r.userErrors.length) return setGeneral(r.userErrors.map((e) => `${e.field.join('.')}: ${e.message}`));
+      setSaved(`Saved as version ${r.version?.version}`);
+      setSpec(null); // reload from the new latest version
+    } catch (e) {
+      setGeneral([e instanceof Error ? e.message : String(e)]);
+    }
+  }
+
+  return (
+    <QueryGate isPending={project.isPending || dist.isPending || models.isPending} error={project.error ?? dist.error ?? models.error} refetch={() => void dist.refetch()} what="distribution">
+      {() => {
+        const p = project.data!.project;
+        const d = dist.data!.distribution;
+        const role = p.team?.viewerRole;
+        const model = models.data!.models.find((m) => m.id === modelId) ?? null;
+        const editable = can.updateProject(role);
+        return (
+          <>
+            <Text size="sm" mb={4}>
+              <Anchor component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
+                {p.name}
+              </Anchor>{' '}
+              / distribution
+            </Text>
+            <PageHeader
+              title={<span data-testid="distribution-name">{d.name}</span>}
+              subtitle={
+                <>
+                  {latest ? `Version ${latest.version} · ${formatDate(latest.createdAt)}` : 'No version'}
+                  {latest && <Code ml="xs">{latest.specHash.slice(0, 12)}</Code>}
+                </>
+              }
+              actions={
+                editable && latest ? (
+                  <Button onClick={() => setRequesting(true)} disabled={dirty} title={dirty ? 'Save or discard your edits first' : undefined} data-testid="request-cohort">
+                    Request cohort
+                  </Button>
+                ) : null
+              }
+            />
+            {d.description && <Text mb="md">{d.description}</Text>}
+            {!models.data!.models.length ? (
+              <EmptyState title="No model is registered">The preview needs a model.</EmptyState>
+            ) : (
+              <Stack>
+                {modelId && <ModelPicker models={models.data!.models} value={modelId} onChange={setModelId} />}
+                {model && spec && <DistributionEditor key={`${model.id}:${latest?.id}`} model={model} spec={spec} onChange={setSpec} readOnly={!editable} />}
+                {general.length > 0 && (
+                  <Alert color="red" role="alert" title="Not saved">
+                    {general.map((g, i) => (
+                      <div key={i}>{g}</div>
+                    ))}
+                  </Alert>
+                )}
+                {saved && (
+                  <Text c="teal" role="status">
+                    {saved}
+                  </Text>
+                )}
+                {editable && (
+                  <Group>
+                    <Button onClick={() => void saveVersion()} disabled={!dirty} loading={addVersion.isPending} data-testid="save-version">
+                      Save as new version
+                    </Button>
+                    <Button variant="default" disabled={!dirty} onClick={() => setSpec(latest!.spec as Spec)}>
+                      Discard edits
+                    </Button>
+                  </Group>
+                )}
+              </Stack>
+            )}
+            <Paper mt="xl">
+              <Title order={2} size="h4" mb="xs">
+                Versions
+              </Title>
+              <Table.ScrollContainer minWidth={520}>
+                <Table>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Version</Table.Th>
+                      <Table.Th>Spec hash</Table.Th>
+                      <Table.Th>By</Table.Th>
+                      <Table.Th>Created</Table.Th>
+                      <Table.Th>Cohorts</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {d.versions.edges.map(({ node: v }) => (
+                      <Table.Tr key={v.id}>
+                        <Table.Td>
+                          v{v.version} {v.id === latest?.id && <Badge size="xs">latest</Badge>}
+                        </Table.Td>
+                        <Table.Td>
+                          <Code>{v.specHash.slice(0, 16)}</Code>
+                        </Table.Td>
+                        <Table.Td>{v.createdBy?.name ?? '—'}</Table.Td>
+                        <Table.Td>{formatDate(v.createdAt)}</Table.Td>
+                        <Table.Td>{v.usedByCohorts}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </Paper>
+            {latest && (
+              <CohortRequestModal opened={requesting} onClose={() => setRequesting(false)} projectId={p.id} versionId={latest.id} versionLabel={`${d.name} v${latest.version}`} models={models.data!.models} />
+            )}
+          </>
+        );
+      }}
+    </QueryGate>
+  );
+}

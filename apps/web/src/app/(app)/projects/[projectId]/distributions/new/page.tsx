@@ -1,0 +1,118 @@
+'use client';
+import { useEffect, useState } from 'react';
+import Link from 'next/link';
+import { useParams, useRouter } from 'next/navigation';
+import { Alert, Anchor, Button, Group, Stack, Text, TextInput } from '@mantine/core';
+import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
+import { defaultSpec, rangesOf, type Spec } from '../../../../../../lib/spec';
+import { nameError } from '../../../../../../lib/validators';
+import { PageHeader } from '../../../../../../components/page-header';
+import { EmptyState, QueryGate } from '../../../../../../components/states';
+import { DistributionEditor } from '../../../../../../components/distribution-editor';
+import { ModelPicker } from '../../../../../../components/model-picker';
+import { useReportTeam } from '../../../../../../components/current-team';
+
+export default function NewDistributionPage() {
+  const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
+  const router = useRouter();
+  const project = useGql(ProjectDocument, { id: projectId });
+  const models = useGql(ModelsDocument, {});
+  useReportTeam(project.data?.project.team?.id);
+  const [modelId, setModelId] = useState<string | null>(null);
+  const [spec, setSpec] = useState<Spec | null>(null);
+  const [name, setName] = useState('');
+  const [nameErr, setNameErr] = useState<string | null>(null);
+  const [general, setGeneral] = useState<string[]>([]);
+  const create = useGqlMutation(CreateDistributionDocument);
+  const model = models.data?.models.find((m) => m.id === modelId) ?? null;
+
+  useEffect(() => {
+    const first = models.data?.models[0];
+    if (first && !modelId) {
+      setModelId(first.id);
+      setSpec(defaultSpec(rangesOf(first.conditioning as Record<string, unknown>)));
+    }
+  }, [models.data, modelId]);
+
+  async function save() {
+    const err = nameError('Name')(name);
+    setNameErr(err);
+    if (err || !spec || !modelId) return;
+    setGeneral([]);
+    try {
+      const { createDistribution: r } = await create.mutateAsync({ input: { projectId, modelId, name, spec: { ...spec, name } } });
+      if (r.userErrors.length) {
+        const nameErrors = r.userErrors.filter((e) => e.field[e.field.length - 1] === 'name' && !e.field.includes('spec'));
+        if (nameErrors[0]) setNameErr(nameErrors[0].message);
+        return setGeneral(r.userErrors.filter((e) => !nameErrors.includes(e)).map((e) => `${e.field.join('.')}: ${e.message}`));
+      }
+      router.push(`/projects/${encodeURIComponent(projectId)}/distributions/${encodeURIComponent(r.distribution!.id)}`);
+    } catch (e) {
+      setGeneral([e instanceof Error ? e.message : String(e)]);
+    }
+  }
+
+  return (
+    <QueryGate isPending={project.isPending || models.isPending} error={project.error ?? models.error} refetch={() => void project.refetch()} what="project">
+      {() => {
+        const p = project.data!.project;
+        if (!models.data!.models.length)
+          return <EmptyState title="No model is registered">Distributions are validated against a model. Put a model folder under models/ and restart the API.</EmptyState>;
+        return (
+          <>
+            <Text size="sm" mb={4}>
+              <Anchor component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
+                {p.name}
+              </Anchor>{' '}
+              / new distribution
+            </Text>
+            <PageHeader title="New condition distribution" subtitle="Edit on the left; the preview on the right is sampled by the API as you type." />
+            <Stack gap="md">
+              <Group align="flex-start" gap="md" wrap="wrap">
+                <TextInput
+                  label="Name"
+                  required
+                  value={name}
+                  onChange={(e) => {
+                    setName(e.currentTarget.value);
+                    setNameErr(nameError('Name')(e.currentTarget.value));
+                  }}
+                  error={nameErr}
+                  w={320}
+                />
+                {modelId && (
+                  <ModelPicker
+                    models={models.data!.models}
+                    value={modelId}
+                    onChange={(id) => {
+                      setModelId(id);
+                      const m = models.data!.models.find((x) => x.id === id);
+                      setSpec(defaultSpec(rangesOf(m?.conditioning as Record<string, unknown>)));
+                    }}
+                  />
+                )}
+              </Group>
+              {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} />}
+              {general.length > 0 && (
+                <Alert color="red" role="alert" title="Not saved">
+                  {general.map((g, i) => (
+                    <div key={i}>{g}</div>
+                  ))}
+                </Alert>
+              )}
+              <Group>
+                <Button onClick={() => void save()} loading={create.isPending} data-testid="save-distribution">
+                  Save distribution
+                </Button>
+                <Button variant="default" component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
+                  Cancel
+                </Button>
+              </Group>
+            </Stack>
+          </>
+        );
+      }}
+    </QueryGate>
+  );
+}

@@ -1,0 +1,176 @@
+'use client';
+// Volume viewer: NiiVue with the image and mask, requested vs measured features, provenance,
+// downloads, and review (accept / reject with a comment; audited by the API).
+import { useState } from 'react';
+import dynamic from 'next/dynamic';
+import Link from 'next/link';
+import { useParams, useSearchParams } from 'next/navigation';
+import { Alert, Anchor, Button, Code, Grid, Group, Paper, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { ReviewVolumeDocument, VolumeDocument, type ReviewState } from '../../../../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../../../../lib/hooks';
+import { featureValue, fmt3, type ConditionRecord } from '../../../../lib/conditions';
+import { FEATURE_LABEL, FEATURES } from '../../../../lib/spec';
+import { formatDate, PageHeader } from '../../../../components/page-header';
+import { LoadingState, QueryGate } from '../../../../components/states';
+import { ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
+
+const VolumeViewer = dynamic(() => import('../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
+  ssr: false,
+  loading: () => <LoadingState label="Loading the viewer…" rows={1} />,
+});
+
+const bytes = (n: number | null | undefined) => (n == null ? '' : n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
+
+export default function VolumePage() {
+  const volumeId = decodeURIComponent(useParams<{ volumeId: string }>().volumeId);
+  const cohortId = useSearchParams().get('cohort');
+  const q = useGql(VolumeDocument, { id: volumeId });
+  const review = useGqlMutation(ReviewVolumeDocument);
+  const [comment, setComment] = useState('');
+  const [reviewError, setReviewError] = useState<string | null>(null);
+
+  async function submitReview(state: ReviewState) {
+    setReviewError(null);
+    try {
+      const { reviewVolume } = await review.mutateAsync({ volumeId, state, comment: comment.trim() || null });
+      if (reviewVolume.userErrors.length) setReviewError(reviewVolume.userErrors.map((e) => e.message).join(' '));
+      else setComment('');
+    } catch (e) {
+      setReviewError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  return (
+    <QueryGate isPending={q.isPending} error={q.error} refetch={() => void q.refetch()} what="volume">
+      {() => {
+        const v = q.data!.volume;
+        const measured = v.measuredCondition as ConditionRecord | null;
+        return (
+          <>
+            {cohortId && (
+              <Text size="sm" mb={4}>
+                <Anchor component={Link} href={`/cohorts/${encodeURIComponent(cohortId)}`}>
+                  Cohort
+                </Anchor>{' '}
+                / subject {v.subjectIndex}
+              </Text>
+            )}
+            <PageHeader
+              title={`Subject ${v.subjectIndex}`}
+              subtitle={
+                <>
+                  Finished {formatDate(v.finishedAt)} · attempt {v.attempts}
+                </>
+              }
+              actions={
+                <>
+                  <VolumeStatusBadge status={v.status} />
+                  <ReviewBadge state={v.reviewState} />
+                </>
+              }
+            />
+            <Grid gap="lg">
+              <Grid.Col span={{ base: 12, md: 7 }}>
+                {v.imageUrl ? (
+                  <VolumeViewer imageUrl={v.imageUrl} maskUrl={v.maskUrl ?? null} />
+                ) : (
+                  <Alert color="gray">No image yet (status {v.status.toLowerCase()}).</Alert>
+                )}
+                <Group mt="sm">
+                  {v.imageUrl && (
+                    <Button component="a" href={v.imageUrl} download variant="default" data-testid="download-image">
+                      Download image (.nii.gz) {bytes(v.imageBytes)}
+                    </Button>
+                  )}
+                  {v.maskUrl && (
+                    <Button component="a" href={v.maskUrl} download variant="default" data-testid="download-mask">
+                      Download mask (.nii.gz) {bytes(v.maskBytes)}
+                    </Button>
+                  )}
+                </Group>
+                {v.imageSha256 && (
+                  <Text size="xs" c="dimmed" mt={4}>
+                    sha256 image <Code>{v.imageSha256.slice(0, 16)}…</Code> mask <Code>{v.maskSha256?.slice(0, 16)}…</Code>
+                  </Text>
+                )}
+              </Grid.Col>
+              <Grid.Col span={{ base: 12, md: 5 }}>
+                <Stack>
+                  <Paper withBorder p="sm">
+                    <Title order={2} size="h5" mb="xs">
+                      Requested vs measured
+                    </Title>
+                    <Table fz="sm" verticalSpacing={4} data-testid="features-table">
+                      <Table.Thead>
+                        <Table.Tr>
+                          <Table.Th>Feature (normalised)</Table.Th>
+                          <Table.Th>Requested</Table.Th>
+                          <Table.Th>Measured</Table.Th>
+                        </Table.Tr>
+                      </Table.Thead>
+                      <Table.Tbody>
+                        {FEATURES.map((f) => (
+                          <Table.Tr key={f}>
+                            <Table.Td>{FEATURE_LABEL[f]}</Table.Td>
+                            <Table.Td>{fmt3(featureValue(v.requestedCondition, f))}</Table.Td>
+                            <Table.Td>{fmt3(featureValue(v.measuredCondition, f))}</Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Table.Tbody>
+                    </Table>
+                    {measured?.physical && (
+                      <Text size="xs" c="dimmed" mt="xs">
+                        Measured: {measured.physical.volumeMl?.toFixed(2)} mL, {measured.physical.surfaceAreaMm2?.toFixed(0)} mm², centroid{' '}
+                        {measured.physical.centroidMm?.map((x) => x.toFixed(1)).join(', ')} mm
+                        {measured.empty ? ' (empty mask)' : ''}
+                      </Text>
+                    )}
+                  </Paper>
+                  <Paper withBorder p="sm">
+                    <Title order={2} size="h5" mb="xs">
+                      Review
+                    </Title>
+                    {v.reviewedAt && (
+                      <Text size="sm" mb="xs" data-testid="review-record">
+                        {v.reviewState.toLowerCase()} by {v.reviewedBy?.name ?? '—'} {formatDate(v.reviewedAt)}
+                        {v.reviewComment && <>: “{v.reviewComment}”</>}
+                      </Text>
+                    )}
+                    <Textarea label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />
+                    {reviewError && (
+                      <Text size="sm" c="red" role="alert" mt={4}>
+                        {reviewError}
+                      </Text>
+                    )}
+                    <Group mt="xs">
+                      <Button color="teal" onClick={() => void submitReview('ACCEPTED')} loading={review.isPending} data-testid="accept-volume">
+                        Accept
+                      </Button>
+                      <Button color="red" variant="light" onClick={() => void submitReview('REJECTED')} loading={review.isPending}>
+                        Reject
+                      </Button>
+                    </Group>
+                  </Paper>
+                  <Paper withBorder p="sm">
+                    <Title order={2} size="h5" mb="xs">
+                      Provenance
+                    </Title>
+                    {v.provenance ? (
+                      <Code block data-testid="provenance" style={{ maxHeight: 320, overflow: 'auto', fontSize: 11 }}>
+                        {JSON.stringify(v.provenance, null, 2)}
+                      </Code>
+                    ) : (
+                      <Text size="sm" c="dimmed">
+                        No provenance record yet.
+                      </Text>
+                    )}
+                  </Paper>
+                </Stack>
+              </Grid.Col>
+            </Grid>
+          </>
+        );
+      }}
+    </QueryGate>
+  );
+}

@@ -1,0 +1,119 @@
+'use client';
+// Request a cohort from a distribution version: size, seed (random by default, shown), sampler
+// steps; the time estimate comes from the API's measured worker throughput before you submit.
+import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { Alert, Button, Group, Modal, NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { CohortEstimateDocument, RequestCohortDocument, type ModelsQuery } from '../generated/gql/graphql';
+import { useGql, useGqlMutation } from '../lib/hooks';
+import { splitUserErrors } from '../lib/graphql-client';
+import { ModelPicker } from './model-picker';
+
+const SEED_MAX = 2 ** 31 - 1;
+function randomSeed(): number {
+  const a = new Uint32Array(1);
+  crypto.getRandomValues(a);
+  return a[0]! % SEED_MAX;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export function CohortRequestModal(props: { opened: boolean; onClose: () => void; projectId: string; versionId: string; versionLabel: string; models: ModelsQuery['models'] }) {
+  const router = useRouter();
+  const [modelId, setModelId] = useState<string | null>(props.models[0]?.id ?? null);
+  const model = props.models.find((m) => m.id === modelId);
+  const defaultSteps = Number((model?.samplerDefaults as { steps?: number } | undefined)?.steps ?? 50);
+  const [size, setSize] = useState<number | string>(2);
+  const [seed, setSeed] = useState<number | string>(() => randomSeed());
+  const [steps, setSteps] = useState<number | string>(defaultSteps);
+  const [name, setName] = useState('');
+  const [preview, setPreview] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [general, setGeneral] = useState<string[]>([]);
+  const request = useGqlMutation(RequestCohortDocument);
+
+  const sizeErr = typeof size !== 'number' || !Number.isInteger(size) || size < 1 ? 'A whole number of subjects, at least 1' : null;
+  const seedErr = typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > SEED_MAX ? `A whole number in 0..${SEED_MAX}` : null;
+  const stepsErr = typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1 || steps > 1000 ? 'A whole number of DDIM steps in 1..1000' : null;
+  const [estVars] = useDebouncedValue({ modelId: modelId ?? '', size: typeof size === 'number' ? size : 0, steps: typeof steps === 'number' ? steps : null }, 300);
+  const estimate = useGql(CohortEstimateDocument, estVars, { enabled: !!modelId && !sizeErr && !stepsErr && estVars.size > 0, placeholderData: (p) => p });
+
+  async function submit() {
+    if (sizeErr || seedErr || stepsErr || !modelId) return;
+    setGeneral([]);
+    setErrors({});
+    try {
+      const { requestCohort: r } = await request.mutateAsync({
+        input: { projectId: props.projectId, distributionVersionId: props.versionId, modelId, size: size as number, seed: seed as number, steps: steps as number, name: name.trim() || null, preview },
+      });
+      if (r.userErrors.length) {
+        const split = splitUserErrors(r.userErrors, ['size', 'seed', 'steps', 'name', 'modelId']);
+        setErrors(split.fields);
+        return setGeneral(split.general);
+      }
+      router.push(`/cohorts/${encodeURIComponent(r.cohort!.id)}`);
+    } catch (e) {
+      setGeneral([e instanceof Error ? e.message : String(e)]);
+    }
+  }
+
+  const est = estimate.data?.cohortEstimate;
+  return (
+    <Modal opened={props.opened} onClose={props.onClose} title={`Request a cohort from ${props.versionLabel}`} size="lg">
+      <Stack>
+        <ModelPicker models={props.models} value={modelId} onChange={setModelId} />
+        <TextInput label="Name (optional)" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} />
+        <Group grow align="flex-start" wrap="wrap">
+          <NumberInput label="Subjects (N)" min={1} value={size} onChange={setSize} error={sizeErr ?? errors.size} allowDecimal={false} miw={140} />
+          <NumberInput label="DDIM steps" min={1} max={1000} value={steps} onChange={setSteps} error={stepsErr ?? errors.steps} allowDecimal={false} miw={140} />
+        </Group>
+        <Group align="flex-end" wrap="nowrap">
+          <NumberInput label="Seed" description="Random by default; the same seed gives the same cohort." value={seed} onChange={setSeed} error={seedErr ?? errors.seed} allowDecimal={false} style={{ flex: 1 }} />
+          <Button variant="default" onClick={() => setSeed(randomSeed())}>
+            New seed
+          </Button>
+        </Group>
+        <Switch label="Preview: serve these volumes ahead of bulk work" checked={preview} onChange={(e) => setPreview(e.currentTarget.checked)} />
+        <Alert color="gray" data-testid="cohort-estimate" aria-live="polite">
+          {estimate.isFetching && !est ? (
+            'Estimating…'
+          ) : estimate.error ? (
+            <Text size="sm" c="red">
+              No estimate: {estimate.error.message}
+            </Text>
+          ) : est ? (
+            <>
+              <Text size="sm" fw={600}>
+                About {formatDuration(est.seconds)} ({est.perVolumeSeconds.toFixed(1)} s per volume)
+              </Text>
+              <Text size="xs" c="dimmed">
+                {est.basis}
+              </Text>
+            </>
+          ) : (
+            'Fill in the size and steps for an estimate.'
+          )}
+        </Alert>
+        {general.length > 0 && (
+          <Alert color="red" role="alert">
+            {general.join(' ')}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onClose}>
+            Cancel
+          </Button>
+          <Button onClick={() => void submit()} loading={request.isPending} disabled={!!(sizeErr || seedErr || stepsErr)} data-testid="submit-cohort">
+            Request cohort
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

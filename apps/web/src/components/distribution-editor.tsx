@@ -1,0 +1,177 @@
+'use client';
+// The distribution editor: controls for the drawn features, position and the raw JSON, with a live
+// preview from the API (previewDistribution) as you edit. Saving is the page's job (onSave).
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Button, Code, Grid, Group, JsonInput, MultiSelect, NumberInput, Paper, Select, Stack, Text, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { PreviewDistributionDocument, type ModelsQuery } from '../generated/gql/graphql';
+import { useGql } from '../lib/hooks';
+import { DRAWN, FEATURE_LABEL, MARGINAL_PARAMS, MARGINAL_TYPES, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type Spec } from '../lib/spec';
+import { CentroidScatter, FeatureHistograms, PreviewSummary } from './distribution-preview';
+import { ErrorState, LoadingState } from './states';
+
+type Model = ModelsQuery['models'][number];
+
+export function DistributionEditor({ model, spec, onChange, readOnly = false }: { model: Model; spec: Spec; onChange: (s: Spec) => void; readOnly?: boolean }) {
+  const ranges = useMemo(() => rangesOf(model.conditioning as Record<string, unknown>), [model]);
+  const [jsonText, setJsonText] = useState(() => JSON.stringify(spec, null, 2));
+  const [jsonError, setJsonError] = useState<string | null>(null);
+  const [seed, setSeed] = useState(0);
+  // Keep the JSON view in step with the controls (but not while the user is typing invalid JSON).
+  useEffect(() => {
+    if (!jsonError) setJsonText(JSON.stringify(spec, null, 2));
+  }, [spec, jsonError]);
+
+  const [debouncedSpec] = useDebouncedValue(spec, 250);
+  const preview = useGql(PreviewDistributionDocument, { modelId: model.id, spec: debouncedSpec, n: 1000, seed }, { placeholderData: (prev) => prev, staleTime: 60_000 });
+  const p = preview.data?.previewDistribution;
+  const features = (spec.features ?? {}) as Record<string, Record<string, unknown>>;
+  const position = (spec.position ?? { type: 'region', region: 'anywhere' }) as { type?: string; region?: string | string[] };
+  const regionList = position.type === 'region' ? (Array.isArray(position.region) ? position.region : [position.region ?? 'anywhere']) : [];
+
+  const setFeature = (f: Feature, value: Record<string, unknown>) => onChange({ ...spec, features: { ...features, [f]: value } });
+  const errorsFor = (prefix: string[]) =>
+    (p?.userErrors ?? []).filter((e) => prefix.every((k, i) => e.field.filter((x) => x !== 'spec' && x !== 'input')[i] === k)).map((e) => e.message);
+
+  return (
+    <Grid gap="lg">
+      <Grid.Col span={{ base: 12, md: 5 }}>
+        <Stack gap="md">
+          {spec.kind !== 'parametric' && (
+            <Alert color="blue">
+              This spec is of kind <Code>{spec.kind}</Code>: edit it as JSON below; the preview still updates.
+            </Alert>
+          )}
+          {spec.kind === 'parametric' &&
+            DRAWN.map((f) => {
+              const fi = ['voxel_volume', 'surface_area', 'sphericity'].indexOf(f);
+              const lo = ranges?.min[fi] ?? 0;
+              const hi = ranges?.max[fi] ?? 1;
+              const m = features[f];
+              const type = (m?.type as MarginalType | undefined) ?? null;
+              const known = type !== null && type in MARGINAL_PARAMS;
+              const errs = errorsFor(['features', f]);
+              return (
+                <Paper withBorder p="sm" key={f} component="fieldset" style={{ margin: 0 }} aria-label={FEATURE_LABEL[f]}>
+                  <Text fw={600} size="sm" component="legend" px={4}>
+                    {FEATURE_LABEL[f]}
+                  </Text>
+                  <Text size="xs" c="dimmed" mb={6}>
+                    Normalised units; the model was trained on [{lo.toFixed(3)}, {hi.toFixed(3)}]. The histogram shows physical units.
+                  </Text>
+                  <Select
+                    label="Distribution"
+                    data={[{ value: '', label: 'Model training range (uniform)' }, ...MARGINAL_TYPES, ...(m && !known ? [{ value: String(m.type), label: `${m.type} (edit as JSON)` }] : [])]}
+                    value={m ? String(m.type) : ''}
+                    allowDeselect={false}
+                    disabled={readOnly}
+                    onChange={(t) => {
+                      if (!t) {
+                        const { [f]: _drop, ...rest } = features;
+                        onChange({ ...spec, features: rest });
+                      } else if (t in MARGINAL_PARAMS) setFeature(f, switchMarginal(t as MarginalType, m, lo, hi) as unknown as Record<string, unknown>);
+                    }}
+                  />
+                  {known && m && (
+                    <Group grow gap="xs" mt="xs" wrap="wrap">
+                      {MARGINAL_PARAMS[type].map(({ key, label }) => (
+                        <NumberInput
+                          key={key}
+                          label={label}
+                          value={typeof m[key] === 'number' ? (m[key] as number) : ''}
+                          decimalScale={4}
+                          step={0.01}
+                          disabled={readOnly}
+                          error={errorsFor(['features', f, key])[0]}
+                          onChange={(v) => {
+                            const next = { ...m };
+                            if (v === '' || typeof v !== 'number') delete next[key];
+                            else next[key] = v;
+                            setFeature(f, next);
+                          }}
+                          miw={90}
+                        />
+                      ))}
+                    </Group>
+                  )}
+                  {errs.length > 0 && (
+                    <Text size="xs" c="red" mt={4} role="alert">
+                      {errs.join(' ')}
+                    </Text>
+                  )}
+                </Paper>
+              );
+            })}
+          <Paper withBorder p="sm">
+            <MultiSelect
+              label="Position region"
+              description="Intersection of halves of the brain's bounding box; 'anywhere' alone means the whole brain."
+              data={REGIONS.map((r) => ({ value: r, label: r }))}
+              value={regionList}
+              disabled={readOnly || (position.type !== undefined && position.type !== 'region')}
+              onChange={(v) => onChange({ ...spec, position: { type: 'region', region: v.length === 0 ? 'anywhere' : v.length === 1 ? v[0]! : v.filter((r) => r !== 'anywhere') } })}
+              error={errorsFor(['position'])[0]}
+            />
+            {position.type !== undefined && position.type !== 'region' && (
+              <Text size="xs" c="dimmed" mt={4}>
+                Position is “{position.type}”: edit it as JSON.
+              </Text>
+            )}
+          </Paper>
+          <JsonInput
+            label="Spec (JSON)"
+            description="Everything the spec format allows (mixtures, quotas, shape, empirical): edits here update the controls and the preview."
+            value={jsonText}
+            autosize
+            minRows={8}
+            maxRows={24}
+            readOnly={readOnly}
+            formatOnBlur
+            error={jsonError}
+            onChange={(text) => {
+              setJsonText(text);
+              try {
+                const parsed = JSON.parse(text) as unknown;
+                if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the spec must be a JSON object');
+                setJsonError(null);
+                onChange(parsed as Spec);
+              } catch (err) {
+                setJsonError(`Not applied: ${err instanceof Error ? err.message : String(err)}`);
+              }
+            }}
+          />
+        </Stack>
+      </Grid.Col>
+      <Grid.Col span={{ base: 12, md: 7 }}>
+        <Stack gap="sm" aria-live="polite">
+          <Group justify="space-between">
+            {p ? <PreviewSummary n={p.n} millis={p.millis} rejections={p.rejections as never} /> : <Title order={3} size="h5">Preview</Title>}
+            <Button size="xs" variant="default" onClick={() => setSeed((s) => s + 1)}>
+              Resample (seed {seed})
+            </Button>
+          </Group>
+          {preview.isPending ? (
+            <LoadingState label="Sampling 1000 draws…" />
+          ) : preview.error ? (
+            <ErrorState error={preview.error} onRetry={() => void preview.refetch()} title="Preview failed" />
+          ) : p && p.userErrors.length > 0 ? (
+            <Alert color="red" title="The spec is not valid yet" role="alert" data-testid="spec-errors">
+              <Stack gap={2}>
+                {p.userErrors.map((e, i) => (
+                  <Text size="sm" key={i}>
+                    <Code>{e.field.join('.')}</Code> {e.message}
+                  </Text>
+                ))}
+              </Stack>
+            </Alert>
+          ) : p ? (
+            <>
+              <CentroidScatter vectors={(p.vectors as number[][] | null) ?? []} projection={model.brainProjection ?? null} />
+              <FeatureHistograms histograms={(p.histograms as FeatureHistogram[] | null) ?? []} />
+            </>
+          ) : null}
+        </Stack>
+      </Grid.Col>
+    </Grid>
+  );
+}
