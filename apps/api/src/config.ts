@@ -19,7 +19,7 @@ const schema = z.object({
   COOKIE_SECURE: bool.default(false),
   SIGNIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   SIGNIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
-  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(15),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
   WEB_ORIGIN: z.string().default('http://localhost:3000'),
   MODELS_DIR: z.string().min(1).optional(),

@@ -1,5 +1,6 @@
 import type { Prisma } from '@slicewise/db';
-import { numberKeyset, timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { SqlExecutor } from '@slicewise/queue';
 
@@ -127,9 +128,9 @@ export class CohortRepository {
     return clientOf(this.db, tx).volume.update({ where: { id }, data: { ...data, reviewedAt: new Date() } }) as never;
   }
 
-  listForProject(projectId: string, k: Keyset<TimeCursor>): Promise<CohortRow[]> {
-    const q = timeKeyset(k, 'desc');
-    return clientOf(this.db).cohort.findMany({ ...q, where: { projectId, ...q.where } }) as never;
+  /** Newest first, for many projects in ONE query. */
+  listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {
+    return pagePerParent<CohortRow>(this.db, 'Cohort', projectIds, k, 'desc');
   }
   listAwaitingApproval(teamId: string, take: number): Promise<CohortRow[]> {
     return clientOf(this.db).cohort.findMany({ where: { teamId, status: 'AWAITING_APPROVAL' }, orderBy: { createdAt: 'asc' }, take }) as never;

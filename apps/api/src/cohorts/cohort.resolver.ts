@@ -150,7 +150,7 @@ export class ProjectCohortsResolver {
   @FieldResolver(() => CohortConnection)
   async cohorts(@Root() p: Project, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
     const pg = pageOf(page, timeCursor);
-    const rows = await ctx.services.cohorts.listForProject(p.rawId, pg.keyset);
+    const rows = await ctx.loaders.cohorts(pg.keyset).load(p.rawId);
     return toConnection(rows, pg, encodeCursor, cohortNode);
   }
 }

@@ -238,8 +238,8 @@ export class CohortService {
     return this.repo.listAwaitingApproval(teamId, take);
   }
 
-  listForProject(projectId: string, k: Keyset<TimeCursor>) {
-    return this.repo.listForProject(projectId, k);
+  listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {
+    return this.repo.listForProjects(projectIds, k);
   }
   listVolumes(cohortId: string, k: Keyset<number>, filter: Parameters<CohortRepository['listVolumes']>[2]) {
     return this.repo.listVolumes(cohortId, k, filter);

@@ -1,5 +1,6 @@
 import type { Prisma } from '@slicewise/db';
-import { numberKeyset, timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
 export interface DistributionRow {
@@ -61,9 +62,9 @@ export class DistributionRepository {
     const q = numberKeyset('version', k, 'desc');
     return clientOf(this.db).distributionVersion.findMany({ ...q, where: { distributionId, ...q.where } }) as never;
   }
-  listForProject(projectId: string, k: Keyset<TimeCursor>): Promise<DistributionRow[]> {
-    const q = timeKeyset(k, 'desc');
-    return clientOf(this.db).conditionDistribution.findMany({ ...q, where: { projectId, ...q.where } });
+  /** Newest first, for many projects in ONE query. */
+  listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {
+    return pagePerParent<DistributionRow>(this.db, 'ConditionDistribution', projectIds, k, 'desc');
   }
   findVersionsByIds(ids: readonly string[]): Promise<VersionRow[]> {
     return clientOf(this.db).distributionVersion.findMany({ where: { id: { in: [...ids] } } }) as never;

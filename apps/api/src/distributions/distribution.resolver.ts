@@ -124,7 +124,7 @@ export class ProjectDistributionsResolver {
   @FieldResolver(() => ConditionDistributionConnection)
   async distributions(@Root() p: Project, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context) {
     const pg = pageOf(page, timeCursor);
-    const rows = await ctx.services.distributions.listForProject(p.rawId, pg.keyset);
+    const rows = await ctx.loaders.distributions(pg.keyset).load(p.rawId);
     return toConnection(rows, pg, encodeCursor, distributionNode);
   }
 }

@@ -114,8 +114,8 @@ export class DistributionService {
     return { preview: p, millis: performance.now() - t };
   }
 
-  listForProject(projectId: string, k: Keyset<TimeCursor>) {
-    return this.repo.listForProject(projectId, k);
+  listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {
+    return this.repo.listForProjects(projectIds, k);
   }
   latestVersion(distributionId: string) {
     return this.repo.latestVersion(distributionId);

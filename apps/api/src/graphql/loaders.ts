@@ -44,6 +44,12 @@ export function createLoaders(services: Services) {
     members(k: Keyset<TimeCursor>) {
       return paged('members', k, async (ids) => groupBy(await services.teams.membersOfTeams(ids, k), (r) => r.teamId, ids));
     },
+    distributions(k: Keyset<TimeCursor>) {
+      return paged('distributions', k, async (ids) => groupBy(await services.distributions.listForProjects(ids, k), (r) => r.projectId, ids));
+    },
+    cohorts(k: Keyset<TimeCursor>) {
+      return paged('cohorts', k, async (ids) => groupBy(await services.cohorts.listForProjects(ids, k), (r) => r.projectId, ids));
+    },
     projects(k: Keyset<TimeCursor>, includeArchived: boolean) {
       return paged('projects', [k, includeArchived], async (ids) => groupBy(await services.projects.projectsOfTeams(ids, k, includeArchived), (r) => r.teamId, ids));
     },

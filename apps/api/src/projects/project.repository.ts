@@ -1,5 +1,6 @@
 import { Prisma } from '@slicewise/db';
-import { direction, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
+import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
 export interface ProjectRow {
@@ -32,19 +33,8 @@ export class ProjectRepository {
   }
 
   /** Newest first per team, the first `take` after the cursor, for many teams in ONE query. */
+  /** Newest first per team, for many teams in ONE query. */
   projectsOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>, includeArchived: boolean) {
-    const dir = direction(k, 'desc');
-    const order = Prisma.raw(dir === 'asc' ? 'ASC' : 'DESC');
-    const cmp = Prisma.raw(dir === 'asc' ? '>' : '<');
-    return clientOf(this.db).$queryRaw<(ProjectRow & { rn: bigint })[]>`
-      SELECT * FROM (
-        SELECT p.*, row_number() OVER (PARTITION BY p."teamId" ORDER BY p."createdAt" ${order}, p.id ${order}) AS rn
-        FROM "Project" p
-        WHERE p."teamId" = ANY(${[...teamIds]}::uuid[])
-          AND (${includeArchived} OR p."archivedAt" IS NULL)
-          AND (${k.cursor?.createdAt ?? null}::timestamptz IS NULL
-               OR (p."createdAt", p.id) ${cmp} (${k.cursor?.createdAt ?? null}::timestamptz, ${k.cursor?.id ?? null}::uuid))
-      ) x WHERE x.rn <= ${k.take}
-      ORDER BY x."teamId", x.rn`;
+    return pagePerParent<ProjectRow>(this.db, 'Project', teamIds, k, 'desc', includeArchived ? Prisma.sql`TRUE` : Prisma.sql`c."archivedAt" IS NULL`);
   }
 }

@@ -1,5 +1,5 @@
-import { Prisma } from '@slicewise/db';
-import { direction, timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { Role } from '../auth/permissions.ts';
 
@@ -69,19 +69,8 @@ export class TeamRepository {
    * Members of several teams in ONE query (for DataLoader): the first `take` of each team after the
    * cursor, by (createdAt, id).
    */
-  async membersOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>) {
-    const dir = direction(k, 'asc');
-    const order = Prisma.raw(dir === 'asc' ? 'ASC' : 'DESC');
-    const cmp = Prisma.raw(dir === 'asc' ? '>' : '<');
-    return clientOf(this.db).$queryRaw<(MembershipRow & { rn: bigint })[]>`
-      SELECT * FROM (
-        SELECT m.*, row_number() OVER (PARTITION BY m."teamId" ORDER BY m."createdAt" ${order}, m.id ${order}) AS rn
-        FROM "Membership" m
-        WHERE m."teamId" = ANY(${[...teamIds]}::uuid[])
-          AND (${k.cursor?.createdAt ?? null}::timestamptz IS NULL
-               OR (m."createdAt", m.id) ${cmp} (${k.cursor?.createdAt ?? null}::timestamptz, ${k.cursor?.id ?? null}::uuid))
-      ) x WHERE x.rn <= ${k.take}
-      ORDER BY x."teamId", x.rn`;
+  membersOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>) {
+    return pagePerParent<MembershipRow>(this.db, 'Membership', teamIds, k, 'asc');
   }
 
   findUserByEmail(email: string) {
