@@ -117,7 +117,12 @@ async function main() {
   log(`database: ${redact(database.url)}${database.embedded ? ` (embedded, data in ${path.relative(root, database.embedded.dataDir)})` : ''}`);
   const m = await migrateDatabase(database.url);
   log(m.skipped ? 'migrations: up to date' : `migrations applied: ${m.applied.join(', ')}`);
-  const childEnv = { DATABASE_URL: database.url, SLICEWISE_DATA_DIR: dataDir };
+  const childEnv = {
+    DATABASE_URL: database.url,
+    SLICEWISE_DATA_DIR: dataDir,
+    STORAGE_DIR: env.STORAGE_DIR ?? path.join(dataDir, 'storage'),
+    MODELS_DIR: env.MODELS_DIR ?? path.join(root, 'models'),
+  };
 
   // Each app runs from its own folder so tsx applies that app's tsconfig (decorators for the API).
   run('api', ['--import', 'tsx', 'src/main.ts'], { ...childEnv, API_PORT: String(apiPort) }, path.join(root, 'apps/api'));

@@ -190,8 +190,7 @@ describe('cohorts', () => {
     const [raw] = await h.sql(`SELECT v.id FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId" ORDER BY c."createdAt" DESC LIMIT 1`);
     // Stand in for the worker: a stored file and a SUCCEEDED row.
     const { LocalStorage } = await import('@slicewise/storage');
-    const { loadApiConfig } = await import('../src/config.ts');
-    const storage = new LocalStorage(loadApiConfig({}).storageDir);
+    const storage = new LocalStorage(h.storageDir);
     const put = await storage.putAtomic(`test/${raw.id}/image.nii.gz`, new TextEncoder().encode('not really nifti'));
     await h.sql(`UPDATE "Volume" SET status = 'SUCCEEDED', "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4 WHERE id = $1`, [raw.id, put.key, put.sha256, put.bytes]);
     const v = await h.gql('query($c: ID!) { cohort(id: $c) { volumes(first: 1) { edges { node { id imageUrl maskUrl } } } } }', { c: c.id }, member);

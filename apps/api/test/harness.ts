@@ -6,6 +6,9 @@ import { openDb } from '../src/common/database.repository.ts';
 import { createLogger } from '../src/common/logger.ts';
 import { createApiServer, SESSION_COOKIE } from '../src/server.ts';
 import type { Db } from '../src/common/transaction.repository.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 export interface GqlResult<T = any> {
@@ -23,6 +26,8 @@ export interface Caller {
 
 export interface Harness {
   url: string;
+  /** Local file storage of this suite (the API's STORAGE_DIR). */
+  storageDir: string;
   dbUrl: string;
   db: Db;
   /** Raw SQL on the suite's database (assertions only). */
@@ -43,7 +48,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const database = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'));
   const queryCount = { n: 0 };
   const { db, close } = openDb(database.url, { onQuery: () => void queryCount.n++ });
-  const config = loadApiConfig({ LOG_LEVEL: 'silent', ...env });
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-storage-'));
+  const config = loadApiConfig({ LOG_LEVEL: 'silent', STORAGE_DIR: storageDir, ...env });
   const server = await createApiServer(db, config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   await server.services.models.registerAll(createLogger('silent'));
   const port = await server.listen(0, '127.0.0.1');
@@ -67,6 +73,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 
   const h: Harness = {
     url,
+    storageDir,
     dbUrl: database.url,
     db,
     queryCount,
@@ -111,6 +118,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       await close();
       await pool.end();
       await database.drop();
+      fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };
   return h;

@@ -98,16 +98,19 @@ export class CohortService {
       throw userError(['size'], `size = ${data.size}: the team already has ${open} volumes queued or running; at most ${this.limits.maxOpenVolumesPerTeam} at once`, 'QUOTA');
     }
     const defaults = (model.row.metadata.sampler_defaults ?? {}) as Record<string, unknown>;
-    const samplerSettings = {
-      scheduler: (defaults.scheduler as string | undefined) ?? 'ddim',
+    // The worker reads these keys (apps/worker/src/pipeline/settings.ts) over the model's defaults;
+    // they are written out in full so the cohort shows what it will run.
+    const samplerSettings: Record<string, unknown> = {
+      sampler: (defaults.sampler as string | undefined) ?? 'ddim',
       steps: data.steps ?? (defaults.num_inference_steps as number | undefined) ?? 50,
       eta: data.eta ?? (defaults.eta as number | undefined) ?? 1,
-      guidanceScale: data.guidanceScale ?? (defaults.guidance_scale as number | undefined) ?? null,
     };
+    const guidance = data.guidanceScale ?? (defaults.guidance_scale as number | undefined);
+    if (guidance !== undefined) samplerSettings.guidanceScale = guidance;
     const seed = data.seed ?? randomInt(0, SEED_MAX);
     const team = await this.teams.findTeam(project.teamId);
     const needsApproval = !data.preview && team?.approvalThreshold != null && data.size > team.approvalThreshold;
-    const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.steps);
+    const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.steps as number);
     return this.tx.run(async (tx) => {
       const actor = auditActor(scope);
       const cohort = await this.repo.create(tx, {
