@@ -14,6 +14,9 @@ const FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // WebGL2 for the NiiVue viewer without a GPU: Chromium's software renderer.
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
 ];
 
 export async function launchBrowser(): Promise<Browser> {

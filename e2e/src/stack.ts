@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,14 +93,35 @@ export function startChild(name: string, args: string[], cwd: string, env: Recor
   };
 }
 
-export async function startApi(databaseUrl: string): Promise<{ url: string; child: Child }> {
+const workerDir = path.join(repoRoot, 'apps/worker');
+export const hasWorker = () => fs.existsSync(path.join(workerDir, 'src/main.ts'));
+
+/** The generation worker on the same database and storage folder as the API. */
+export async function startWorker(databaseUrl: string, storageDir: string): Promise<Child> {
+  const healthPort = await freePort();
+  const child = startChild('worker', ['--import', 'tsx', 'src/main.ts'], workerDir, {
+    DATABASE_URL: databaseUrl,
+    STORAGE_DIR: storageDir,
+    HEALTH_PORT: String(healthPort),
+    POLL_INTERVAL_MS: '200',
+    LOG_LEVEL: 'warn',
+  });
+  await waitForHttp(`http://127.0.0.1:${healthPort}/healthz`, 90_000, child.proc, child.logs).catch(async (err: unknown) => {
+    await child.stop();
+    throw err;
+  });
+  return child;
+}
+
+export async function startApi(databaseUrl: string, storageDir: string): Promise<{ url: string; child: Child }> {
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-e2e-data-'));
+  const dataDir = path.dirname(storageDir);
   const child = startChild('api', ['--import', 'tsx', 'src/main.ts'], apiDir, {
     DATABASE_URL: databaseUrl,
     API_PORT: String(port),
     API_HOST: '127.0.0.1',
     SLICEWISE_DATA_DIR: dataDir,
+    STORAGE_DIR: storageDir,
     LOG_LEVEL: 'warn',
     SIGNIN_MAX_ATTEMPTS: '100',
   });

@@ -6,10 +6,11 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newUserContext, PHONE, screenshot } from './browser.ts';
 import { gql, signUpViaApi } from './api.ts';
 import { SignInPage, SignUpPage } from './pages/auth.page.ts';
-import { AuditPage, MembersPage, ProjectPage, TeamProjectsPage, TeamsPage, TokensPage } from './pages/app.page.ts';
+import { AuditPage, CohortPage, CohortRequestDialog, DistributionEditorPage, MembersPage, ProjectPage, TeamProjectsPage, TeamsPage, TokensPage, VolumePage } from './pages/app.page.ts';
 
 const webUrl = inject('webUrl');
 const apiUrl = inject('apiUrl');
+const workerRuns = inject('hasWorker');
 const run = Date.now().toString(36);
 const alice = { name: 'Alice Owner', email: `alice-${run}@example.org`, password: 'correct-horse-7' };
 const bob = { name: 'Bob Outsider', email: `bob-${run}@example.org`, password: 'battery-staple-8' };
@@ -19,6 +20,7 @@ let browser: Browser;
 let page: Page;
 let teamId = '';
 let projectId = '';
+let cohortId = '';
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -99,6 +101,56 @@ describe('a new user', () => {
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('builds a distribution and sees the preview plots change as it is edited', async () => {
+    await new ProjectPage(page).open(projectId);
+    await page.getByTestId('new-distribution').click();
+    await page.waitForURL(/\/distributions\/new$/);
+    const editor = new DistributionEditorPage(page);
+    await editor.waitForPreview();
+    const before = await editor.counts('voxel_volume');
+    expect(before.split(',').map(Number).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // Narrow the volume distribution to its lower part: the plotted histogram must change.
+    const range = await page.getByRole('group', { name: 'Tumour volume' }).getByText(/trained on \[/).textContent();
+    const [lo, hi] = /\[([\d.]+), ([\d.]+)\]/.exec(range!)!.slice(1).map(Number) as [number, number];
+    await editor.setParam('Tumour volume', 'Max', Number((lo + (hi - lo) * 0.3).toFixed(3)));
+    await expect.poll(() => editor.counts('voxel_volume'), { timeout: 15_000 }).not.toBe(before);
+    await screenshot(page, 'distribution-editor');
+    await editor.save('Small tumours');
+  });
+
+  it('requests a 2-volume cohort with a time estimate and watches it complete', async () => {
+    const dialog = new CohortRequestDialog(page);
+    await dialog.open();
+    await dialog.fill(2, 4, 1234);
+    expect(await dialog.estimateText()).toMatch(/About .* per volume/);
+    await screenshot(page, 'cohort-request');
+    await dialog.submit();
+    const cohort = new CohortPage(page);
+    cohortId = cohort.idFromUrl();
+    await cohort.rows().nth(1).waitFor();
+    expect(await cohort.rows().count()).toBe(2);
+    if (!workerRuns) return; // no worker in this checkout: the cohort stays queued
+    await cohort.waitForStatus('completed', 150_000);
+    await screenshot(page, 'cohort');
+  }, 180_000);
+
+  it('opens the viewer: the canvas is not blank, provenance is shown, the volume is reviewed', async (ctx) => {
+    if (!workerRuns) return ctx.skip();
+    const cohort = new CohortPage(page);
+    await cohort.openFirstVolume();
+    const volume = new VolumePage(page);
+    await volume.waitReady();
+    await expect.poll(async () => (await volume.canvasPixels()).distinctColours, { timeout: 15_000 }).toBeGreaterThan(16);
+    const px = await volume.canvasPixels();
+    expect(px.litFraction).toBeGreaterThan(0.01);
+    const provenance = JSON.parse((await volume.provenance().textContent())!) as Record<string, unknown>;
+    expect(JSON.stringify(provenance)).toContain('1234'); // the cohort seed we chose
+    await screenshot(page, 'viewer');
+    await volume.accept('looks plausible');
+    const img = await page.evaluate(async (u) => (await fetch(u)).status, (await page.getByTestId('download-image').getAttribute('href'))!);
+    expect(img).toBe(200);
+  }, 90_000);
+
   it('reads and filters the audit log', async () => {
     const audit = new AuditPage(page);
     await audit.open(teamId);
@@ -135,6 +187,14 @@ describe('access between teams and roles', () => {
     await bobPage.goto(`/teams/${encodeURIComponent(teamId)}`);
     await project.notFound().waitFor();
     expect(await bobPage.content()).not.toContain('Neuro-oncology Lab');
+
+    // The first team's cohort: not found, and none of its data in any answer.
+    const seen = graphqlBodies.length;
+    await bobPage.goto(`/cohorts/${encodeURIComponent(cohortId)}`);
+    await project.notFound().waitFor();
+    const answers = graphqlBodies.slice(seen).join('\n');
+    expect(answers).toContain('NOT_FOUND');
+    expect(answers).not.toContain('Small tumours');
     await context.close();
   });
 

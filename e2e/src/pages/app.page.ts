@@ -115,3 +115,103 @@ export class AuditPage {
     return this.page.getByTestId('audit-table').locator('tbody tr td:nth-child(3)').allTextContents();
   }
 }
+
+export class DistributionEditorPage {
+  constructor(private readonly page: Page) {}
+  histogram = (feature: string) => this.page.getByTestId(`histogram-${feature}`);
+  /** The bin counts the preview currently plots for a feature ("" until the first preview). */
+  async counts(feature: string): Promise<string> {
+    return (await this.histogram(feature).getAttribute('data-counts')) ?? '';
+  }
+  async waitForPreview() {
+    await this.histogram('voxel_volume').waitFor();
+    await this.page.getByTestId('centroid-scatter').waitFor();
+  }
+  featureGroup = (label: string) => this.page.getByRole('group', { name: label });
+  async setParam(featureLabel: string, param: string, value: number) {
+    const input = this.featureGroup(featureLabel).getByRole('textbox', { name: param, exact: true });
+    await input.fill(String(value));
+  }
+  async save(name: string) {
+    await this.page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+    await this.page.getByTestId('save-distribution').click();
+    await this.page.waitForURL(/\/distributions\/[^/]+$/);
+    await this.page.getByTestId('distribution-name').waitFor();
+  }
+}
+
+export class CohortRequestDialog {
+  constructor(private readonly page: Page) {}
+  dialog = () => this.page.getByRole('dialog', { name: /Request a cohort/ });
+  async open() {
+    await this.page.getByTestId('request-cohort').click();
+    await this.dialog().waitFor();
+  }
+  async fill(size: number, steps: number, seed: number) {
+    await this.dialog().getByRole('textbox', { name: 'Subjects (N)' }).fill(String(size));
+    await this.dialog().getByRole('textbox', { name: 'DDIM steps' }).fill(String(steps));
+    await this.dialog().getByRole('textbox', { name: 'Seed' }).fill(String(seed));
+  }
+  async estimateText(): Promise<string> {
+    await this.dialog().getByTestId('cohort-estimate').getByText(/About /).waitFor();
+    return (await this.dialog().getByTestId('cohort-estimate').textContent()) ?? '';
+  }
+  async submit() {
+    await this.dialog().getByTestId('submit-cohort').click();
+    await this.page.waitForURL(/\/cohorts\/[^/]+$/);
+  }
+}
+
+export class CohortPage {
+  constructor(private readonly page: Page) {}
+  idFromUrl(): string {
+    return decodeURIComponent(new URL(this.page.url()).pathname.split('/')[2]!);
+  }
+  async status(): Promise<string> {
+    return ((await this.page.getByTestId('cohort-status').first().textContent()) ?? '').trim();
+  }
+  async waitForStatus(status: string, timeoutMs: number) {
+    await this.page.getByTestId('cohort-status').filter({ hasText: status }).first().waitFor({ timeout: timeoutMs });
+  }
+  rows = () => this.page.getByTestId('volume-row');
+  async openFirstVolume() {
+    await this.rows().first().getByRole('link', { name: 'View' }).click();
+    await this.page.waitForURL(/\/volumes\//);
+  }
+}
+
+export class VolumePage {
+  constructor(private readonly page: Page) {}
+  canvas = () => this.page.getByTestId('niivue-canvas');
+  async waitReady() {
+    await this.page.locator('[data-testid="niivue-canvas"][data-state="ready"]').waitFor({ timeout: 30_000 });
+  }
+  /** Reads the rendered canvas back (a screenshot decoded in the page): distinct colours and lit pixels. */
+  async canvasPixels(): Promise<{ distinctColours: number; litFraction: number }> {
+    const png = await this.canvas().screenshot();
+    return this.page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+        if (d[i]! + d[i + 1]! + d[i + 2]! > 60) lit++;
+      }
+      return { distinctColours: colours.size, litFraction: lit / (d.length / 4) };
+    }, png.toString('base64'));
+  }
+  provenance = () => this.page.getByTestId('provenance');
+  async accept(comment: string) {
+    await this.page.getByRole('textbox', { name: 'Comment' }).fill(comment);
+    await this.page.getByTestId('accept-volume').click();
+    await this.page.getByTestId('review-record').getByText(/accepted by/).waitFor();
+  }
+}
