@@ -1,7 +1,7 @@
 // Reference-mask uploads -> features on the model grid -> an empirical distribution that keeps the
 // files' sha256. Bad files get a field error and nothing is stored.
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNifti } from '@slicewise/nifti';
 import { startHarness, type Caller, type Harness } from './harness.ts';
@@ -27,6 +27,15 @@ function ballMask(r: number, c: [number, number, number], label = 1, n = 32): Ui
     if ((x - c[0]) ** 2 + (y - c[1]) ** 2 + (z - c[2]) ** 2 <= r * r) m[(z * n + y) * n + x] = label;
   }
   return m;
+}
+
+/** A 2-frame 4D NIfTI-1 built from a 3D one (dim[0] = 4, dim[4] = 2, voxels repeated). */
+function fourD(): Uint8Array {
+  const raw = gunzipSync(writeNifti({ data: ballMask(5, [16, 16, 16]), shapeDHW: [32, 32, 32], spacingMm: [1, 1, 1] }));
+  const out = Buffer.concat([raw, raw.subarray(352)]);
+  out.writeInt16LE(4, 40); // dim[0]
+  out.writeInt16LE(2, 48); // dim[4]
+  return gzipSync(out);
 }
 
 async function upload(bytes: Uint8Array, filename: string, extra = '') {
@@ -74,6 +83,7 @@ describe('reference masks', () => {
     ['not NIfTI', () => new TextEncoder().encode('hello, I am a CSV file\n1,2,3\n'.repeat(20)), '', 'NOT_NIFTI'],
     ['truncated', () => { const f = writeNifti({ data: ballMask(5, [16, 16, 16]), shapeDHW: [32, 32, 32], spacingMm: [1, 1, 1], gzipLevel: 0 }); return f.subarray(0, f.length >> 1); }, '', null],
     ['not binary (BraTS labels) without labels=merge', () => writeNifti({ data: ballMask(5, [16, 16, 16], 4), shapeDHW: [32, 32, 32], spacingMm: [1, 1, 1] }), '', 'NOT_BINARY'],
+    ['4D (a time series, not a mask)', () => fourD(), '', 'NOT_3D'],
     ['empty mask', () => writeNifti({ data: new Uint8Array(32 ** 3), shapeDHW: [32, 32, 32], spacingMm: [1, 1, 1] }), '', 'EMPTY'],
     ['too large', () => gzipSync(Buffer.alloc(300_000, 7), { level: 0 }), '', 'TOO_LARGE'],
   ])('%s: a field error naming the file, nothing stored', async (_l, make, extra, code) => {
