@@ -149,6 +149,14 @@ describe('a new user', () => {
     await volume.accept('looks plausible');
     const img = await page.evaluate(async (u) => (await fetch(u)).status, (await page.getByTestId('download-image').getAttribute('href'))!);
     expect(img).toBe(200);
+
+    // The review queue serves the one volume left; "a" accepts it from the keyboard.
+    await page.goto(`/cohorts/${encodeURIComponent(cohortId)}/review`);
+    await page.getByText('Subject 1', { exact: true }).waitFor();
+    await page.locator('[data-testid="niivue-canvas"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'review-queue');
+    await page.keyboard.press('a');
+    await page.getByText('Nothing left to review').waitFor();
   }, 90_000);
 
   it('reads and filters the audit log', async () => {

@@ -299,6 +299,7 @@ export type DistributionVersionSpecQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
    | null };
 
 export type CohortEstimateQueryVariables = Exact<{
@@ -370,6 +371,20 @@ export type ReviewVolumeMutationVariables = Exact<{
 
 
 export type ReviewVolumeMutation = { reviewVolume: { volume: { id: string, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type CohortsAwaitingApprovalQueryVariables = Exact<{
+  teamId: string | number;
+}>;
+
+
+export type CohortsAwaitingApprovalQuery = { cohortsAwaitingApproval: Array<{ id: string, name: string, size: number, createdAt: string, estimatedSeconds: number | null, requestedBy: { id: string, name: string } | null }> };
+
+export type ReviewQueueQueryVariables = Exact<{
+  cohortId: string | number;
+}>;
+
+
+export type ReviewQueueQuery = { cohort: { id: string, name: string, size: number, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, imageUrl: string | null, maskUrl: string | null, requestedCondition: unknown, measuredCondition: unknown } }> }, reviewed: { edges: Array<{ node: { id: string, reviewState: ReviewState } }> } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1096,3 +1111,47 @@ export const ReviewVolumeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ReviewVolumeMutation, ReviewVolumeMutationVariables>;
+export const CohortsAwaitingApprovalDocument = new TypedDocumentString(`
+    query CohortsAwaitingApproval($teamId: ID!) {
+  cohortsAwaitingApproval(teamId: $teamId) {
+    id
+    name
+    size
+    createdAt
+    estimatedSeconds
+    requestedBy {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CohortsAwaitingApprovalQuery, CohortsAwaitingApprovalQueryVariables>;
+export const ReviewQueueDocument = new TypedDocumentString(`
+    query ReviewQueue($cohortId: ID!) {
+  cohort(id: $cohortId) {
+    id
+    name
+    size
+    volumes(first: 1, status: SUCCEEDED, reviewState: UNREVIEWED) {
+      edges {
+        node {
+          id
+          subjectIndex
+          imageUrl
+          maskUrl
+          requestedCondition
+          measuredCondition
+        }
+      }
+    }
+    reviewed: volumes(first: 100, status: SUCCEEDED) {
+      edges {
+        node {
+          id
+          reviewState
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReviewQueueQuery, ReviewQueueQueryVariables>;

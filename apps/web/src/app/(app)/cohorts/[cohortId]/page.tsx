@@ -97,6 +97,11 @@ export default function CohortPage() {
                       Cancel
                     </Button>
                   )}
+                  {pr.done > 0 && (
+                    <Button variant="default" component={Link} href={`/cohorts/${encodeURIComponent(c.id)}/review`}>
+                      Review queue
+                    </Button>
+                  )}
                   {pr.failed > 0 && !active && (
                     <Button variant="light" loading={retry.isPending} onClick={() => void act(async () => (await retry.mutateAsync({ cohortId: c.id })).retryFailedVolumes)}>
                       Retry {pr.failed} failed

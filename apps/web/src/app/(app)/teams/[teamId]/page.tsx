@@ -2,9 +2,9 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
-import { Alert, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { CreateProjectDocument, TeamProjectsDocument } from '../../../../generated/gql/graphql';
+import { CohortsAwaitingApprovalDocument, CreateProjectDocument, TeamProjectsDocument } from '../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../lib/hooks';
 import { splitUserErrors } from '../../../../lib/graphql-client';
 import { can } from '../../../../lib/roles';
@@ -18,6 +18,8 @@ export default function TeamProjectsPage() {
   const q = useGql(TeamProjectsDocument, { teamId });
   useReportTeam(q.data?.team.id);
   const [open, setOpen] = useState(false);
+  const admin = can.readAudit(q.data?.team.viewerRole);
+  const approvals = useGql(CohortsAwaitingApprovalDocument, { teamId }, { enabled: admin });
   return (
     <QueryGate isPending={q.isPending} error={q.error} refetch={() => void q.refetch()} what="team">
       {() => {
@@ -31,6 +33,20 @@ export default function TeamProjectsPage() {
         return (
           <>
             <PageHeader title="Projects" subtitle={team.name} actions={createButton} />
+            {admin && (approvals.data?.cohortsAwaitingApproval.length ?? 0) > 0 && (
+              <Alert color="yellow" title="Cohorts waiting for your approval" mb="lg" data-testid="approvals">
+                <Stack gap={4}>
+                  {approvals.data!.cohortsAwaitingApproval.map((c) => (
+                    <Text size="sm" key={c.id}>
+                      <Anchor component={Link} href={`/cohorts/${encodeURIComponent(c.id)}`}>
+                        {c.name}
+                      </Anchor>{' '}
+                      — {c.size} subjects, requested by {c.requestedBy?.name ?? '—'} {formatDate(c.createdAt)}
+                    </Text>
+                  ))}
+                </Stack>
+              </Alert>
+            )}
             {projects.length === 0 ? (
               <EmptyState title="No projects yet" action={createButton}>
                 A project holds condition distributions, the cohorts generated from them and their dataset versions.
