@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDatabase, freePort, migrateDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@slicewise/db/server';
 import { ensureQueueSchema } from '@slicewise/queue';
-import { seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
+import { seedCohort, startWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
 
 let tmp: string;
 let port: number;

@@ -11,13 +11,11 @@ import {
   cancelCohortJobs,
   enqueueVolumeJobs,
   ensureQueueSchema,
-  prismaExecutor,
   retryVolumeJob,
   teamQueueName,
   type SqlExecutor,
   type VolumeJobPayload,
 } from '../src/index.ts';
-import { prismaFor } from './prisma.repository.ts';
 
 let db: TestDatabase;
 let client: pg.Client;
@@ -73,33 +71,6 @@ describe('enqueueVolumeJobs', () => {
     expect(rows.map((r) => r.id).sort()).toEqual([...ids2].sort());
     expect(rows[0]).toMatchObject({ priority: 3, retry_limit: 7, exp: 42, dead_letter: DEAD_LETTER_QUEUE });
     await clearJobs();
-  });
-
-  it('works inside a Prisma interactive transaction (the API path)', async () => {
-    const prisma = prismaFor(db.url);
-    try {
-      const team = randomUUID();
-      await expect(
-        prisma.$transaction(async (tx) => {
-          await enqueueVolumeJobs(prismaExecutor(tx), jobsFor(team, 3), { preview: true });
-          throw new Error('request failed after enqueue');
-        }),
-      ).rejects.toThrow(/request failed/);
-      expect((await sql(`SELECT count(*)::int AS n FROM pgboss.job`, [])).rows[0].n).toBe(0);
-      const ids = await prisma.$transaction(async (tx) => {
-        const ids = await enqueueVolumeJobs(prismaExecutor(tx), jobsFor(team, 3), { preview: true, priority: 2 });
-        expect(await cancelCohortJobs(prismaExecutor(tx), randomUUID(), { teamId: team })).toBe(0);
-        return ids;
-      });
-      const { rows } = await sql(`SELECT id, priority FROM pgboss.job WHERE name = $1`, [teamQueueName(team)]);
-      expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
-      expect(rows.every((r) => r.priority === 2 + PREVIEW_PRIORITY)).toBe(true);
-      const [q] = (await sql(`SELECT retry_limit, dead_letter FROM pgboss.queue WHERE name = $1`, [teamQueueName(team)])).rows;
-      expect(q).toMatchObject({ retry_limit: 3, dead_letter: DEAD_LETTER_QUEUE });
-    } finally {
-      await prisma.$disconnect();
-      await clearJobs();
-    }
   });
 
   it('refuses bad payloads naming the field', async () => {

@@ -1,4 +1,4 @@
-// Test helper: a Prisma client (only *.repository.ts files may import @slicewise/db).
+// Test helper: a Prisma client, as the API holds one (only *.repository.ts files may import @slicewise/db).
 import { createPrismaClient } from '@slicewise/db';
 
 export function prismaFor(url: string) {
