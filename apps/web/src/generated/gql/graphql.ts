@@ -50,6 +50,17 @@ export type CreateDistributionInput = {
   spec: Record<string, unknown>;
 };
 
+export type CreateEmpiricalDistributionInput = {
+  /** Kernel jitter as a fraction of each parameter's spread (default 0.25). */
+  bandwidth?: number | null | undefined;
+  description?: string | null | undefined;
+  modelId: string | number;
+  name: string;
+  projectId: string | number;
+  /** Reference masks uploaded to POST /uploads/projects/:projectId/reference-masks. */
+  referenceFileIds: Array<string | number>;
+};
+
 export type CreateProjectInput = {
   description?: string | null | undefined;
   name: string;
@@ -385,6 +396,20 @@ export type ReviewQueueQueryVariables = Exact<{
 
 
 export type ReviewQueueQuery = { cohort: { id: string, name: string, size: number, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, imageUrl: string | null, maskUrl: string | null, requestedCondition: unknown, measuredCondition: unknown } }> }, reviewed: { edges: Array<{ node: { id: string, reviewState: ReviewState } }> } } };
+
+export type ReferenceFilesQueryVariables = Exact<{
+  projectId: string | number;
+}>;
+
+
+export type ReferenceFilesQuery = { project: { id: string, referenceFiles: Array<{ id: string, filename: string, sha256: string, bytes: number, createdAt: string, features: unknown, physical: unknown }> } };
+
+export type CreateEmpiricalDistributionMutationVariables = Exact<{
+  input: CreateEmpiricalDistributionInput;
+}>;
+
+
+export type CreateEmpiricalDistributionMutation = { createEmpiricalDistribution: { distribution: { id: string, name: string } | null, version: { id: string, version: number } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1155,3 +1180,38 @@ export const ReviewQueueDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ReviewQueueQuery, ReviewQueueQueryVariables>;
+export const ReferenceFilesDocument = new TypedDocumentString(`
+    query ReferenceFiles($projectId: ID!) {
+  project(id: $projectId) {
+    id
+    referenceFiles {
+      id
+      filename
+      sha256
+      bytes
+      createdAt
+      features
+      physical
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReferenceFilesQuery, ReferenceFilesQueryVariables>;
+export const CreateEmpiricalDistributionDocument = new TypedDocumentString(`
+    mutation CreateEmpiricalDistribution($input: CreateEmpiricalDistributionInput!) {
+  createEmpiricalDistribution(input: $input) {
+    distribution {
+      id
+      name
+    }
+    version {
+      id
+      version
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateEmpiricalDistributionMutation, CreateEmpiricalDistributionMutationVariables>;

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
-import { Alert, Anchor, Button, Group, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Group, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
 import { defaultSpec, rangesOf, type Spec } from '../../../../../../lib/spec';
@@ -11,6 +11,7 @@ import { PageHeader } from '../../../../../../components/page-header';
 import { EmptyState, QueryGate } from '../../../../../../components/states';
 import { DistributionEditor } from '../../../../../../components/distribution-editor';
 import { ModelPicker } from '../../../../../../components/model-picker';
+import { EmpiricalBuilder } from '../../../../../../components/empirical-builder';
 import { useReportTeam } from '../../../../../../components/current-team';
 
 export default function NewDistributionPage() {
@@ -24,6 +25,7 @@ export default function NewDistributionPage() {
   const [name, setName] = useState('');
   const [nameErr, setNameErr] = useState<string | null>(null);
   const [general, setGeneral] = useState<string[]>([]);
+  const [mode, setMode] = useState<'parametric' | 'empirical'>('parametric');
   const create = useGqlMutation(CreateDistributionDocument);
   const model = models.data?.models.find((m) => m.id === modelId) ?? null;
 
@@ -68,48 +70,65 @@ export default function NewDistributionPage() {
               / new distribution
             </Text>
             <PageHeader title="New condition distribution" subtitle="Edit on the left; the preview on the right is sampled by the API as you type." />
+            <SegmentedControl
+              mb="md"
+              aria-label="Kind of distribution"
+              value={mode}
+              onChange={(v) => setMode(v as 'parametric' | 'empirical')}
+              data={[
+                { value: 'parametric', label: 'Parametric' },
+                { value: 'empirical', label: 'From reference masks' },
+              ]}
+            />
+            {mode === 'empirical' && modelId ? (
+              <Stack>
+                <ModelPicker models={models.data!.models} value={modelId} onChange={setModelId} />
+                <EmpiricalBuilder key={modelId} projectId={p.id} modelId={modelId} />
+              </Stack>
+            ) : (
             <Stack gap="md">
-              <Group align="flex-start" gap="md" wrap="wrap">
-                <TextInput
-                  label="Name"
-                  required
-                  value={name}
-                  onChange={(e) => {
-                    setName(e.currentTarget.value);
-                    setNameErr(nameError('Name')(e.currentTarget.value));
-                  }}
-                  error={nameErr}
-                  w={320}
-                />
-                {modelId && (
-                  <ModelPicker
-                    models={models.data!.models}
-                    value={modelId}
-                    onChange={(id) => {
-                      setModelId(id);
-                      const m = models.data!.models.find((x) => x.id === id);
-                      setSpec(defaultSpec(rangesOf(m?.conditioning as Record<string, unknown>)));
+                <Group align="flex-start" gap="md" wrap="wrap">
+                  <TextInput
+                    label="Name"
+                    required
+                    value={name}
+                    onChange={(e) => {
+                      setName(e.currentTarget.value);
+                      setNameErr(nameError('Name')(e.currentTarget.value));
                     }}
+                    error={nameErr}
+                    w={320}
                   />
+                  {modelId && (
+                    <ModelPicker
+                      models={models.data!.models}
+                      value={modelId}
+                      onChange={(id) => {
+                        setModelId(id);
+                        const m = models.data!.models.find((x) => x.id === id);
+                        setSpec(defaultSpec(rangesOf(m?.conditioning as Record<string, unknown>)));
+                      }}
+                    />
+                  )}
+                </Group>
+                {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} />}
+                {general.length > 0 && (
+                  <Alert color="red" role="alert" title="Not saved">
+                    {general.map((g, i) => (
+                      <div key={i}>{g}</div>
+                    ))}
+                  </Alert>
                 )}
-              </Group>
-              {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} />}
-              {general.length > 0 && (
-                <Alert color="red" role="alert" title="Not saved">
-                  {general.map((g, i) => (
-                    <div key={i}>{g}</div>
-                  ))}
-                </Alert>
-              )}
-              <Group>
-                <Button onClick={() => void save()} loading={create.isPending} data-testid="save-distribution">
-                  Save distribution
-                </Button>
-                <Button variant="default" component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
-                  Cancel
-                </Button>
-              </Group>
-            </Stack>
+                <Group>
+                  <Button onClick={() => void save()} loading={create.isPending} data-testid="save-distribution">
+                    Save distribution
+                  </Button>
+                  <Button variant="default" component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
+                    Cancel
+                  </Button>
+                </Group>
+              </Stack>
+            )}
           </>
         );
       }}
