@@ -107,7 +107,8 @@ function str(v: JsonValue | undefined): string | undefined {
 /** PROV ids, prefixed with `sw:` (declared in `prefix`). */
 export const provIds = {
   dataset: (hash: string) => `sw:dataset-${hash}`,
-  file: (sha256: string) => `sw:file-${sha256}`,
+  /** By path, not hash: two files may hold identical bytes (e.g. two equal masks). */
+  file: (path: string) => `sw:file-${path.replace(/\//g, '-')}`,
   volume: (id: string) => `sw:volume-${id}`,
   distributionVersion: (id: string) => `sw:distribution-version-${id}`,
   model: (name: string, version: string) => `sw:model-${name}-${version}`,
@@ -199,7 +200,7 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
     add('wasDerivedFrom', { 'prov:generatedEntity': volId, 'prov:usedEntity': dvId, 'prov:activity': genId });
     for (const path of [v.image, v.mask]) {
       const f = fileByPath.get(path)!;
-      const fileId = provIds.file(f.sha256);
+      const fileId = provIds.file(f.path);
       entity[fileId] = { 'prov:type': 'sw:File', 'prov:label': f.path, 'sw:path': f.path, 'sw:sha256': f.sha256, 'sw:bytes': f.bytes, 'sw:kind': f.kind };
       add('wasGeneratedBy', { 'prov:entity': fileId, 'prov:activity': genId });
       add('wasDerivedFrom', { 'prov:generatedEntity': fileId, 'prov:usedEntity': volId });
