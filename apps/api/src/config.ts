@@ -1,6 +1,8 @@
 // The API's configuration: read once at boot from the environment, validated, every problem
 // reported together. Nothing else in the API reads process.env.
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -28,8 +30,18 @@ const schema = z.object({
   MAX_PREVIEW_SIZE: z.coerce.number().int().min(1).max(64).default(8),
   MAX_OPEN_VOLUMES_PER_TEAM: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(2 ** 31).default(64 * 1024 * 1024),
+  SIGNING_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  CODE_REVISION: z.string().max(100).optional(),
   JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
+
+function gitRevision(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
 
 export type ApiConfig = {
   databaseUrl: string | undefined;
@@ -52,6 +64,9 @@ export type ApiConfig = {
   maxOpenVolumesPerTeam: number;
   jobExpireSeconds: number;
   maxUploadBytes: number;
+  /** HMAC key of short-lived download links (random per process when unset). */
+  signingSecret: string;
+  codeRevision: string | null;
 };
 
 export class ConfigError extends Error {
@@ -89,5 +104,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxOpenVolumesPerTeam: c.MAX_OPEN_VOLUMES_PER_TEAM,
     jobExpireSeconds: c.JOB_EXPIRE_SECONDS,
     maxUploadBytes: c.MAX_UPLOAD_BYTES,
+    signingSecret: c.SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    codeRevision: c.CODE_REVISION ?? gitRevision(),
   };
 }

@@ -20,6 +20,7 @@ import { getSchema } from './graphql/schema.ts';
 import { createServices, type Services } from './services.ts';
 import { filesRouter } from './http/files.route.ts';
 import { uploadsRouter } from './http/uploads.route.ts';
+import { datasetsRouter } from './http/datasets.route.ts';
 
 export const SESSION_COOKIE = 'sw_session';
 
@@ -73,6 +74,7 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
 
   app.use(filesRouter(services, (req) => actorOf(req, services)));
   app.use(uploadsRouter(services, (req) => actorOf(req, services)));
+  app.use(datasetsRouter(services, (req) => actorOf(req, services), { signingSecret: config.signingSecret, codeRevision: config.codeRevision }));
 
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
@@ -183,6 +185,7 @@ async function buildContext(req: Request, res: Response, services: Services, log
     ip: req.ip ?? 'unknown',
     userAgent: req.header('user-agent') ?? null,
     res,
+    signingSecret: config.signingSecret,
     setSessionCookie(secret, expiresAt) {
       res.append(
         'Set-Cookie',

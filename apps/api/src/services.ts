@@ -11,6 +11,8 @@ import { DistributionService } from './distributions/distribution.service.ts';
 import { ReferenceRepository } from './distributions/reference.repository.ts';
 import { ReferenceService } from './distributions/reference.service.ts';
 import { ModelRepository } from './models/model.repository.ts';
+import { DatasetRepository } from './datasets/dataset.repository.ts';
+import { DatasetService } from './datasets/dataset.service.ts';
 import { ModelService } from './models/model.service.ts';
 import { LocalStorage } from '@slicewise/storage';
 import { HealthRepository } from './common/health.repository.ts';
@@ -35,7 +37,9 @@ export function createServices(db: Db, config: ApiConfig) {
     queuePolicy: { expireInSeconds: config.jobExpireSeconds },
   });
   const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, { maxUploadBytes: config.maxUploadBytes });
+  const datasets = new DatasetService(new DatasetRepository(db), projectRepo, audit, tx);
   return {
+    datasets,
     references,
     models,
     distributions,

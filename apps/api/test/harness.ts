@@ -123,3 +123,40 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
   return h;
 }
+
+/**
+ * Stands in for the worker (whose own suite and generation.test.ts cover the real path): requests a
+ * cohort of `size` through the API, then stores a small file pair per volume and marks the cohort
+ * COMPLETED with conditions and provenance. Returns the cohort id and the stored files.
+ */
+export async function completeFakeCohort(h: Harness, projectId: string, distributionVersionId: string, modelId: string, as: Caller, size = 3) {
+  const { LocalStorage } = await import('@slicewise/storage');
+  const storage = new LocalStorage(h.storageDir);
+  const r = await h.gql('mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } userErrors { message } } }', {
+    i: { projectId, distributionVersionId, modelId, size, seed: 42 },
+  }, as);
+  const cohortId: string = r.data.requestCohort.cohort.id;
+  const rawCohort = Buffer.from(cohortId, 'base64url').toString().split(':')[1]!;
+  const vols = await h.sql(`SELECT id, "subjectIndex" FROM "Volume" WHERE "cohortId" = $1 ORDER BY "subjectIndex"`, [rawCohort]);
+  const files: { volumeId: string; kind: string; sha256: string; bytes: number }[] = [];
+  for (const v of vols) {
+    const put: Record<string, { key: string; sha256: string; bytes: number }> = {};
+    for (const kind of ['image', 'mask']) {
+      put[kind] = await storage.putAtomic(`cohorts/${rawCohort}/${v.id}/${kind}.nii.gz`, new TextEncoder().encode(`${kind} of subject ${v.subjectIndex} in ${rawCohort}`));
+      files.push({ volumeId: v.id, kind, sha256: put[kind]!.sha256, bytes: put[kind]!.bytes });
+    }
+    const f = v.subjectIndex / 10;
+    await h.sql(
+      `UPDATE "Volume" SET status = 'SUCCEEDED', "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7,
+         "requestedCondition" = $8, "measuredCondition" = $9, provenance = $10, "startedAt" = now(), "finishedAt" = now() WHERE id = $1`,
+      [
+        v.id, put.image!.key, put.image!.sha256, put.image!.bytes, put.mask!.key, put.mask!.sha256, put.mask!.bytes,
+        JSON.stringify({ normalised: [0.1 + f, 0.2, 0.7, 0.5, 0.5, 0.5, 0.2, 0.2, 0.2] }),
+        JSON.stringify({ normalised: [0.12 + f, 0.21, 0.69, 0.5, 0.51, 0.5, 0.2, 0.21, 0.2] }),
+        JSON.stringify({ worker: { id: 'test-worker' }, executionProvider: 'cpu', timingsMs: { total: 1234 } }),
+      ],
+    );
+  }
+  await h.sql(`UPDATE "Cohort" SET status = 'COMPLETED', "startedAt" = now(), "finishedAt" = now() WHERE id = $1`, [rawCohort]);
+  return { cohortId, rawCohortId: rawCohort, files };
+}

@@ -5,7 +5,7 @@ import { isObjectType } from 'graphql';
 import { getSchema } from '../src/graphql/schema.ts';
 import { OPERATIONS } from '../src/auth/operations.ts';
 import { PERMISSIONS, roleAtLeast, scopesAllow, SCOPES, type Scope } from '../src/auth/permissions.ts';
-import { startHarness, type Caller, type Harness } from './harness.ts';
+import { completeFakeCohort, startHarness, type Caller, type Harness } from './harness.ts';
 
 interface Fixture {
   teamId: string;
@@ -17,6 +17,9 @@ interface Fixture {
   versionId: string;
   cohortId: string;
   volumeId: string;
+  completedCohortId: string;
+  datasetVersionId: string;
+  fileSha: string;
 }
 const SPEC = { version: 1, kind: 'parametric' };
 type Sample = (f: Fixture) => { query: string; variables?: Record<string, unknown> };
@@ -71,6 +74,20 @@ const SAMPLES: Record<string, Sample> = {
     query: 'mutation($p: ID!, $m: ID!, $r: [ID!]!) { createEmpiricalDistribution(input: { projectId: $p, modelId: $m, name: "emp", referenceFileIds: $r }) { distribution { id } userErrors { message } } }',
     variables: { p: f.projectId, m: f.modelId, r: [Buffer.from('ReferenceFile:00000000-0000-4000-8000-000000000000').toString('base64url')] },
   }),
+  datasetVersion: (f) => ({ query: 'query($id: ID!) { datasetVersion(id: $id) { id } }', variables: { id: f.datasetVersionId } }),
+  datasetVersionByRef: (f) => ({ query: 'query($p: ID!) { datasetVersionByRef(projectId: $p, dataset: "main", ref: "latest") { id } }', variables: { p: f.projectId } }),
+  diffDatasetVersions: (f) => ({ query: 'query($a: ID!) { diffDatasetVersions(a: $a, b: $a) { unchanged } }', variables: { a: f.datasetVersionId } }),
+  traceFile: (f) => ({ query: 'query($s: String!) { traceFile(sha256: $s) }', variables: { s: f.fileSha } }),
+  publishDatasetVersion: (f) => ({
+    query: 'mutation($p: ID!, $c: [ID!]!) { publishDatasetVersion(input: { projectId: $p, cohortIds: $c, tags: ["latest"] }) { datasetVersion { id } userErrors { message } } }',
+    variables: { p: f.projectId, c: [f.completedCohortId] },
+  }),
+  moveDatasetTag: (f) => ({ query: 'mutation($v: ID!) { moveDatasetTag(datasetVersionId: $v, name: "approved") { datasetVersion { id } userErrors { message } } }', variables: { v: f.datasetVersionId } }),
+  registerTrainingRun: (f) => ({
+    query: 'mutation($p: ID!, $v: [ID!]!) { registerTrainingRun(input: { projectId: $p, name: "unet-1", datasetVersionIds: $v }) { trainingRun { id } userErrors { message } } }',
+    variables: { p: f.projectId, v: [f.datasetVersionId] },
+  }),
+  createExportLink: (f) => ({ query: 'mutation($v: ID!) { createExportLink(datasetVersionId: $v) { url } }', variables: { v: f.datasetVersionId } }),
   cancelCohort: (f) => ({ query: 'mutation($c: ID!) { cancelCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   retryFailedVolumes: (f) => ({ query: 'mutation($c: ID!) { retryFailedVolumes(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   approveCohort: (f) => ({ query: 'mutation($c: ID!) { approveCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
@@ -112,6 +129,9 @@ beforeAll(async () => {
     i: { projectId, distributionVersionId: d.data.createDistribution.version.id, modelId, size: 2, seed: 3 },
   }, owner);
   if (!c.data) throw new Error(JSON.stringify(c.errors));
+  const done = await completeFakeCohort(h, projectId, d.data.createDistribution.version.id, modelId, owner);
+  const pub = await h.gql('mutation($p: ID!, $c: [ID!]!) { publishDatasetVersion(input: { projectId: $p, cohortIds: $c, tags: ["latest"] }) { datasetVersion { id } userErrors { message } } }', { p: projectId, c: [done.cohortId] }, owner);
+  if (!pub.data?.publishDatasetVersion?.datasetVersion) throw new Error(JSON.stringify(pub));
   fx = {
     teamId,
     projectId,
@@ -122,6 +142,9 @@ beforeAll(async () => {
     versionId: d.data.createDistribution.version.id,
     cohortId: c.data.requestCohort.cohort.id,
     volumeId: c.data.requestCohort.cohort.volumes.edges[0].node.id,
+    completedCohortId: done.cohortId,
+    datasetVersionId: pub.data.publishDatasetVersion.datasetVersion.id,
+    fileSha: done.files[0]!.sha256,
   };
   void member;
 });
@@ -193,7 +216,7 @@ describe('permission matrix', () => {
   });
 
   it('self operations need a caller', async () => {
-    for (const op of ['teams', 'signOut', 'createTeam', 'models', 'cohortEstimate', 'previewDistribution']) {
+    for (const op of ['teams', 'signOut', 'createTeam', 'models', 'cohortEstimate', 'previewDistribution', 'traceFile']) {
       const { query, variables } = SAMPLES[op]!(fx);
       const r = await h.gql(query, variables);
       expect(refusal(r), op).toBe('UNAUTHENTICATED');
@@ -204,7 +227,7 @@ describe('permission matrix', () => {
     for (const [op, rule] of teamOps) {
       // Skipped: destructive ones (they would change the fixture) and state-dependent ones (approve needs a
       // cohort awaiting approval; review needs a generated volume), each covered by its own tests.
-      const skip = ['removeMember', 'revokeApiToken', 'archiveProject', 'changeMemberRole', 'cancelCohort', 'retryFailedVolumes', 'approveCohort', 'rejectCohort', 'reviewVolume'];
+      const skip = ['publishDatasetVersion', 'removeMember', 'revokeApiToken', 'archiveProject', 'changeMemberRole', 'cancelCohort', 'retryFailedVolumes', 'approveCohort', 'rejectCohort', 'reviewVolume'];
       if (rule.kind !== 'team' || skip.includes(op)) continue;
       const { query, variables } = SAMPLES[op]!(fx);
       const r = await h.gql(query, variables, callers.owner);

@@ -15,7 +15,7 @@ export class AccessService {
 
   constructor(
     readonly actor: Actor | null,
-    repo: AuthRepository,
+    private readonly repo: AuthRepository,
   ) {
     const a = actor;
     this.roles =
@@ -37,6 +37,12 @@ export class AccessService {
     const a = this.requireActor();
     if (a.kind !== 'user') throw new DomainError(ErrorCode.FORBIDDEN, 'This operation needs a signed-in user; API tokens cannot do it');
     return a;
+  }
+
+  /** Teams the actor may read: a user's memberships, a token's team. */
+  async teamIds(): Promise<string[]> {
+    const a = this.requireActor();
+    return a.kind === 'token' ? [a.teamId] : this.repo.teamIdsOf(a.userId);
   }
 
   /** The actor's role in a team (null when not a member; tokens have none). */

@@ -97,6 +97,10 @@ export class AuthRepository {
     return clientOf(this.db).apiToken.findMany({ ...q, where: { teamId, ...q.where } }) as Promise<TokenRow[]>;
   }
 
+  async teamIdsOf(userId: string): Promise<string[]> {
+    return (await clientOf(this.db).membership.findMany({ where: { userId }, select: { teamId: true } })).map((m) => m.teamId);
+  }
+
   async membershipsOf(userId: string, teamIds: readonly string[]): Promise<{ teamId: string; role: Role }[]> {
     return clientOf(this.db).membership.findMany({
       where: { userId, teamId: { in: [...teamIds] } },

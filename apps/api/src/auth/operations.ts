@@ -26,6 +26,10 @@ export const OPERATIONS: Record<string, OperationRule> = {
   cohort: { kind: 'team', action: 'project.read', write: false },
   volume: { kind: 'team', action: 'project.read', write: false },
   cohortsAwaitingApproval: { kind: 'team', action: 'project.read', write: false },
+  datasetVersion: { kind: 'team', action: 'project.read', write: false },
+  datasetVersionByRef: { kind: 'team', action: 'project.read', write: false },
+  diffDatasetVersions: { kind: 'team', action: 'project.read', write: false },
+  traceFile: { kind: 'self' },
   // Mutations
   signUp: { kind: 'public' },
   signIn: { kind: 'public' },
@@ -49,4 +53,8 @@ export const OPERATIONS: Record<string, OperationRule> = {
   approveCohort: { kind: 'team', action: 'cohort.approve', write: true },
   rejectCohort: { kind: 'team', action: 'cohort.approve', write: true },
   reviewVolume: { kind: 'team', action: 'volume.review', write: true },
+  publishDatasetVersion: { kind: 'team', action: 'dataset.publish', write: true },
+  moveDatasetTag: { kind: 'team', action: 'dataset.tag', write: true },
+  registerTrainingRun: { kind: 'team', action: 'lineage.write', write: true },
+  createExportLink: { kind: 'team', action: 'project.read', write: false },
 };

@@ -34,6 +34,9 @@ export const PERMISSIONS = {
   'cohort.retry': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Retry failed volumes' },
   'cohort.approve': { minRole: 'ADMIN', scope: 'ADMIN', description: 'Approve or reject a cohort waiting for approval' },
   'volume.review': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Accept or reject a generated volume' },
+  'dataset.publish': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Publish a dataset version from completed cohorts' },
+  'dataset.tag': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Move a dataset tag (v3, latest, approved) to a version' },
+  'lineage.write': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Register a training run that used dataset versions' },
   'audit.read': { minRole: 'ADMIN', scope: 'ADMIN', description: 'List and filter the audit log' },
 } as const satisfies Record<string, Rule>;
 

@@ -16,4 +16,6 @@ export interface Context extends RequestScope {
   /** Sets or clears the session cookie on the HTTP response. */
   setSessionCookie(secret: string | null, expiresAt?: Date): void;
   res: Response | null;
+  /** HMAC key of short-lived download links. */
+  signingSecret: string;
 }

@@ -1,0 +1,113 @@
+import type { Prisma } from '@slicewise/db';
+import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
+import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+
+export interface DatasetVersionRow {
+  id: string;
+  projectId: string;
+  dataset: string;
+  manifestHash: string;
+  manifest: unknown;
+  volumeCount: number;
+  description: string;
+  createdById: string | null;
+  createdAt: Date;
+}
+export interface TagRow {
+  id: string;
+  projectId: string;
+  dataset: string;
+  name: string;
+  datasetVersionId: string;
+  updatedAt: Date;
+}
+
+export class DatasetRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Cohorts with their model, distribution version and requester, for a manifest. */
+  cohortsForManifest(projectId: string, ids: readonly string[]) {
+    return clientOf(this.db).cohort.findMany({
+      where: { projectId, id: { in: [...ids] } },
+      include: { model: true, distributionVersion: true },
+    });
+  }
+  volumesForManifest(cohortIds: readonly string[], filter: { onlyAccepted: boolean; volumeIds?: string[] | undefined }) {
+    return clientOf(this.db).volume.findMany({
+      where: {
+        cohortId: { in: [...cohortIds] },
+        status: 'SUCCEEDED',
+        ...(filter.onlyAccepted ? { reviewState: 'ACCEPTED' } : {}),
+        ...(filter.volumeIds ? { id: { in: filter.volumeIds } } : {}),
+      },
+      orderBy: [{ cohortId: 'asc' }, { subjectIndex: 'asc' }],
+    });
+  }
+  usersByIds(ids: readonly string[]) {
+    return clientOf(this.db).user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, email: true, name: true } });
+  }
+  findByHash(projectId: string, dataset: string, manifestHash: string, tx?: Tx): Promise<DatasetVersionRow | null> {
+    return clientOf(this.db, tx).datasetVersion.findUnique({ where: { projectId_dataset_manifestHash: { projectId, dataset, manifestHash } } }) as never;
+  }
+  /** A hash prefix (>= 8 hex) is accepted like git's abbreviated hashes, when unambiguous. */
+  findByHashPrefix(projectId: string, dataset: string, prefix: string): Promise<DatasetVersionRow[]> {
+    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2 }) as never;
+  }
+  find(id: string): Promise<DatasetVersionRow | null> {
+    return clientOf(this.db).datasetVersion.findUnique({ where: { id } }) as never;
+  }
+  findMany(ids: readonly string[]): Promise<DatasetVersionRow[]> {
+    return clientOf(this.db).datasetVersion.findMany({ where: { id: { in: [...ids] } } }) as never;
+  }
+  create(tx: Tx, v: Omit<DatasetVersionRow, 'id' | 'createdAt'>, volumeIds: string[]): Promise<DatasetVersionRow> {
+    return clientOf(this.db, tx).datasetVersion.create({
+      data: { ...v, manifest: v.manifest as Prisma.InputJsonValue, volumes: { create: volumeIds.map((volumeId) => ({ volumeId })) } },
+    }) as never;
+  }
+  findTag(projectId: string, dataset: string, name: string, tx?: Tx): Promise<TagRow | null> {
+    return clientOf(this.db, tx).datasetTag.findUnique({ where: { projectId_dataset_name: { projectId, dataset, name } } });
+  }
+  async setTag(tx: Tx, t: { projectId: string; dataset: string; name: string; datasetVersionId: string }): Promise<TagRow> {
+    return clientOf(this.db, tx).datasetTag.upsert({
+      where: { projectId_dataset_name: { projectId: t.projectId, dataset: t.dataset, name: t.name } },
+      create: t,
+      update: { datasetVersionId: t.datasetVersionId, updatedAt: new Date() },
+    });
+  }
+  tagsOf(versionIds: readonly string[]): Promise<TagRow[]> {
+    return clientOf(this.db).datasetTag.findMany({ where: { datasetVersionId: { in: [...versionIds] } }, orderBy: { name: 'asc' } });
+  }
+  listForProject(projectId: string, k: Keyset<TimeCursor>, dataset?: string): Promise<DatasetVersionRow[]> {
+    const q = timeKeyset(k, 'desc');
+    return clientOf(this.db).datasetVersion.findMany({ ...q, where: { projectId, ...(dataset ? { dataset } : {}), ...q.where } }) as never;
+  }
+  findProjectBySlug(teamIds: readonly string[], slug: string) {
+    return clientOf(this.db).project.findMany({ where: { slug, teamId: { in: [...teamIds] } }, take: 2 });
+  }
+
+  createTrainingRun(tx: Tx, r: { projectId: string; name: string; url: string | null; metadata: object }, versionIds: string[]) {
+    return clientOf(this.db, tx).trainingRun.create({
+      data: { ...r, metadata: r.metadata as Prisma.InputJsonValue, datasets: { create: versionIds.map((datasetVersionId) => ({ datasetVersionId })) } },
+      include: { datasets: true },
+    });
+  }
+  trainingRunsUsing(versionId: string) {
+    return clientOf(this.db).trainingRun.findMany({ where: { datasets: { some: { datasetVersionId: versionId } } }, include: { datasets: true }, orderBy: { createdAt: 'desc' } });
+  }
+  findTrainingRun(id: string) {
+    return clientOf(this.db).trainingRun.findUnique({ where: { id }, include: { datasets: true } });
+  }
+  /** Versions (and their projects) containing a file with this sha256. */
+  versionsWithFile(sha256: string) {
+    return clientOf(this.db).datasetVersionVolume.findMany({
+      where: { volume: { OR: [{ imageSha256: sha256 }, { maskSha256: sha256 }] } },
+      include: { datasetVersion: true, volume: { include: { cohort: { include: { model: true, distributionVersion: { include: { distribution: true } } } } } } },
+    });
+  }
+  volumesWithFile(sha256: string) {
+    return clientOf(this.db).volume.findMany({
+      where: { OR: [{ imageSha256: sha256 }, { maskSha256: sha256 }] },
+      include: { cohort: { include: { model: true, distributionVersion: { include: { distribution: true } } } } },
+    });
+  }
+}

@@ -1,0 +1,233 @@
+// Dataset versions: immutable, content-addressed sets of generated volumes. The manifest (files with
+// sha256 and size, each volume's requested and measured conditions, review, provenance) is built by
+// @slicewise/datasets; its sha256 identifies the version, so publishing identical content twice
+// yields the same version. Tags are moving aliases; every move is audited.
+import { buildManifest, manifestHash, type Manifest } from '@slicewise/datasets';
+import { z } from 'zod';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
+import type { Keyset, TimeCursor } from '../common/keyset.ts';
+import { auditActor, type RequestScope } from '../common/request-scope.ts';
+import type { TransactionRunner, Tx } from '../common/transaction.repository.ts';
+import { userError, validate } from '../common/validation.ts';
+import type { ProjectRepository, ProjectRow } from '../projects/project.repository.ts';
+import type { DatasetRepository, DatasetVersionRow } from './dataset.repository.ts';
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const datasetName = z.string().regex(NAME, 'must be 1-63 characters: lowercase letters, digits, ".", "_", "-" (starting with a letter or digit)');
+const tagName = z
+  .string()
+  .regex(NAME, 'must be 1-63 characters: lowercase letters, digits, ".", "_", "-"')
+  .refine((t) => !/^[0-9a-f]{8,64}$/.test(t), 'must not look like a manifest hash (8+ hex digits)');
+
+const publishInput = z.object({
+  projectId: z.string(),
+  dataset: datasetName.default('main'),
+  cohortIds: z.array(z.string()).min(1, 'choose at least one cohort').max(100, 'at most 100 cohorts'),
+  onlyAccepted: z.boolean().default(false),
+  volumeIds: z.array(z.string()).max(100_000).optional(),
+  tags: z.array(tagName).max(20, 'at most 20 tags').default([]),
+  description: z.string().max(2000, 'at most 2000 characters').default(''),
+});
+
+export class DatasetService {
+  constructor(
+    private readonly repo: DatasetRepository,
+    private readonly projects: ProjectRepository,
+    private readonly audit: AuditRepository,
+    private readonly tx: TransactionRunner,
+  ) {}
+
+  private async project(scope: RequestScope, projectId: string, action: 'project.read' | 'dataset.publish' | 'dataset.tag' | 'lineage.write'): Promise<ProjectRow> {
+    const p = await this.projects.findProject(projectId);
+    if (!p) throw notFound('Project', projectId);
+    await scope.access.require(action, p.teamId, { type: 'Project', id: projectId });
+    return p;
+  }
+
+  /** Builds the manifest of a selection (no writes). */
+  async manifestFor(projectId: string, cohortIds: string[], filter: { onlyAccepted: boolean; volumeIds?: string[] | undefined }): Promise<{ manifest: Manifest; volumeIds: string[] }> {
+    const cohorts = await this.repo.cohortsForManifest(projectId, cohortIds);
+    const missing = cohortIds.findIndex((id) => !cohorts.some((c) => c.id === id));
+    if (missing >= 0) throw userError(['cohortIds', String(missing)], `cohortIds[${missing}]: no cohort with this id in the project`, 'NOT_FOUND');
+    const open = cohorts.find((c) => c.status !== 'COMPLETED');
+    if (open) throw userError(['cohortIds'], `cohort "${open.name}" is ${open.status}; only completed cohorts can be published`, 'NOT_COMPLETED');
+    const volumes = await this.repo.volumesForManifest(cohortIds, filter);
+    if (volumes.length === 0) {
+      throw userError(['cohortIds'], filter.onlyAccepted ? 'no volume of these cohorts was accepted in review' : 'these cohorts have no generated volume', 'EMPTY');
+    }
+    const users = new Map((await this.repo.usersByIds([...new Set([...cohorts.map((c) => c.requestedById), ...volumes.map((v) => v.reviewedById)].filter((x): x is string => !!x))])).map((u) => [u.id, u]));
+    const who = (id: string | null) => (id ? { id, email: users.get(id)?.email ?? null, name: users.get(id)?.name ?? null } : null);
+    const manifest = buildManifest({
+      projectId,
+      cohorts: cohorts.map((c) => ({
+        id: c.id,
+        name: c.name,
+        seed: c.seed,
+        samplerSettings: c.samplerSettings,
+        model: { id: c.model.id, name: c.model.name, version: c.model.version, fileHashes: c.model.fileHashes },
+        distributionVersion: { id: c.distributionVersion.id, version: c.distributionVersion.version, specHash: c.distributionVersion.specHash, spec: c.distributionVersion.spec, distributionId: c.distributionVersion.distributionId },
+        requestedBy: who(c.requestedById),
+        createdAt: c.createdAt,
+      })),
+      volumes: volumes.map((v) => ({ ...v, reviewedBy: who(v.reviewedById) })),
+    });
+    return { manifest, volumeIds: volumes.map((v) => v.id) };
+  }
+
+  async publish(scope: RequestScope, input: z.input<typeof publishInput>): Promise<{ version: DatasetVersionRow; created: boolean }> {
+    const data = validate(publishInput, input);
+    const project = await this.project(scope, data.projectId, 'dataset.publish');
+    const { manifest, volumeIds } = await this.manifestFor(project.id, data.cohortIds, { onlyAccepted: data.onlyAccepted, volumeIds: data.volumeIds });
+    const hash = manifestHash(manifest);
+    return this.tx.run(async (tx) => {
+      const actor = auditActor(scope);
+      let version = await this.repo.findByHash(project.id, data.dataset, hash, tx);
+      const created = !version;
+      if (!version) {
+        version = await this.repo.create(
+          tx,
+          { projectId: project.id, dataset: data.dataset, manifestHash: hash, manifest, volumeCount: volumeIds.length, description: data.description, createdById: actor.actorUserId },
+          volumeIds,
+        );
+        await this.audit.record(tx, {
+          ...actor,
+          teamId: project.teamId,
+          action: 'dataset.publish',
+          targetType: 'DatasetVersion',
+          targetId: version.id,
+          data: { dataset: data.dataset, manifestHash: hash, volumes: volumeIds.length, cohorts: data.cohortIds, onlyAccepted: data.onlyAccepted },
+        });
+      }
+      for (const t of data.tags) await this.moveTagIn(tx, scope, project, data.dataset, t, version);
+      return { version, created };
+    });
+  }
+
+  private async moveTagIn(tx: Tx, scope: RequestScope, project: ProjectRow, dataset: string, name: string, version: DatasetVersionRow) {
+    const before = await this.repo.findTag(project.id, dataset, name, tx);
+    if (before?.datasetVersionId === version.id) return;
+    await this.repo.setTag(tx, { projectId: project.id, dataset, name, datasetVersionId: version.id });
+    await this.audit.record(tx, {
+      ...auditActor(scope),
+      teamId: project.teamId,
+      action: 'dataset.tag',
+      targetType: 'DatasetVersion',
+      targetId: version.id,
+      data: { dataset, tag: name, from: before?.datasetVersionId ?? null, to: version.id },
+    });
+  }
+
+  async moveTag(scope: RequestScope, input: { datasetVersionId: string; name: string }): Promise<DatasetVersionRow> {
+    const name = validate(z.object({ name: tagName }), { name: input.name }).name;
+    const version = await this.repo.find(input.datasetVersionId);
+    if (!version) throw notFound('DatasetVersion', input.datasetVersionId);
+    const project = await this.project(scope, version.projectId, 'dataset.tag');
+    await this.tx.run((tx) => this.moveTagIn(tx, scope, project, version.dataset, name, version));
+    return version;
+  }
+
+  async get(scope: RequestScope, id: string): Promise<DatasetVersionRow> {
+    const v = await this.repo.find(id);
+    if (!v) throw notFound('DatasetVersion', id);
+    await this.project(scope, v.projectId, 'project.read');
+    return v;
+  }
+
+  /** For signed links (the signature is the permission). */
+  getUnchecked(id: string): Promise<DatasetVersionRow | null> {
+    return this.repo.find(id);
+  }
+
+  /** A short-lived link to the export archive that needs no credentials. */
+  async exportLink(scope: RequestScope, id: string, ttlSeconds: number, sign: (id: string, expires: number) => string) {
+    const { ttl } = validate(z.object({ ttl: z.number().int('whole seconds').min(10, 'at least 10 s').max(86_400, 'at most 86400 s (a day)') }), { ttl: ttlSeconds });
+    const v = await this.get(scope, id);
+    const expires = Math.floor(Date.now() / 1000) + ttl;
+    return { versionId: v.id, expires, signature: sign(v.id, expires) };
+  }
+
+  /** `ref` = a tag name or a manifest hash (or an unambiguous prefix of at least 8 hex digits). */
+  async resolve(scope: RequestScope, projectId: string, dataset: string, ref: string): Promise<DatasetVersionRow> {
+    await this.project(scope, projectId, 'project.read');
+    const tag = await this.repo.findTag(projectId, dataset, ref);
+    if (tag) return (await this.repo.find(tag.datasetVersionId))!;
+    if (/^[0-9a-f]{8,64}$/.test(ref)) {
+      const hits = await this.repo.findByHashPrefix(projectId, dataset, ref);
+      if (hits.length === 1) return hits[0]!;
+      if (hits.length > 1) throw new DomainError(ErrorCode.BAD_INPUT, `hash prefix ${ref} is ambiguous in ${dataset}; give more digits`, { field: 'ref' });
+    }
+    throw new DomainError(ErrorCode.NOT_FOUND, `dataset ${dataset}@${ref} was not found (no such tag or manifest hash)`, { field: 'ref' });
+  }
+
+  /** A project by slug among the caller's teams (for `<project>/<dataset>@<ref>` paths). */
+  async projectBySlug(scope: RequestScope, slug: string): Promise<ProjectRow> {
+    const actor = scope.access.requireActor();
+    const teamIds = actor.kind === 'token' ? [actor.teamId] : await scope.access.teamIds();
+    const hits = await this.repo.findProjectBySlug(teamIds, slug);
+    if (hits.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, `project "${slug}" was not found`, { field: 'project' });
+    if (hits.length > 1) throw new DomainError(ErrorCode.BAD_INPUT, `project slug "${slug}" exists in several of your teams; use the project id`, { field: 'project' });
+    return hits[0]!;
+  }
+
+  listForProject(projectId: string, k: Keyset<TimeCursor>, dataset?: string) {
+    return this.repo.listForProject(projectId, k, dataset);
+  }
+  tagsOf(versionIds: readonly string[]) {
+    return this.repo.tagsOf(versionIds);
+  }
+
+  async registerTrainingRun(scope: RequestScope, input: { projectId: string; name: string; url?: string | null; metadata?: Record<string, unknown> | null; datasetVersionIds: string[] }) {
+    const data = validate(
+      z.object({
+        name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+        url: z.string().url('must be a URL').max(2000).nullish(),
+        datasetVersionIds: z.array(z.string()).min(1, 'name at least one dataset version').max(100),
+      }),
+      input,
+    );
+    const project = await this.project(scope, input.projectId, 'lineage.write');
+    const versions = await this.repo.findMany(data.datasetVersionIds);
+    const bad = data.datasetVersionIds.findIndex((id) => !versions.some((v) => v.id === id && v.projectId === project.id));
+    if (bad >= 0) throw userError(['datasetVersionIds', String(bad)], `datasetVersionIds[${bad}]: no dataset version with this id in the project`, 'NOT_FOUND');
+    return this.tx.run(async (tx) => {
+      const run = await this.repo.createTrainingRun(tx, { projectId: project.id, name: data.name, url: data.url ?? null, metadata: input.metadata ?? {} }, data.datasetVersionIds);
+      await this.audit.record(tx, { ...auditActor(scope), teamId: project.teamId, action: 'lineage.register', targetType: 'TrainingRun', targetId: run.id, data: { name: data.name, datasetVersionIds: data.datasetVersionIds } });
+      return run;
+    });
+  }
+
+  trainingRunsUsing(versionId: string) {
+    return this.repo.trainingRunsUsing(versionId);
+  }
+
+  /**
+   * The whole chain behind a file: dataset versions -> cohort -> request (who, when) -> distribution
+   * version -> condition vector -> seed -> model hashes -> worker, EP, timings. Only volumes of the
+   * caller's teams are reported.
+   */
+  async traceFile(scope: RequestScope, sha256: string) {
+    scope.access.requireActor();
+    const sha = validate(z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits') }), { sha256 }).sha256;
+    const volumes = await this.repo.volumesWithFile(sha);
+    const visible = [];
+    for (const v of volumes) {
+      const role = scope.access.actor?.kind === 'token' ? (scope.access.actor.teamId === v.cohort.teamId ? 'token' : null) : await scope.access.roleIn(v.cohort.teamId);
+      if (role) visible.push(v);
+    }
+    if (visible.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, `no file with sha256 ${sha} in your teams' data`, { field: 'sha256' });
+    const memberships = await this.repo.versionsWithFile(sha);
+    const users = new Map((await this.repo.usersByIds(visible.map((v) => v.cohort.requestedById).filter((x): x is string => !!x))).map((u) => [u.id, u]));
+    return visible.map((v) => ({
+      file: { sha256: sha, kind: v.imageSha256 === sha ? 'image' : 'mask', volumeId: v.id, subjectIndex: v.subjectIndex },
+      datasetVersions: memberships.filter((m) => m.volumeId === v.id).map((m) => ({ id: m.datasetVersion.id, dataset: m.datasetVersion.dataset, manifestHash: m.datasetVersion.manifestHash })),
+      cohort: { id: v.cohort.id, name: v.cohort.name, seed: v.cohort.seed.toString(), samplerSettings: v.cohort.samplerSettings, isPreview: v.cohort.isPreview },
+      request: { by: v.cohort.requestedById ? { id: v.cohort.requestedById, email: users.get(v.cohort.requestedById)?.email ?? null } : null, byTokenId: v.cohort.requestedByTokenId, at: v.cohort.createdAt.toISOString() },
+      distributionVersion: { id: v.cohort.distributionVersion.id, distribution: v.cohort.distributionVersion.distribution.name, version: v.cohort.distributionVersion.version, specHash: v.cohort.distributionVersion.specHash },
+      condition: { requested: v.requestedCondition, measured: v.measuredCondition },
+      seed: v.seed.toString(),
+      model: { name: v.cohort.model.name, version: v.cohort.model.version, fileHashes: v.cohort.model.fileHashes },
+      generation: v.provenance,
+    }));
+  }
+}
