@@ -1,0 +1,208 @@
+// Dataset versions: publish, identity by content, tags, downloads (session, token, Range, signed
+// links), tamper-proof paths, diff, lineage, and the audit trail from a file hash.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeFakeCohort, startHarness, type Caller, type Harness } from './harness.ts';
+
+let h: Harness;
+let owner: Caller;
+let viewer: Caller;
+let projectId: string;
+let modelId: string;
+let versionId: string;
+let done: Awaited<ReturnType<typeof completeFakeCohort>>;
+
+const PUBLISH = `mutation($i: PublishDatasetVersionInput!) { publishDatasetVersion(input: $i) {
+  created datasetVersion { id dataset manifestHash volumeCount tags exportUrl manifestUrl } userErrors { field message code } } }`;
+
+beforeAll(async () => {
+  h = await startHarness();
+  owner = await h.signUp('owner@example.org');
+  viewer = await h.signUp('viewer@example.org');
+  const teamId = await h.createTeam(owner, 'Data Team');
+  await h.addMember(owner, teamId, 'viewer@example.org', 'VIEWER');
+  projectId = (await h.gql('mutation($t: ID!) { createProject(input: { teamId: $t, name: "Glioma Aug" }) { project { id } } }', { t: teamId }, owner)).data.createProject.project.id;
+  modelId = (await h.gql('{ models { id name } }', {}, owner)).data.models.find((m: any) => m.name === 'tiny-random').id;
+  const d = await h.gql('mutation($i: CreateDistributionInput!) { createDistribution(input: $i) { version { id } } }', { i: { projectId, modelId, name: 'd', spec: { version: 1, kind: 'parametric' } } }, owner);
+  done = await completeFakeCohort(h, projectId, d.data.createDistribution.version.id, modelId, owner, 3);
+});
+afterAll(() => h.close());
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  return fetch(`${h.url}${path}`, { headers });
+}
+
+describe('publishing', () => {
+  it('publishes a completed cohort as a content-addressed version; identical content gives the same version', async () => {
+    const a = (await h.gql(PUBLISH, { i: { projectId, cohortIds: [done.cohortId], tags: ['v1', 'latest'] } }, owner)).data.publishDatasetVersion;
+    expect(a.userErrors).toEqual([]);
+    expect(a.created).toBe(true);
+    expect(a.datasetVersion).toMatchObject({ dataset: 'main', volumeCount: 3, tags: ['latest', 'v1'] });
+    expect(a.datasetVersion.manifestHash).toMatch(/^[0-9a-f]{64}$/);
+    versionId = a.datasetVersion.id;
+    const b = (await h.gql(PUBLISH, { i: { projectId, cohortIds: [done.cohortId] } }, owner)).data.publishDatasetVersion;
+    expect(b.created).toBe(false);
+    expect(b.datasetVersion.id).toBe(versionId);
+    expect((await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n).toBe(1);
+    const audit = await h.sql(`SELECT action, data FROM "AuditEvent" WHERE action LIKE 'dataset.%' ORDER BY id`);
+    expect(audit.map((x) => [x.action, x.data.tag ?? null])).toEqual([
+      ['dataset.publish', null],
+      ['dataset.tag', 'v1'],
+      ['dataset.tag', 'latest'],
+    ]);
+  });
+
+  it('a review-restricted version holds only accepted volumes and records who reviewed them', async () => {
+    const vols = await h.gql('query($c: ID!) { cohort(id: $c) { volumes(first: 10) { edges { node { id } } } } }', { c: done.cohortId }, owner);
+    const first = vols.data.cohort.volumes.edges[0].node.id;
+    await h.gql('mutation($v: ID!) { reviewVolume(volumeId: $v, state: ACCEPTED, comment: "ok") { volume { id } } }', { v: first }, owner);
+    const r = (await h.gql(PUBLISH, { i: { projectId, cohortIds: [done.cohortId], onlyAccepted: true, tags: ['approved'] } }, owner)).data.publishDatasetVersion;
+    expect(r.datasetVersion.volumeCount).toBe(1);
+    expect(r.datasetVersion.manifestHash).not.toBe((await h.sql('SELECT "manifestHash" FROM "DatasetVersion" ORDER BY "createdAt" LIMIT 1'))[0].manifestHash);
+    const m = await (await get(`${r.datasetVersion.manifestUrl}`, { cookie: owner.cookie! })).json();
+    expect(m.volumes[0].review).toMatchObject({ state: 'ACCEPTED', by: { email: 'owner@example.org' } });
+  });
+
+  it.each([
+    [{ cohortIds: [] }, 'input.cohortIds', /at least one cohort/],
+    [{ dataset: 'Bad Name!' }, 'input.dataset', /lowercase/],
+    [{ tags: ['deadbeef12'] }, 'input.tags.0', /must not look like a manifest hash/],
+  ])('bad input %j names the field and writes nothing', async (extra, field, msg) => {
+    const before = (await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n;
+    const r = (await h.gql(PUBLISH, { i: { projectId, cohortIds: [done.cohortId], ...extra } }, owner)).data.publishDatasetVersion;
+    const e = r.userErrors.find((x: any) => x.field.join('.') === field);
+    expect(e?.message, JSON.stringify(r.userErrors)).toMatch(msg);
+    expect((await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n).toBe(before);
+  });
+
+  it('an unfinished cohort cannot be published', async () => {
+    const d = await h.gql('query($p: ID!) { project(id: $p) { distributions(first: 1) { edges { node { latestVersion { id } } } } } }', { p: projectId }, owner);
+    const c = await h.gql('mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } } }', {
+      i: { projectId, distributionVersionId: d.data.project.distributions.edges[0].node.latestVersion.id, modelId, size: 1 },
+    }, owner);
+    const r = (await h.gql(PUBLISH, { i: { projectId, cohortIds: [c.data.requestCohort.cohort.id] } }, owner)).data.publishDatasetVersion;
+    expect(r.userErrors[0]).toMatchObject({ code: 'NOT_COMPLETED' });
+  });
+});
+
+describe('tags and refs', () => {
+  it('resolves a tag or a hash prefix; moving a tag is audited with from/to; a viewer may not move tags', async () => {
+    const q = 'query($p: ID!, $r: String!) { datasetVersionByRef(projectId: $p, dataset: "main", ref: $r) { id manifestHash } }';
+    const byTag = (await h.gql(q, { p: projectId, r: 'v1' }, viewer)).data.datasetVersionByRef;
+    expect(byTag.id).toBe(versionId);
+    const byHash = (await h.gql(q, { p: projectId, r: byTag.manifestHash.slice(0, 10) }, viewer)).data.datasetVersionByRef;
+    expect(byHash.id).toBe(versionId);
+    const approved = (await h.gql(q, { p: projectId, r: 'approved' }, owner)).data.datasetVersionByRef;
+    const byViewer = await h.gql('mutation($v: ID!) { moveDatasetTag(datasetVersionId: $v, name: "latest") { datasetVersion { id } } }', { v: approved.id }, viewer);
+    expect(byViewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await h.gql('mutation($v: ID!) { moveDatasetTag(datasetVersionId: $v, name: "latest") { datasetVersion { id } } }', { v: approved.id }, owner);
+    expect((await h.gql(q, { p: projectId, r: 'latest' }, owner)).data.datasetVersionByRef.id).toBe(approved.id);
+    const [moved] = await h.sql(`SELECT data FROM "AuditEvent" WHERE action = 'dataset.tag' AND data->>'tag' = 'latest' ORDER BY id DESC LIMIT 1`);
+    expect(moved.data.from).not.toBe(moved.data.to);
+    const missing = await h.gql(q, { p: projectId, r: 'v9' }, owner);
+    expect(missing.errors?.[0]?.message).toMatch(/main@v9 was not found/);
+  });
+
+  it('the database refuses a tag that points at another project\'s version', async () => {
+    const other = await h.sql(`INSERT INTO "Project"(id, "teamId", slug, name) SELECT gen_random_uuid(), "teamId", 'other', 'Other' FROM "Project" LIMIT 1 RETURNING id`);
+    const [v] = await h.sql('SELECT id FROM "DatasetVersion" LIMIT 1');
+    await expect(h.sql(`INSERT INTO "DatasetTag"(id, "projectId", dataset, name, "datasetVersionId") VALUES (gen_random_uuid(), $1, 'main', 'x', $2)`, [other[0].id, v.id])).rejects.toThrow(
+      /must point at a version of dataset main in its own project/,
+    );
+  });
+});
+
+describe('downloads', () => {
+  it('serves the manifest and every file by path with matching sha256, to a viewer and to a READ token', async () => {
+    const teams = await h.gql('{ teams(first: 1) { edges { node { id } } } }', {}, owner);
+    const { secret } = await h.createToken(owner, teams.data.teams.edges[0].node.id, ['READ']);
+    const base = `/datasets/glioma-aug/main@v1`;
+    const mres = await get(`${base}/manifest.json`, { authorization: `Bearer ${secret}` });
+    expect(mres.status).toBe(200);
+    const m = await mres.json();
+    expect(m.files).toHaveLength(6);
+    for (const f of m.files) {
+      const r = await get(`${base}/files/${f.path}`, { cookie: viewer.cookie! });
+      const bytes = Buffer.from(await r.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
+    }
+    const datalist = await (await get(`${base}/files/datalist.json`, { cookie: viewer.cookie! })).json();
+    expect(datalist.training).toHaveLength(3);
+  });
+
+  it('path traversal and other teams get nothing', async () => {
+    const outsider = await h.signUp(`o${Math.random()}@example.org`);
+    expect((await get(`/datasets/glioma-aug/main@v1/manifest.json`, { cookie: outsider.cookie })).status).toBe(404);
+    expect((await get(`/datasets/versions/${versionId}/manifest.json`, { cookie: outsider.cookie })).status).toBe(404);
+    expect((await get(`/datasets/glioma-aug/main@v1/manifest.json`)).status).toBe(401);
+    for (const p of ['files/../../../etc/passwd', 'files/%2e%2e%2f%2e%2e%2fetc%2fpasswd', 'files/images/..%2F..%2Fpackage.json', 'files/']) {
+      const r = await get(`/datasets/versions/${versionId}/${p}`, { cookie: owner.cookie! });
+      expect(r.status, p).toBe(404);
+    }
+  });
+
+  it('exports a tar of exact length, resumable with HTTP Range, and through a short-lived signed link', async () => {
+    const full = await get(`/datasets/versions/${versionId}/export.tar`, { cookie: owner.cookie! });
+    expect(full.status).toBe(200);
+    const bytes = Buffer.from(await full.arrayBuffer());
+    expect(bytes.length).toBe(Number(full.headers.get('content-length')));
+    expect(bytes.subarray(257, 262).toString()).toBe('ustar');
+    const part = await get(`/datasets/versions/${versionId}/export.tar`, { cookie: owner.cookie!, range: 'bytes=1000-2999' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 1000-2999/${bytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(1000, 3000))).toBe(true);
+    const tail = await get(`/datasets/versions/${versionId}/export.tar`, { cookie: owner.cookie!, range: 'bytes=-100' });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 100))).toBe(true);
+    expect((await get(`/datasets/versions/${versionId}/export.tar`, { cookie: owner.cookie!, range: `bytes=${bytes.length}-` })).status).toBe(416);
+    const link = (await h.gql('mutation($v: ID!) { createExportLink(datasetVersionId: $v, ttlSeconds: 60) { url expiresAt } }', { v: versionId }, viewer)).data.createExportLink;
+    const signed = await get(link.url);
+    expect(signed.status).toBe(200);
+    expect(Buffer.from(await signed.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await get(link.url.replace(/signature=[^&]+/, 'signature=forged'))).status).toBe(401);
+    expect((await get(link.url.replace(/expires=\d+/, 'expires=1000'))).status).toBe(401);
+  });
+});
+
+describe('diff, lineage and audits', () => {
+  it('diffs two versions by volumes and by condition distributions', async () => {
+    const q = 'query($p: ID!, $r: String!) { datasetVersionByRef(projectId: $p, dataset: "main", ref: $r) { id } }';
+    const a = (await h.gql(q, { p: projectId, r: 'v1' }, owner)).data.datasetVersionByRef.id;
+    const b = (await h.gql(q, { p: projectId, r: 'approved' }, owner)).data.datasetVersionByRef.id;
+    const d = (await h.gql('query($a: ID!, $b: ID!) { diffDatasetVersions(a: $a, b: $b) { added removed unchanged features } }', { a, b }, owner)).data.diffDatasetVersions;
+    expect(d.added).toHaveLength(0);
+    expect(d.removed).toHaveLength(2);
+    expect(d.unchanged).toBe(1);
+    expect(d.features.length).toBeGreaterThan(0);
+    expect(d.features[0]).toHaveProperty('ks');
+  });
+
+  it('registers a training run and queries lineage both ways', async () => {
+    const r = await h.gql(
+      'mutation($p: ID!, $v: [ID!]!) { registerTrainingRun(input: { projectId: $p, name: "nnunet-fold0", url: "https://ci.example.org/run/7", metadata: { dice: 0.81 }, datasetVersionIds: $v }) { trainingRun { id name datasetVersions { id } } userErrors { message } } }',
+      { p: projectId, v: [versionId] },
+      owner,
+    );
+    expect(r.data.registerTrainingRun.trainingRun.datasetVersions).toEqual([{ id: versionId }]);
+    const back = await h.gql('query($v: ID!) { datasetVersion(id: $v) { trainingRuns { name url metadata } } }', { v: versionId }, viewer);
+    expect(back.data.datasetVersion.trainingRuns).toEqual([{ name: 'nnunet-fold0', url: 'https://ci.example.org/run/7', metadata: { dice: 0.81 } }]);
+  });
+
+  it('traces a file hash back through version, cohort, request, distribution, condition, seed, model and worker', async () => {
+    const sha = done.files[0]!.sha256;
+    const t = (await h.gql('query($s: String!) { traceFile(sha256: $s) }', { s: sha }, viewer)).data.traceFile;
+    expect(t).toHaveLength(1);
+    expect(t[0]).toMatchObject({
+      file: { sha256: sha, kind: 'image' },
+      cohort: { seed: '42' },
+      request: { by: { email: 'owner@example.org' } },
+      distributionVersion: { distribution: 'd', version: 1 },
+      seed: '42',
+      model: { name: 'tiny-random' },
+      generation: { executionProvider: 'cpu', worker: { id: 'test-worker' } },
+    });
+    expect(t[0].datasetVersions.map((v: any) => v.dataset)).toContain('main');
+    const outsider = await h.signUp(`t${Math.random()}@example.org`);
+    const hidden = await h.gql('query($s: String!) { traceFile(sha256: $s) }', { s: sha }, outsider);
+    expect(hidden.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
