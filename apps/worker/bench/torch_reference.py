@@ -132,6 +132,25 @@ def cmd_flops(a):
                           weights=source)))
 
 
+def cmd_latent(a):
+    """The z_scaled latent [C, D, h, w] of one subject (float32, base64): parity with the worker."""
+    import base64
+
+    import torch
+    from sbldm import evaluate
+    from sbldm.sampling import ddim_sample
+
+    torch.set_num_threads(1)
+    meta = json.load(open(os.path.join(a.model_dir, "metadata.json")))
+    _vae, unet, _source = load_models(a.model_dir, meta)
+    lat = meta["latent"]["stacked_shape_cdhw"]
+    cond = np.asarray(json.loads(a.cond), np.float32)[None]
+    fn = evaluate.make_denoise_fn(unet, tuple(lat[1:]), meta["conditioning"]["spatial_channel"]["sharpness"])
+    z = ddim_sample(fn, (1,) + tuple(lat), num_steps=a.steps, eta=a.eta, seed=a.seed, subjects=[a.subject], cond=cond,
+                    null_cond=np.zeros(cond.shape[1], np.float32), guidance_scale=a.guidance)
+    print(json.dumps(dict(shape=list(z.shape), latent=base64.b64encode(np.ascontiguousarray(z, np.float32).tobytes()).decode())))
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -146,8 +165,16 @@ def main():
     f = sub.add_parser("flops")
     f.add_argument("--model-dir", required=True)
     f.add_argument("--rows", type=int, default=2)
+    z = sub.add_parser("latent")
+    z.add_argument("--model-dir", required=True)
+    z.add_argument("--steps", type=int, default=5)
+    z.add_argument("--eta", type=float, default=0.0)
+    z.add_argument("--guidance", type=float, default=2.0)
+    z.add_argument("--seed", type=int, default=1)
+    z.add_argument("--subject", type=int, default=0)
+    z.add_argument("--cond", required=True)
     a = p.parse_args()
-    cmd_sample(a) if a.cmd == "sample" else cmd_flops(a)
+    {"sample": cmd_sample, "flops": cmd_flops, "latent": cmd_latent}[a.cmd](a)
 
 
 if __name__ == "__main__":
