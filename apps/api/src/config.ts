@@ -32,6 +32,9 @@ const schema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(2 ** 31).default(64 * 1024 * 1024),
   SIGNING_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   CODE_REVISION: z.string().max(100).optional(),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_BACKOFF_SECONDS: z.coerce.number().min(0.01).max(3600).default(5),
   JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
@@ -67,6 +70,7 @@ export type ApiConfig = {
   /** HMAC key of short-lived download links (random per process when unset). */
   signingSecret: string;
   codeRevision: string | null;
+  webhooks: { pollMs: number; maxAttempts: number; backoffBaseSeconds: number; timeoutMs: number };
 };
 
 export class ConfigError extends Error {
@@ -106,5 +110,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxUploadBytes: c.MAX_UPLOAD_BYTES,
     signingSecret: c.SIGNING_SECRET ?? randomBytes(32).toString('hex'),
     codeRevision: c.CODE_REVISION ?? gitRevision(),
+    webhooks: { pollMs: c.WEBHOOK_POLL_MS, maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffBaseSeconds: c.WEBHOOK_BACKOFF_SECONDS, timeoutMs: 10_000 },
   };
 }

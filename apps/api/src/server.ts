@@ -105,6 +105,7 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     ],
   });
   await apollo.start();
+  const dispatcher = services.webhooks.startDispatcher(config.webhooks, logger);
 
   app.use(
     '/graphql',
@@ -153,6 +154,7 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     },
     async stop() {
       shuttingDown = true;
+      await dispatcher.stop();
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
     },

@@ -13,6 +13,8 @@ import { ReferenceService } from './distributions/reference.service.ts';
 import { ModelRepository } from './models/model.repository.ts';
 import { DatasetRepository } from './datasets/dataset.repository.ts';
 import { DatasetService } from './datasets/dataset.service.ts';
+import { WebhookRepository } from './webhooks/webhook.repository.ts';
+import { WebhookService } from './webhooks/webhook.service.ts';
 import { ModelService } from './models/model.service.ts';
 import { LocalStorage } from '@slicewise/storage';
 import { HealthRepository } from './common/health.repository.ts';
@@ -37,8 +39,10 @@ export function createServices(db: Db, config: ApiConfig) {
     queuePolicy: { expireInSeconds: config.jobExpireSeconds },
   });
   const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, { maxUploadBytes: config.maxUploadBytes });
-  const datasets = new DatasetService(new DatasetRepository(db), projectRepo, audit, tx);
+  const webhookRepo = new WebhookRepository(db);
+  const datasets = new DatasetService(new DatasetRepository(db), projectRepo, webhookRepo, audit, tx);
   return {
+    webhooks: new WebhookService(webhookRepo, audit, tx),
     datasets,
     references,
     models,

@@ -49,7 +49,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const queryCount = { n: 0 };
   const { db, close } = openDb(database.url, { onQuery: () => void queryCount.n++ });
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-storage-'));
-  const config = loadApiConfig({ LOG_LEVEL: 'silent', STORAGE_DIR: storageDir, ...env });
+  // The webhook dispatcher polls rarely unless a suite asks (its SQL would blur query counts).
+  const config = loadApiConfig({ LOG_LEVEL: 'silent', STORAGE_DIR: storageDir, WEBHOOK_POLL_MS: '60000', ...env });
   const server = await createApiServer(db, config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   await server.services.models.registerAll(createLogger('silent'));
   const port = await server.listen(0, '127.0.0.1');

@@ -20,6 +20,7 @@ interface Fixture {
   completedCohortId: string;
   datasetVersionId: string;
   fileSha: string;
+  webhookId: string;
 }
 const SPEC = { version: 1, kind: 'parametric' };
 type Sample = (f: Fixture) => { query: string; variables?: Record<string, unknown> };
@@ -88,6 +89,9 @@ const SAMPLES: Record<string, Sample> = {
     variables: { p: f.projectId, v: [f.datasetVersionId] },
   }),
   createExportLink: (f) => ({ query: 'mutation($v: ID!) { createExportLink(datasetVersionId: $v) { url } }', variables: { v: f.datasetVersionId } }),
+  webhooks: (f) => ({ query: 'query($t: ID!) { webhooks(teamId: $t) { id } }', variables: { t: f.teamId } }),
+  createWebhook: (f) => ({ query: 'mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "http://127.0.0.1:9/hook", events: ["cohort.completed"] }) { secret userErrors { message } } }', variables: { t: f.teamId } }),
+  deleteWebhook: (f) => ({ query: 'mutation($w: ID!) { deleteWebhook(webhookId: $w) { webhook { id } userErrors { message } } }', variables: { w: f.webhookId } }),
   cancelCohort: (f) => ({ query: 'mutation($c: ID!) { cancelCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   retryFailedVolumes: (f) => ({ query: 'mutation($c: ID!) { retryFailedVolumes(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   approveCohort: (f) => ({ query: 'mutation($c: ID!) { approveCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
@@ -145,6 +149,7 @@ beforeAll(async () => {
     completedCohortId: done.cohortId,
     datasetVersionId: pub.data.publishDatasetVersion.datasetVersion.id,
     fileSha: done.files[0]!.sha256,
+    webhookId: (await h.gql('mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "http://127.0.0.1:9/x", events: ["dataset.published"] }) { webhook { id } } }', { t: teamId }, owner)).data.createWebhook.webhook.id,
   };
   void member;
 });
@@ -227,7 +232,7 @@ describe('permission matrix', () => {
     for (const [op, rule] of teamOps) {
       // Skipped: destructive ones (they would change the fixture) and state-dependent ones (approve needs a
       // cohort awaiting approval; review needs a generated volume), each covered by its own tests.
-      const skip = ['publishDatasetVersion', 'removeMember', 'revokeApiToken', 'archiveProject', 'changeMemberRole', 'cancelCohort', 'retryFailedVolumes', 'approveCohort', 'rejectCohort', 'reviewVolume'];
+      const skip = ['deleteWebhook', 'publishDatasetVersion', 'removeMember', 'revokeApiToken', 'archiveProject', 'changeMemberRole', 'cancelCohort', 'retryFailedVolumes', 'approveCohort', 'rejectCohort', 'reviewVolume'];
       if (rule.kind !== 'team' || skip.includes(op)) continue;
       const { query, variables } = SAMPLES[op]!(fx);
       const r = await h.gql(query, variables, callers.owner);

@@ -30,6 +30,7 @@ export const OPERATIONS: Record<string, OperationRule> = {
   datasetVersionByRef: { kind: 'team', action: 'project.read', write: false },
   diffDatasetVersions: { kind: 'team', action: 'project.read', write: false },
   traceFile: { kind: 'self' },
+  webhooks: { kind: 'team', action: 'webhook.manage', write: false },
   // Mutations
   signUp: { kind: 'public' },
   signIn: { kind: 'public' },
@@ -56,5 +57,7 @@ export const OPERATIONS: Record<string, OperationRule> = {
   publishDatasetVersion: { kind: 'team', action: 'dataset.publish', write: true },
   moveDatasetTag: { kind: 'team', action: 'dataset.tag', write: true },
   registerTrainingRun: { kind: 'team', action: 'lineage.write', write: true },
+  createWebhook: { kind: 'team', action: 'webhook.manage', write: true },
+  deleteWebhook: { kind: 'team', action: 'webhook.manage', write: true },
   createExportLink: { kind: 'team', action: 'project.read', write: false },
 };

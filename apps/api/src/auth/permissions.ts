@@ -37,6 +37,7 @@ export const PERMISSIONS = {
   'dataset.publish': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Publish a dataset version from completed cohorts' },
   'dataset.tag': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Move a dataset tag (v3, latest, approved) to a version' },
   'lineage.write': { minRole: 'MEMBER', scope: 'GENERATE', description: 'Register a training run that used dataset versions' },
+  'webhook.manage': { minRole: 'ADMIN', scope: 'ADMIN', description: 'Create, list and remove webhooks; read their delivery log' },
   'audit.read': { minRole: 'ADMIN', scope: 'ADMIN', description: 'List and filter the audit log' },
 } as const satisfies Record<string, Rule>;
 

@@ -12,6 +12,7 @@ import type { TransactionRunner, Tx } from '../common/transaction.repository.ts'
 import { userError, validate } from '../common/validation.ts';
 import type { ProjectRepository, ProjectRow } from '../projects/project.repository.ts';
 import type { DatasetRepository, DatasetVersionRow } from './dataset.repository.ts';
+import type { WebhookRepository } from '../webhooks/webhook.repository.ts';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const datasetName = z.string().regex(NAME, 'must be 1-63 characters: lowercase letters, digits, ".", "_", "-" (starting with a letter or digit)');
@@ -34,6 +35,7 @@ export class DatasetService {
   constructor(
     private readonly repo: DatasetRepository,
     private readonly projects: ProjectRepository,
+    private readonly webhooks: WebhookRepository,
     private readonly audit: AuditRepository,
     private readonly tx: TransactionRunner,
   ) {}
@@ -97,6 +99,15 @@ export class DatasetService {
           targetType: 'DatasetVersion',
           targetId: version.id,
           data: { dataset: data.dataset, manifestHash: hash, volumes: volumeIds.length, cohorts: data.cohortIds, onlyAccepted: data.onlyAccepted },
+        });
+        await this.webhooks.enqueue(tx, project.teamId, 'dataset.published', {
+          event: 'dataset.published',
+          datasetVersionId: version.id,
+          projectId: project.id,
+          dataset: data.dataset,
+          manifestHash: hash,
+          volumeCount: volumeIds.length,
+          tags: data.tags,
         });
       }
       for (const t of data.tags) await this.moveTagIn(tx, scope, project, data.dataset, t, version);

@@ -9,6 +9,7 @@ import { NodeResolver } from './node.resolver.ts';
 import { CohortResolver, ProjectCohortsResolver, VolumeResolver } from '../cohorts/cohort.resolver.ts';
 import { DistributionResolver, DistributionVersionResolver, ProjectDistributionsResolver } from '../distributions/distribution.resolver.ts';
 import { ModelResolver } from '../models/model.resolver.ts';
+import { WebhookResolver } from '../webhooks/webhook.resolver.ts';
 import { DatasetResolver, ProjectDatasetsResolver, TrainingRunResolver } from '../datasets/dataset.resolver.ts';
 
 let schema: Promise<GraphQLSchema> | null = null;
@@ -34,6 +35,7 @@ export function getSchema(): Promise<GraphQLSchema> {
       DatasetResolver,
       TrainingRunResolver,
       ProjectDatasetsResolver,
+      WebhookResolver,
     ],
     validate: false,
     emitSchemaFile: false,
