@@ -50,6 +50,14 @@ export interface DatasetDocuments {
 }
 
 const DEFAULT_VERSION = '0.1.0';
+
+// The documents all cite the manifest hash; hash each manifest object once (manifests are not mutated).
+const hashCache = new WeakMap<Manifest, string>();
+function hashOf(m: Manifest): string {
+  let h = hashCache.get(m);
+  if (h === undefined) hashCache.set(m, (h = manifestHash(m)));
+  return h;
+}
 const SW_NS = 'https://slicewise.dev/ns/prov#';
 
 function modelsOf(m: Manifest): { name: string; version: string; id: string | null; fileHashes: JsonValue }[] {
@@ -64,7 +72,7 @@ export function buildDatalist(m: Manifest): DatasetDocuments['datalist'] {
 
 export function buildDatasetDescription(m: Manifest, meta: VersionMetadata): DatasetDocuments['datasetDescription'] {
   const models = modelsOf(m).map((x) => `${x.name} ${x.version}`);
-  const hash = manifestHash(m);
+  const hash = hashOf(m);
   const generatedBy: Record<string, JsonValue> = {
     Name: 'Slicewise',
     Version: meta.slicewiseVersion ?? DEFAULT_VERSION,
@@ -119,7 +127,7 @@ export const provIds = {
 };
 
 export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments['prov'] {
-  const hash = manifestHash(m);
+  const hash = hashOf(m);
   const entity: Record<string, Record<string, JsonValue>> = {};
   const activity: Record<string, Record<string, JsonValue>> = {};
   const agent: Record<string, Record<string, JsonValue>> = {};
@@ -255,7 +263,7 @@ const CROISSANT_CONTEXT: Record<string, JsonValue> = {
 };
 
 export function buildCroissant(m: Manifest, meta: VersionMetadata): DatasetDocuments['croissant'] {
-  const hash = manifestHash(m);
+  const hash = hashOf(m);
   const models = modelsOf(m).map((x) => `${x.name} ${x.version}`);
   const manifestFile: Record<string, JsonValue> = {
     '@type': 'cr:FileObject',

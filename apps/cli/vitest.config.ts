@@ -1,0 +1,3 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({ test: { name: 'cli', include: ['src/**/*.test.ts'], testTimeout: 20_000 } });
