@@ -10,10 +10,19 @@ import type { Logger } from './log.ts';
 import { JobAborted, PermanentError, type VolumeProcessor } from './pipeline/run-volume.ts';
 import type { VolumeRepository } from './pipeline/volume.repository.ts';
 
+// The listener is removed when the timer fires: the claim loop sleeps on one long-lived signal, and
+// leaving a listener per sleep leaked them (MaxListenersExceededWarning after ten polls).
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 export interface WorkerStats {
