@@ -18,21 +18,21 @@ export const ACTIVE_COHORT: CohortStatus[] = ['AWAITING_APPROVAL', 'QUEUED', 'RU
 
 export function CohortStatusBadge({ status }: { status: CohortStatus }) {
   return (
-    <Badge color={COHORT[status].color} variant="light" data-testid="cohort-status">
+    <Badge color={COHORT[status].color} variant="light" data-testid="cohort-status" style={{ minWidth: 'max-content' }}>
       {COHORT[status].label}
     </Badge>
   );
 }
 export function VolumeStatusBadge({ status }: { status: VolumeStatus }) {
   return (
-    <Badge color={VOLUME[status]} variant="light" size="sm">
+    <Badge color={VOLUME[status]} variant="light" size="sm" style={{ minWidth: 'max-content' }}>
       {status.toLowerCase()}
     </Badge>
   );
 }
 export function ReviewBadge({ state }: { state: ReviewState }) {
   return (
-    <Badge color={REVIEW[state]} variant="outline" size="sm">
+    <Badge color={REVIEW[state]} variant="outline" size="sm" style={{ minWidth: 'max-content' }}>
       {state.toLowerCase()}
     </Badge>
   );
