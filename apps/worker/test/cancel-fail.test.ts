@@ -1,6 +1,7 @@
 // Failures keep their error text, retry with backoff, then FAILED; cancelling a cohort stops the running
 // volume at its next denoising steps and turns its queued jobs into no-ops.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { retryVolumeJob } from '@slicewise/queue';
 import { createHarness, listFiles, seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
 
 let h: Harness;
@@ -36,6 +37,22 @@ describe('failures and cancellation', () => {
     expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(1900);
     const [job] = await h.q(`SELECT state, retry_count FROM pgboss.job WHERE data->>'volumeId' = $1 AND name LIKE 'volume.%'`, [vid]);
     expect(job).toMatchObject({ state: 'failed', retry_count: 2 });
+  });
+
+  it('a FAILED volume retried by the API re-opens its cohort and completes it', async () => {
+    const c = await seedCohort(h, { size: 1, policy: { retryLimit: 0 } });
+    const vid = c.volumeIds[0]!;
+    const good = (await h.q(`SELECT "fileHashes" FROM "Model" WHERE id = $1`, [c.modelId]))[0].fileHashes;
+    await h.q(`UPDATE "Model" SET "fileHashes" = $2 WHERE id = $1`, [c.modelId, JSON.stringify({ ...good, 'denoiser.onnx': '0'.repeat(64) })]);
+    await waitFor('volume failed', async () => (await h.q(`SELECT status FROM "Volume" WHERE id = $1`, [vid]))[0].status === 'FAILED', 20_000);
+    expect((await h.q(`SELECT error FROM "Volume" WHERE id = $1`, [vid]))[0].error).toMatch(/denoiser.onnx has sha256 [0-9a-f]{64} in the models folder, the Model row records 0{64}/);
+    expect((await h.q(`SELECT status FROM "Cohort" WHERE id = $1`, [c.cohortId]))[0].status).toBe('FAILED');
+    // the operator fixes the registration; the API resets the volume and queues a retry
+    await h.q(`UPDATE "Model" SET "fileHashes" = $2 WHERE id = $1`, [c.modelId, JSON.stringify(good)]);
+    await h.q(`UPDATE "Volume" SET status = 'PENDING', error = NULL WHERE id = $1`, [vid]);
+    await retryVolumeJob((text, values) => h.client.query(text, values), { volumeId: vid, cohortId: c.cohortId, teamId: c.teamId, subjectIndex: 0 });
+    await waitFor('cohort completed', async () => (await h.q(`SELECT status FROM "Cohort" WHERE id = $1`, [c.cohortId]))[0].status === 'COMPLETED', 20_000);
+    expect((await h.q(`SELECT status, attempts FROM "Volume" WHERE id = $1`, [vid]))[0]).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
   });
 
   it('an invalid distribution spec fails at once (no retry can fix it)', async () => {

@@ -19,7 +19,7 @@ import { ORT_VERSION } from '../onnx/index.ts';
 import { generateVolume } from './generate.ts';
 import { checkRecordedHashes, type ModelCache } from './model-cache.ts';
 import { resolveSamplerSettings } from './settings.ts';
-import type { VolumeContext, VolumeRepository } from './volume.repository.ts';
+import { RUNNABLE_COHORT, type VolumeContext, type VolumeRepository } from './volume.repository.ts';
 
 export const PROVENANCE_SCHEMA = 'slicewise-volume-provenance/1';
 
@@ -99,7 +99,7 @@ export class VolumeProcessor {
       await repo.markCancelled(job.volumeId, ctx.cohort.id);
       return { kind: 'skipped', volumeId: job.volumeId, why: 'cohort cancelled' };
     }
-    if (ctx.cohort.status !== 'QUEUED' && ctx.cohort.status !== 'RUNNING') {
+    if (!RUNNABLE_COHORT.includes(ctx.cohort.status)) {
       return { kind: 'skipped', volumeId: job.volumeId, why: `cohort is ${ctx.cohort.status}` };
     }
     const started = await repo.startAttempt(job.volumeId, config.workerId);

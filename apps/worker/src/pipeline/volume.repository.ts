@@ -8,6 +8,9 @@ import { createPrismaClient, Prisma, type PrismaClient } from '@slicewise/db';
 export type CohortStatusName = 'AWAITING_APPROVAL' | 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'REJECTED';
 export type VolumeStatusName = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
+/** Cohort states whose volumes may run (a retried volume re-opens a COMPLETED / FAILED cohort). */
+export const RUNNABLE_COHORT: CohortStatusName[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'];
+
 export interface VolumeContext {
   volume: { id: string; cohortId: string; subjectIndex: number; status: VolumeStatusName; attempts: number; seed: bigint };
   cohort: {
@@ -103,18 +106,20 @@ export class VolumeRepository {
   }
 
   /**
-   * Start an attempt: volume RUNNING (attempts + 1), cohort QUEUED -> RUNNING. Returns null when the volume
+   * Start an attempt (cohort QUEUED, RUNNING, or COMPLETED/FAILED when a volume was retried): volume RUNNING (attempts + 1), cohort QUEUED -> RUNNING. Returns null when the volume
    * must not run (already SUCCEEDED or CANCELLED, or its cohort is not runnable).
    */
   async startAttempt(volumeId: string, workerId: string): Promise<{ attempts: number } | null> {
     return this.prisma.$transaction(async (tx) => {
       const updated = await tx.volume.updateMany({
-        where: { id: volumeId, status: { in: ['PENDING', 'RUNNING', 'FAILED'] }, cohort: { status: { in: ['QUEUED', 'RUNNING'] } } },
+        where: { id: volumeId, status: { in: ['PENDING', 'RUNNING', 'FAILED'] }, cohort: { status: { in: RUNNABLE_COHORT } } },
         data: { status: 'RUNNING', attempts: { increment: 1 }, startedAt: new Date(), workerId, finishedAt: null },
       });
       if (updated.count === 0) return null;
       const v = await tx.volume.findUniqueOrThrow({ where: { id: volumeId }, select: { attempts: true, cohortId: true } });
       await tx.cohort.updateMany({ where: { id: v.cohortId, status: 'QUEUED' }, data: { status: 'RUNNING' } });
+      // a retried volume of a finished cohort re-opens it; finaliseCohort closes it again
+      await tx.cohort.updateMany({ where: { id: v.cohortId, status: { in: ['COMPLETED', 'FAILED'] } }, data: { status: 'RUNNING', finishedAt: null } });
       await tx.cohort.updateMany({ where: { id: v.cohortId, startedAt: null }, data: { startedAt: new Date() } });
       return { attempts: v.attempts };
     });
