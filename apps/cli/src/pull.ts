@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DOCUMENT_NAMES, buildDocuments, documentFiles, parseManifest, sha256Hex, type Manifest, type ManifestFile } from '@slicewise/datasets';
+import { DOCUMENT_NAMES, buildDocuments, documentFiles, manifestBytes, manifestHash, parseManifest, type Manifest, type ManifestFile } from '@slicewise/datasets';
 import { CliError, EXIT } from './errors.ts';
 import { checkLocal, insideRoot, sweepTemps, tempPathFor, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
@@ -118,16 +118,21 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
   const base = versionUrl(opts.api, spec);
 
   const mres = await request(`${base}/manifest.json`, opts.token, `manifest of ${label}`);
-  const mbytes = Buffer.from(await mres.arrayBuffer());
-  const msha = sha256Hex(mbytes);
-  if (HASH_RE.test(spec.ref) && msha !== spec.ref) {
-    throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} does not match the requested version ${spec.ref} (tampered or wrong manifest)`);
-  }
+  const received = Buffer.from(await mres.arrayBuffer());
   let manifest: Manifest;
   try {
-    manifest = parseManifest(JSON.parse(mbytes.toString('utf8')));
+    manifest = parseManifest(JSON.parse(received.toString('utf8')));
   } catch (e) {
     throw new CliError(EXIT.VERIFY, `manifest.json from ${base}/manifest.json is not a valid dataset manifest: ${(e as Error).message}`);
+  }
+  // The version hash is over the manifest's canonical JSON (sorted keys), so it does not depend on how the
+  // server serialised it; the folder gets the canonical bytes, identical to manifest.json in an export.
+  const msha = manifestHash(manifest);
+  const mbytes = manifestBytes(manifest);
+  const announced = mres.headers.get('x-manifest-sha256');
+  if (announced && announced !== msha) throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} does not match the server's x-manifest-sha256 ${announced} (tampered or corrupted manifest)`);
+  if (HASH_RE.test(spec.ref) && msha !== spec.ref) {
+    throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} does not match the requested version ${spec.ref} (tampered or wrong manifest)`);
   }
   await fs.mkdir(out, { recursive: true });
   await sweepTemps([out, path.join(out, 'images'), path.join(out, 'masks')]);
@@ -228,14 +233,14 @@ export async function verifyFolder(outDir: string, ref: string | null, stderr: N
   } catch (e) {
     throw new CliError(EXIT.VERIFY, `${path.join(out, 'manifest.json')}: cannot read the manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pull first`);
   }
-  const msha = sha256Hex(mbytes);
-  if (ref && HASH_RE.test(ref) && msha !== ref) throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} is not the requested version ${ref}`);
   let manifest: Manifest;
   try {
     manifest = parseManifest(JSON.parse(mbytes.toString('utf8')));
   } catch (e) {
     throw new CliError(EXIT.VERIFY, `manifest.json is not a valid dataset manifest: ${(e as Error).message}`);
   }
+  const msha = manifestHash(manifest);
+  if (ref && HASH_RE.test(ref) && msha !== ref) throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} is not the requested version ${ref}`);
   const failed: VerifyResult['failed'] = [];
   const progress = new Progress(stderr, manifest.files.length, manifest.files.reduce((s, f) => s + f.bytes, 0), quiet);
   for (const f of manifest.files) {

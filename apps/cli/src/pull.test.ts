@@ -1,0 +1,279 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, readAllTest, type Manifest } from './test-support.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+
+const TOKEN = 'sw_test_token';
+
+interface ServerState {
+  manifest: Manifest;
+  files: Map<string, Buffer>;
+  tamper: Set<string>;
+  truncate: Set<string>;
+  serveDocs: boolean;
+  /** Serve the manifest with its keys in another order (as a jsonb column would) */
+  reorderManifest: boolean;
+  manifestOverride: Buffer | null;
+  requests: string[];
+}
+
+let state: ServerState;
+let server: http.Server;
+let api: string;
+let tmp: string;
+let manifest: Manifest;
+let files: Map<string, Buffer>;
+
+function reverseKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reverseKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  return v;
+}
+
+function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = decodeURI(req.url ?? '');
+  state.requests.push(url);
+  const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: 'invalid or expired token', requestId: 'r1' });
+  const m = /^\/datasets\/brain\/glioma@([^/]+)\/(manifest\.json|files\/(.+))$/.exec(url);
+  const hash = manifestHash(state.manifest);
+  if (!m || (m[1] !== 'v1' && m[1] !== hash)) return json(404, { error: `dataset version ${url} not found` });
+  if (m[2] === 'manifest.json') {
+    const body = state.manifestOverride ?? (state.reorderManifest ? Buffer.from(JSON.stringify(reverseKeys(state.manifest))) : manifestBytes(state.manifest));
+    res.writeHead(200, { 'content-type': 'application/json', 'x-manifest-sha256': hash }).end(body);
+    return;
+  }
+  const rel = m[3]!;
+  const data = state.files.get(rel);
+  if (!data) {
+    if (state.serveDocs) {
+      const doc = documentFiles(state.manifest, buildDocuments(state.manifest, { datasetName: 'glioma', tag: 'server-side' })).find((d) => d.path === rel);
+      if (doc) return void res.writeHead(200).end(doc.bytes);
+    }
+    return json(404, { error: `${rel} is not a file of this dataset version` });
+  }
+  if (state.tamper.has(rel)) {
+    const bad = Buffer.from(data);
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x5a;
+    return void res.writeHead(200, { 'content-length': String(bad.length) }).end(bad);
+  }
+  if (state.truncate.has(rel)) {
+    // announce the full length, send half, then drop the connection
+    res.writeHead(200, { 'content-length': String(data.length) });
+    res.write(data.subarray(0, data.length >> 1), () => res.destroy());
+    return;
+  }
+  res.writeHead(200, { 'content-length': String(data.length) }).end(data);
+}
+
+class Capture extends Writable {
+  text = '';
+  override _write(c: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.text += c.toString();
+    cb();
+  }
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; err: string }> {
+  const err = new Capture();
+  const code = await main(args, { env: { SLICEWISE_API_URL: api, ...env }, stdout: new Capture(), stderr: err });
+  return { code, err: err.text };
+}
+
+const fileRequests = () => state.requests.filter((r) => /\/files\/(images|masks)\//.test(r));
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+beforeAll(async () => {
+  const { MemoryStorage, writeFakeVersion } = await import('@slicewise/datasets/testing');
+  const storage = new MemoryStorage();
+  const input = await writeFakeVersion(storage, { volumes: 10, cohorts: 2, seed: 4, shapeDhw: [8, 8, 8] });
+  manifest = buildManifest(input);
+  files = new Map(await Promise.all(manifest.files.map(async (f) => [f.path, await readAllTest(storage, f.storageKey)] as const)));
+  server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'slicewise-cli-'));
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+beforeEach(() => {
+  state = { manifest, files, tamper: new Set(), truncate: new Set(), serveDocs: true, reorderManifest: false, manifestOverride: null, requests: [] };
+});
+
+async function expectFolderMatches(out: string): Promise<void> {
+  for (const f of manifest.files) expect(sha(await fs.readFile(path.join(out, f.path))), f.path).toBe(f.sha256);
+  expect(sha(await fs.readFile(path.join(out, 'manifest.json')))).toBe(manifestHash(manifest));
+  const names = [...(await fs.readdir(path.join(out, 'images'))), ...(await fs.readdir(path.join(out, 'masks')))];
+  expect(names.filter((n) => n.startsWith('.'))).toEqual([]); // no temp files left
+}
+
+describe('slicewise pull', () => {
+  it('fresh pull downloads and verifies every file, writes manifest and documents, reports progress', async () => {
+    const out = path.join(tmp, 'fresh');
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(r.err).toContain('20/20 files');
+    expect(r.code).toBe(0);
+    await expectFolderMatches(out);
+    expect(fileRequests()).toHaveLength(20);
+    const datalist = JSON.parse(await fs.readFile(path.join(out, 'datalist.json'), 'utf8')) as { training: { image: string; label: string }[] };
+    expect(datalist.training).toHaveLength(10);
+    for (const e of datalist.training) await fs.access(path.join(out, e.image));
+    const desc = JSON.parse(await fs.readFile(path.join(out, 'dataset_description.json'), 'utf8')) as { Name: string };
+    expect(desc.Name).toBe('glioma (server-side)'); // the server's copy
+    for (const d of ['prov.json', 'croissant.json']) await fs.access(path.join(out, d));
+    expect(r.err).toMatch(/20 downloaded .* 0 already verified, 0 failed/);
+  });
+
+  it('a re-run downloads nothing; a corrupted, a truncated and a deleted local file are repaired', async () => {
+    const out = path.join(tmp, 'rerun');
+    expect((await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN])).code).toBe(0);
+    state.requests = [];
+    const again = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(again.code).toBe(0);
+    expect(fileRequests()).toEqual([]);
+    expect(again.err).toMatch(/0 downloaded .* 20 already verified/);
+
+    const [a, b, c] = manifest.files;
+    const pa = path.join(out, a!.path);
+    const buf = await fs.readFile(pa);
+    buf[20] = buf[20]! ^ 1;
+    await fs.writeFile(pa, buf); // same size, wrong content
+    await fs.truncate(path.join(out, b!.path), 5);
+    await fs.rm(path.join(out, c!.path));
+    await fs.writeFile(path.join(out, 'images', '.slicewise-part-leftover'), 'x'); // left by a killed run
+    state.requests = [];
+    const repair = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(repair.code).toBe(0);
+    expect(fileRequests().map((u) => u.replace(/^.*\/files\//, '')).sort()).toEqual([a!.path, b!.path, c!.path].sort());
+    expect(repair.err).toContain(`repairing ${a!.path}: sha256`);
+    expect(repair.err).toContain(`repairing ${b!.path}: size 5 bytes`);
+    await expectFolderMatches(out);
+  });
+
+  it('a tampered file from the server: exit 1 naming the file, nothing written under its name, others pulled', async () => {
+    const out = path.join(tmp, 'tampered');
+    const bad = manifest.files[7]!;
+    state.tamper.add(bad.path);
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${bad.path}: sha256 mismatch`);
+    await expect(fs.access(path.join(out, bad.path))).rejects.toThrow();
+    expect((await fs.readdir(path.join(out, bad.path.split('/')[0]!))).filter((n) => n.startsWith('.'))).toEqual([]);
+    // the server is fixed: a re-run fetches only the missing file
+    state.tamper.clear();
+    state.requests = [];
+    expect((await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    expect(fileRequests()).toHaveLength(1);
+    await expectFolderMatches(out);
+  });
+
+  it('a truncated download (connection dropped): exit 1 naming the file', async () => {
+    const out = path.join(tmp, 'truncated');
+    const bad = manifest.files[12]!;
+    state.truncate.add(bad.path);
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`${bad.path.replace(/\./g, '\\.')}: (download interrupted|truncated download)`));
+    await expect(fs.access(path.join(out, bad.path))).rejects.toThrow();
+  });
+
+  it('401 with the server message, and a hint when no token was given; 404 for an unknown tag', async () => {
+    const out = path.join(tmp, 'auth');
+    const bad = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', 'wrong']);
+    expect(bad.code).toBe(3);
+    expect(bad.err).toContain('401 unauthorised: invalid or expired token');
+    const none = await run(['pull', 'brain/glioma@v1', '--out', out]);
+    expect(none.code).toBe(3);
+    expect(none.err).toContain('pass --token or set SLICEWISE_TOKEN');
+    const envToken = await run(['pull', 'brain/glioma@v9', '--out', out], { SLICEWISE_TOKEN: TOKEN });
+    expect(envToken.code).toBe(3);
+    expect(envToken.err).toContain('404 not found: dataset version /datasets/brain/glioma@v9/manifest.json not found');
+  });
+
+  it('pull by manifest hash verifies the manifest (also when the server reorders its keys); a wrong manifest is refused', async () => {
+    const hash = manifestHash(manifest);
+    state.reorderManifest = true;
+    const out = path.join(tmp, 'byhash');
+    expect((await run(['pull', `brain/glioma@${hash}`, '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    await expectFolderMatches(out);
+    const other = JSON.parse(manifestBytes(manifest).toString()) as Manifest;
+    other.volumes[0]!.review.state = 'ACCEPTED_BY_SOMEONE_ELSE';
+    state.manifestOverride = Buffer.from(JSON.stringify(other));
+    const r = await run(['pull', `brain/glioma@${hash}`, '--out', path.join(tmp, 'byhash2'), '--token', TOKEN]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/manifest\.json: sha256 [0-9a-f]{64} does not match/);
+    // a manifest listing a traversal path is refused before anything is written
+    const evil = JSON.parse(manifestBytes(manifest).toString()) as Manifest;
+    evil.files[0]!.path = 'images/../../../etc/cron.d/x';
+    state.manifestOverride = Buffer.from(JSON.stringify(evil));
+    const t = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'evil'), '--token', TOKEN]);
+    expect(t.code).toBe(1);
+    expect(t.err).toContain('not a valid dataset manifest');
+  });
+
+  it('documents are computed from the manifest when the server does not serve them', async () => {
+    state.serveDocs = false;
+    const out = path.join(tmp, 'nodocs');
+    expect((await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    const desc = JSON.parse(await fs.readFile(path.join(out, 'dataset_description.json'), 'utf8')) as { Name: string; DatasetType: string };
+    expect(desc).toMatchObject({ Name: 'glioma (v1)', DatasetType: 'derivative' });
+  });
+
+  it('--verify-only re-checks offline and names a corrupt file; network errors exit 4', async () => {
+    const out = path.join(tmp, 'verify');
+    expect((await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    // a port nobody listens on: bind one, then close it
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const deadPort = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const dead = `http://127.0.0.1:${deadPort}`;
+    const offline = { SLICEWISE_API_URL: dead };
+    expect((await run(['pull', 'brain/glioma@v1', '--out', out, '--verify-only'], offline)).code).toBe(0);
+    const f = manifest.files[3]!;
+    await fs.appendFile(path.join(out, f.path), 'x');
+    const r = await run(['verify', out], offline);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${f.path}: size`);
+    const n = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--api', dead]);
+    expect(n.code).toBe(4);
+    expect(n.err).toMatch(/network error fetching manifest of brain\/glioma@v1 from http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await run(['pull', 'no-dataset', '--out', tmp])).code).toBe(2);
+    expect((await run(['pull', 'a/b@c'])).code).toBe(2);
+    expect((await run(['pull', 'a/b@c', '--out', tmp, '--concurrency', '0'])).code).toBe(2);
+    expect((await run(['fetch'])).code).toBe(2);
+  });
+
+  it('the slicewise bin runs as a process and returns the exit code', async () => {
+    const bin = fileURLToPath(new URL('../bin/slicewise.js', import.meta.url));
+    const out = path.join(tmp, 'bin');
+    const exec = (args: string[]) =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SLICEWISE_API_URL: api, SLICEWISE_TOKEN: TOKEN } });
+        let err = '';
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('close', (code) => resolve({ code, err }));
+      });
+    const ok = await exec(['pull', 'brain/glioma@v1', '--out', out]);
+    expect(ok.err).toContain('done');
+    expect(ok.code).toBe(0);
+    state.tamper.add(manifest.files[0]!.path);
+    await fs.rm(path.join(out, manifest.files[0]!.path));
+    const bad = await exec(['pull', 'brain/glioma@v1', '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain(manifest.files[0]!.path);
+  });
+});
