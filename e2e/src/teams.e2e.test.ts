@@ -235,17 +235,25 @@ describe('access between teams and roles', () => {
     expect(await carolPage.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     expect(await carolPage.getByRole('form', { name: 'Add a member' }).count()).toBe(0);
 
+    if (cohortId) {
+      await carolPage.goto(`/cohorts/${encodeURIComponent(cohortId)}`);
+      await carolPage.getByTestId('cohort-name').waitFor();
+      expect(await carolPage.getByRole('button', { name: /Cancel|Retry|Review queue|Approve/ }).count()).toBe(0);
+    }
+
     // Forced: the same request the hidden button would send, from the viewer's own browser session.
-    const forced = await carolPage.evaluate(async ([t, p]) => {
+    const forced = await carolPage.evaluate(async ([t, p, c]) => {
       const post = (query: string, variables: object) =>
         fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
       return {
         create: await post('mutation($t: ID!) { createProject(input: { teamId: $t, name: "forced" }) { project { id } } }', { t }),
         update: await post('mutation($p: ID!) { updateProject(input: { projectId: $p, name: "forced" }) { project { id } } }', { p }),
+        cancel: c ? await post('mutation($c: ID!) { cancelCohort(cohortId: $c) { cohort { id } } }', { c }) : null,
       };
-    }, [teamId, projectId] as const);
+    }, [teamId, projectId, cohortId] as const);
     expect(forced.create.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(forced.update.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    if (cohortId) expect(forced.cancel?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await context.close();
   });
 

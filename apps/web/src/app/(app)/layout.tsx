@@ -38,7 +38,7 @@ export default function SignedInLayout({ children }: { children: ReactNode }) {
     if (viewer.data && !viewer.data.viewer) router.replace(`/sign-in?next=${encodeURIComponent(pathname)}`);
   }, [viewer.data, router, pathname]);
 
-  const ctx = useMemo(() => ({ teamId: team?.id ?? null, setTeamId }), [team?.id, setTeamId]);
+  const ctx = useMemo(() => ({ teamId: team?.id ?? null, role: team?.viewerRole ?? null, setTeamId }), [team?.id, team?.viewerRole, setTeamId]);
 
   if (viewer.isPending || (viewer.data && !viewer.data.viewer)) return <FullPageLoader />;
   if (viewer.error)

@@ -71,6 +71,21 @@ export type CreateTeamInput = {
   name: string;
 };
 
+export type PublishDatasetVersionInput = {
+  /** Completed cohorts to take volumes from. */
+  cohortIds: Array<string | number>;
+  /** Dataset name (default "main"). */
+  dataset?: string | null | undefined;
+  description?: string | null | undefined;
+  /** Only volumes accepted in review. */
+  onlyAccepted?: boolean | null | undefined;
+  projectId: string | number;
+  /** Tags to point at the version (moved if they exist). */
+  tags?: Array<string> | null | undefined;
+  /** Restrict to these volumes. */
+  volumeIds?: Array<string | number> | null | undefined;
+};
+
 export type RequestCohortInput = {
   distributionVersionId: string | number;
   /** DDIM eta in [0, 1] (0 = deterministic). */
@@ -303,7 +318,10 @@ export type DistributionVersionSpecQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { version: number, spec: Record<string, unknown>, specHash: string, id: string }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -410,6 +428,20 @@ export type CreateEmpiricalDistributionMutationVariables = Exact<{
 
 
 export type CreateEmpiricalDistributionMutation = { createEmpiricalDistribution: { distribution: { id: string, name: string } | null, version: { id: string, version: number } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type ProjectDatasetsQueryVariables = Exact<{
+  projectId: string | number;
+}>;
+
+
+export type ProjectDatasetsQuery = { project: { id: string, datasetVersions: { edges: Array<{ node: { id: string, dataset: string, description: string, tags: Array<string>, volumeCount: number, manifestHash: string, createdAt: string, exportUrl: string, manifestUrl: string, createdBy: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean } } } };
+
+export type PublishDatasetVersionMutationVariables = Exact<{
+  input: PublishDatasetVersionInput;
+}>;
+
+
+export type PublishDatasetVersionMutation = { publishDatasetVersion: { created: boolean | null, datasetVersion: { id: string, dataset: string, tags: Array<string>, volumeCount: number, manifestHash: string } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1215,3 +1247,51 @@ export const CreateEmpiricalDistributionDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateEmpiricalDistributionMutation, CreateEmpiricalDistributionMutationVariables>;
+export const ProjectDatasetsDocument = new TypedDocumentString(`
+    query ProjectDatasets($projectId: ID!) {
+  project(id: $projectId) {
+    id
+    datasetVersions(first: 50) {
+      edges {
+        node {
+          id
+          dataset
+          description
+          tags
+          volumeCount
+          manifestHash
+          createdAt
+          exportUrl
+          manifestUrl
+          createdBy {
+            id
+            name
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ProjectDatasetsQuery, ProjectDatasetsQueryVariables>;
+export const PublishDatasetVersionDocument = new TypedDocumentString(`
+    mutation PublishDatasetVersion($input: PublishDatasetVersionInput!) {
+  publishDatasetVersion(input: $input) {
+    created
+    datasetVersion {
+      id
+      dataset
+      tags
+      volumeCount
+      manifestHash
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PublishDatasetVersionMutation, PublishDatasetVersionMutationVariables>;

@@ -13,6 +13,8 @@ import { EmptyState, QueryGate } from '../../../../components/states';
 import { ACTIVE_COHORT, CohortStatusBadge, ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
 import { ConfirmModal } from '../../../../components/confirm';
 import { formatDuration } from '../../../../components/cohort-request';
+import { useCurrentTeam } from '../../../../components/current-team';
+import { roleAtLeast } from '../../../../lib/roles';
 
 type Vol = CohortQuery['cohort']['volumes']['edges'][number]['node'];
 type SortKey = 'index' | 'status' | 'reqVolume' | 'measVolume' | 'review';
@@ -20,6 +22,9 @@ type SortKey = 'index' | 'status' | 'reqVolume' | 'measVolume' | 'review';
 export default function CohortPage() {
   const cohortId = decodeURIComponent(useParams<{ cohortId: string }>().cohortId);
   const q = useGql(CohortDocument, { id: cohortId }, { refetchInterval: (query) => (query.state.data && ACTIVE_COHORT.includes(query.state.data.cohort.status) ? 2000 : false) });
+  const { role } = useCurrentTeam();
+  const canWrite = roleAtLeast(role, 'MEMBER');
+  const canApprove = roleAtLeast(role, 'ADMIN');
   const cancel = useGqlMutation(CancelCohortDocument);
   const retry = useGqlMutation(RetryFailedVolumesDocument);
   const approve = useGqlMutation(ApproveCohortDocument);
@@ -92,17 +97,17 @@ export default function CohortPage() {
               actions={
                 <>
                   <CohortStatusBadge status={c.status} />
-                  {active && (
+                  {active && canWrite && (
                     <Button color="red" variant="light" onClick={() => setConfirmCancel(true)} data-testid="cancel-cohort">
                       Cancel
                     </Button>
                   )}
-                  {pr.done > 0 && (
+                  {pr.done > 0 && canWrite && (
                     <Button variant="default" component={Link} href={`/cohorts/${encodeURIComponent(c.id)}/review`}>
                       Review queue
                     </Button>
                   )}
-                  {pr.failed > 0 && !active && (
+                  {pr.failed > 0 && !active && canWrite && (
                     <Button variant="light" loading={retry.isPending} onClick={() => void act(async () => (await retry.mutateAsync({ cohortId: c.id })).retryFailedVolumes)}>
                       Retry {pr.failed} failed
                     </Button>
@@ -115,7 +120,7 @@ export default function CohortPage() {
                 {actionError}
               </Alert>
             )}
-            {c.status === 'AWAITING_APPROVAL' && (
+            {c.status === 'AWAITING_APPROVAL' && canApprove && (
               <Paper withBorder p="md" mb="md">
                 <Title order={2} size="h5">
                   Waiting for an admin&apos;s approval
@@ -208,7 +213,7 @@ export default function CohortPage() {
                               View
                             </Anchor>
                           )}
-                          {v.status === 'FAILED' && (
+                          {v.status === 'FAILED' && canWrite && (
                             <Button size="xs" variant="subtle" onClick={() => void act(async () => (await retry.mutateAsync({ cohortId: c.id, volumeId: v.id })).retryFailedVolumes)}>
                               Retry
                             </Button>

@@ -12,6 +12,7 @@ import { maxLength, nameError } from '../../../../lib/validators';
 import { formatDate, PageHeader } from '../../../../components/page-header';
 import { EmptyState, QueryGate } from '../../../../components/states';
 import { CohortStatusBadge } from '../../../../components/cohort-status';
+import { DatasetVersions } from '../../../../components/dataset-versions';
 import { useReportTeam } from '../../../../components/current-team';
 
 export default function ProjectPage() {
@@ -110,7 +111,11 @@ export default function ProjectPage() {
                 )}
               </Section>
               <Section title="Dataset versions">
-                <EmptyState title="Not available yet">Frozen, downloadable dataset versions are not served by the API yet; download volumes from a cohort page.</EmptyState>
+                <DatasetVersions
+                  projectId={p.id}
+                  canPublish={can.updateProject(role)}
+                  completedCohorts={p.cohorts.edges.map((e) => e.node).filter((c) => c.status === 'COMPLETED')}
+                />
               </Section>
             </SimpleGrid>
             <EditProjectModal project={p} opened={editing} onClose={() => setEditing(false)} />

@@ -13,6 +13,8 @@ import { FEATURE_LABEL, FEATURES } from '../../../../lib/spec';
 import { formatDate, PageHeader } from '../../../../components/page-header';
 import { LoadingState, QueryGate } from '../../../../components/states';
 import { ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
+import { useCurrentTeam } from '../../../../components/current-team';
+import { roleAtLeast } from '../../../../lib/roles';
 
 const VolumeViewer = dynamic(() => import('../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
   ssr: false,
@@ -25,6 +27,7 @@ export default function VolumePage() {
   const volumeId = decodeURIComponent(useParams<{ volumeId: string }>().volumeId);
   const cohortId = useSearchParams().get('cohort');
   const q = useGql(VolumeDocument, { id: volumeId });
+  const canReview = roleAtLeast(useCurrentTeam().role, 'MEMBER');
   const review = useGqlMutation(ReviewVolumeDocument);
   const [comment, setComment] = useState('');
   const [reviewError, setReviewError] = useState<string | null>(null);
@@ -136,20 +139,25 @@ export default function VolumePage() {
                         {v.reviewComment && <>: “{v.reviewComment}”</>}
                       </Text>
                     )}
-                    <Textarea label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />
+                    {canReview && <Textarea label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />}
                     {reviewError && (
                       <Text size="sm" c="red" role="alert" mt={4}>
                         {reviewError}
                       </Text>
                     )}
-                    <Group mt="xs">
+                    {canReview && <Group mt="xs">
                       <Button color="teal" onClick={() => void submitReview('ACCEPTED')} loading={review.isPending} data-testid="accept-volume">
                         Accept
                       </Button>
                       <Button color="red" variant="light" onClick={() => void submitReview('REJECTED')} loading={review.isPending}>
                         Reject
                       </Button>
-                    </Group>
+                    </Group>}
+                    {!v.reviewedAt && !canReview && (
+                      <Text size="sm" c="dimmed">
+                        Not reviewed yet. Members review volumes.
+                      </Text>
+                    )}
                   </Paper>
                   <Paper withBorder p="sm">
                     <Title order={2} size="h5" mb="xs">
