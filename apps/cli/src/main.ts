@@ -23,7 +23,7 @@ export const USAGE = `usage:
   --api URL        API base URL (default: $SLICEWISE_API_URL or ${DEFAULT_API})
   --out DIR        destination folder (created if needed; re-runs skip verified files, repair others)
   --verify-only    re-check DIR against its manifest.json, offline
-  --concurrency N  parallel downloads (default 4)
+  --concurrency N  parallel downloads (default 8)
   --quiet          no progress output
 
 exit codes: 0 ok, 1 verification failure (file named), 2 usage, 3 auth / not found, 4 network or server error
@@ -101,7 +101,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const spec = parseSpec(arg);
     const out = str(p, 'out');
     if (!out) throw new CliError(EXIT.USAGE, 'pull needs --out DIR');
-    const concurrencyText = str(p, 'concurrency') ?? '4';
+    const concurrencyText = str(p, 'concurrency') ?? '8';
     const concurrency = Number(concurrencyText);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError(EXIT.USAGE, `--concurrency must be an integer in 1..64, got ${JSON.stringify(concurrencyText)}`);
     const api = str(p, 'api') ?? io.env.SLICEWISE_API_URL ?? DEFAULT_API;

@@ -66,6 +66,37 @@ describe('writeExportArchive', () => {
     expect(archiveEntries(m, docs).map((e) => e.path.replace(/\/$/, ''))).toEqual(names);
   });
 
+  it('the extracted archive works as a MONAI datalist: every image/label pair loads with nibabel from base_dir', async () => {
+    const file = path.join(dir, 'monai.tar');
+    await fs.writeFile(file, full);
+    const root = path.join(dir, 'extracted');
+    // the same path handling as monai.data.load_decathlon_datalist(..., base_dir=root): os.path.join(base_dir, value)
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import tarfile,json,os,sys
+import nibabel as nib
+tarfile.open(sys.argv[1]).extractall(sys.argv[2])
+root=sys.argv[2]
+dl=json.load(open(os.path.join(root,'datalist.json')))['training']
+shapes=[]
+for e in dl:
+    img=nib.load(os.path.join(root,e['image'])); lab=nib.load(os.path.join(root,e['label']))
+    assert img.shape==lab.shape, (e, img.shape, lab.shape)
+    assert set(lab.get_fdata().ravel().tolist()) <= {0.0,1.0}
+    shapes.append(list(img.shape))
+print(json.dumps({'n':len(dl),'shapes':shapes}))`,
+        file,
+        root,
+      ],
+      { encoding: 'utf8' },
+    );
+    const r = JSON.parse(out) as { n: number; shapes: number[][] };
+    expect(r.n).toBe(m.volumes.length);
+    for (const s of r.shapes) expect(s).toEqual([16, 16, 16]);
+  });
+
   it('is byte-reproducible, and any set of ranges reassembles the full archive', async () => {
     const again = new Collect();
     await writeExportArchive(m, docs, storage, again);
