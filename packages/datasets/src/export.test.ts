@@ -207,12 +207,13 @@ class GeneratedStorage implements Storage {
   async get(key: string): Promise<Readable> {
     const size = this.sizes.get(key);
     if (size === undefined) throw new StorageError('NOT_FOUND', key);
-    const self = this;
+    const chunk = this.chunk;
+    const count = (n: number) => (this.handedOut += n);
     return Readable.from(
       (function* () {
-        for (let o = 0, k = 0; o < size; o += self.chunk, k++) {
-          const n = Math.min(self.chunk, size - o);
-          self.handedOut += n;
+        for (let o = 0, k = 0; o < size; o += chunk, k++) {
+          const n = Math.min(chunk, size - o);
+          count(n);
           yield GeneratedStorage.fill(key, k, n);
         }
       })(),

@@ -80,8 +80,16 @@ export function sharedHistogram(a: readonly number[], b: readonly number[], bins
   if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const s of [a, b]) for (const v of s) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-  if (lo === Infinity) (lo = 0), (hi = 1);
+  for (const s of [a, b]) {
+    for (const v of s) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (lo === Infinity) {
+    lo = 0;
+    hi = 1;
+  }
   if (hi === lo) {
     lo -= 0.5;
     hi += 0.5;
