@@ -1,6 +1,10 @@
 // Dataset versions: publish, identity by content, tags, downloads (session, token, Range, signed
 // links), tamper-proof paths, diff, lineage, and the audit trail from a file hash.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeFakeCohort, startHarness, type Caller, type Harness } from './harness.ts';
 
@@ -204,5 +208,41 @@ describe('diff, lineage and audits', () => {
     const outsider = await h.signUp(`t${Math.random()}@example.org`);
     const hidden = await h.gql('query($s: String!) { traceFile(sha256: $s) }', { s: sha }, outsider);
     expect(hidden.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('slicewise pull against the real API', () => {
+  const cli = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../cli/bin/slicewise.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (b) => (out += b));
+      p.stderr.on('data', (b) => (out += b));
+      p.on('exit', (code) => resolve({ code, out }));
+    });
+
+  it('pulls a tagged version with a token, verifies it, repairs a corrupted file, and refuses a tampered server file', async () => {
+    const teams = await h.gql('{ teams(first: 1) { edges { node { id } } } }', {}, owner);
+    const { secret } = await h.createToken(owner, teams.data.teams.edges[0].node.id, ['READ']);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-pull-'));
+    const env = { SLICEWISE_TOKEN: secret, SLICEWISE_API_URL: h.url };
+    const first = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], env);
+    expect(first.code, first.out).toBe(0);
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    for (const f of m.files) expect(createHash('sha256').update(fs.readFileSync(path.join(out, f.path))).digest('hex')).toBe(f.sha256);
+    fs.writeFileSync(path.join(out, m.files[0].path), 'corrupted');
+    const again = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], env);
+    expect(again.code, again.out).toBe(0);
+    expect(createHash('sha256').update(fs.readFileSync(path.join(out, m.files[0].path))).digest('hex')).toBe(m.files[0].sha256);
+    // Tamper with the stored file on the server side: the pull must fail and name the file.
+    const victim = m.files[1];
+    fs.writeFileSync(path.join(h.storageDir, victim.storageKey), 'tampered on the server');
+    fs.rmSync(path.join(out, victim.path));
+    const bad = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toContain(victim.path);
+    const noAuth = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], { SLICEWISE_TOKEN: 'swt_nope', SLICEWISE_API_URL: h.url });
+    expect(noAuth.code).toBe(3);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });

@@ -8,6 +8,7 @@ export interface DatasetVersionRow {
   dataset: string;
   manifestHash: string;
   manifest: unknown;
+  manifestText: string;
   volumeCount: number;
   description: string;
   createdById: string | null;

@@ -1,7 +1,7 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { signExport } from '../http/datasets.route.ts';
 import { GraphQLJSON } from 'graphql-scalars';
-import { diffManifests, parseManifest } from '@slicewise/datasets';
+import { diffManifests } from '@slicewise/datasets';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { userNode } from '../graphql/nodes.ts';
@@ -34,7 +34,7 @@ export const datasetVersionNode = (r: DatasetVersionRow): DatasetVersion => {
     description: r.description,
     createdAt: r.createdAt,
     createdById: r.createdById,
-    manifest: r.manifest,
+    manifest: r.manifestText ? JSON.parse(r.manifestText) : r.manifest,
     exportUrl: `/datasets/versions/${gid}/export.tar`,
     manifestUrl: `/datasets/versions/${gid}/manifest.json`,
   });
@@ -71,7 +71,7 @@ export class DatasetResolver {
   async diffDatasetVersions(@Arg('a', () => ID) a: string, @Arg('b', () => ID) b: string, @Ctx() ctx: Context) {
     const va = await ctx.services.datasets.get(ctx, fromGlobalId(a, 'DatasetVersion').id);
     const vb = await ctx.services.datasets.get(ctx, fromGlobalId(b, 'DatasetVersion').id);
-    return diffManifests(parseManifest(va.manifest), parseManifest(vb.manifest));
+    return diffManifests(ctx.services.datasets.manifestOf(va), ctx.services.datasets.manifestOf(vb));
   }
 
   @Query(() => GraphQLJSON, { description: 'Audit a file by sha256: version -> cohort -> request -> distribution -> condition -> seed -> model -> worker.' })

@@ -2,7 +2,7 @@
 // sha256 and size, each volume's requested and measured conditions, review, provenance) is built by
 // @slicewise/datasets; its sha256 identifies the version, so publishing identical content twice
 // yields the same version. Tags are moving aliases; every move is audited.
-import { buildManifest, manifestHash, type Manifest } from '@slicewise/datasets';
+import { buildManifest, manifestBytes, manifestHash, parseManifest, type Manifest } from '@slicewise/datasets';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
@@ -89,7 +89,7 @@ export class DatasetService {
       if (!version) {
         version = await this.repo.create(
           tx,
-          { projectId: project.id, dataset: data.dataset, manifestHash: hash, manifest, volumeCount: volumeIds.length, description: data.description, createdById: actor.actorUserId },
+          { projectId: project.id, dataset: data.dataset, manifestHash: hash, manifest, manifestText: manifestBytes(manifest).toString('utf8'), volumeCount: volumeIds.length, description: data.description, createdById: actor.actorUserId },
           volumeIds,
         );
         await this.audit.record(tx, {
@@ -143,6 +143,11 @@ export class DatasetService {
     if (!v) throw notFound('DatasetVersion', id);
     await this.project(scope, v.projectId, 'project.read');
     return v;
+  }
+
+  /** The exact manifest of a version (from its stored bytes, never from the JSON column). */
+  manifestOf(v: DatasetVersionRow): Manifest {
+    return parseManifest(JSON.parse(v.manifestText));
   }
 
   /** For signed links (the signature is the permission). */

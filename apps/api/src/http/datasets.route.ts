@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
-import { archiveSize, buildDocuments, documentFiles, parseManifest, writeExportArchive, type Manifest } from '@slicewise/datasets';
+import { archiveSize, buildDocuments, documentFiles, writeExportArchive, type Manifest } from '@slicewise/datasets';
 import { AccessService } from '../auth/access.service.ts';
 import type { Actor } from '../auth/actor.ts';
 import { DomainError, ErrorCode } from '../common/errors.ts';
@@ -51,14 +51,17 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
     return buildDocuments(m, { datasetName: v.dataset, tag, description: v.description, codeRevision: opts.codeRevision, publishedAt: v.createdAt.toISOString() });
   }
 
+  /** The canonical bytes, whose sha256 is the version's identity (clients verify it). */
   const sendManifest = async (v: DatasetVersionRow, res: Response) => {
+    const bytes = Buffer.from(v.manifestText, 'utf8');
     res.setHeader('x-manifest-sha256', v.manifestHash);
-    res.json(v.manifest);
+    res.setHeader('content-type', 'application/json');
+    res.send(bytes);
   };
 
   const sendFile = async (v: DatasetVersionRow, req: Request, res: Response) => {
     const rel = ([] as string[]).concat((req.params as Record<string, string | string[]>).path ?? []).join('/');
-    const m = parseManifest(v.manifest);
+    const m = services.datasets.manifestOf(v);
     const file = m.files.find((f) => f.path === rel);
     if (file) {
       res.setHeader('content-type', 'application/gzip');
@@ -78,7 +81,7 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
   };
 
   const sendExport = async (v: DatasetVersionRow, req: Request, res: Response) => {
-    const m = parseManifest(v.manifest);
+    const m = services.datasets.manifestOf(v);
     const docs = documents(v, m, null);
     const total = archiveSize(m, docs);
     const name = `${v.dataset}-${v.manifestHash.slice(0, 12)}.tar`;
