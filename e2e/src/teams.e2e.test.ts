@@ -157,6 +157,18 @@ describe('a new user', () => {
     await screenshot(page, 'review-queue');
     await page.keyboard.press('a');
     await page.getByText('Nothing left to review').waitFor();
+
+    // Publish the accepted volumes as a dataset version.
+    await new ProjectPage(page).open(projectId);
+    await page.getByTestId('publish-dataset').click();
+    const dialog = page.getByRole('dialog', { name: 'Publish a dataset version' });
+    await dialog.getByRole('checkbox').first().check();
+    await dialog.getByRole('switch', { name: 'Only volumes accepted in review' }).check();
+    await dialog.getByRole('button', { name: 'Publish' }).click();
+    await dialog.getByText(/Published main with 2 volumes/).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('dataset-card').first().waitFor();
+    await screenshot(page, 'project-with-data');
   }, 90_000);
 
   it('reads and filters the audit log', async () => {
