@@ -7,7 +7,8 @@
  * achieved denoiser GFLOP/s (FLOPs counted on the PyTorch twin of the graph) against a MatMul peak measured
  * by ORT in the same run; and the same weights sampled by the PyTorch reference (models/training) for a
  * speed ratio. Env: BENCH_MODEL (default: the largest model in MODELS_DIR), BENCH_STEPS (50),
- * BENCH_VOLUMES (per thread setting, default 3; 5 for tiny models), BENCH_THREADS ("1,2").
+ * BENCH_VOLUMES (per thread setting; default 5 up to 32^3, else 2), BENCH_THREADS ("1,2"), BENCH_TORCH=0
+ * (skip the PyTorch reference), BENCH_TORCH_VOLUMES (default: all up to 32^3, else 1).
  * Progress lines on stderr; ONE JSON object on the last stdout line.
  */
 import { execFileSync } from 'node:child_process';
@@ -39,7 +40,7 @@ async function main() {
   const isFixture = String((meta.training as { data_source?: string } | undefined)?.data_source ?? '').startsWith('none: RANDOM WEIGHTS');
   const steps = Number(process.env.BENCH_STEPS ?? 50);
   const voxels = meta.volume.shape_dhw.reduce((a, b) => a * b, 1);
-  const nVolumes = Number(process.env.BENCH_VOLUMES ?? (voxels <= 32 ** 3 ? 5 : 3));
+  const nVolumes = Number(process.env.BENCH_VOLUMES ?? (voxels <= 32 ** 3 ? 5 : 2));
   const threadList = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
   const guided = meta.conditioning.null_condition !== undefined;
   progress('model', { model: modelName, shapeDhw: meta.volume.shape_dhw, randomWeightFixture: isFixture, steps, nVolumes, threadList });
@@ -119,18 +120,20 @@ async function main() {
 
     // PyTorch reference: same weights, same steps / eta / guidance, same conditions
     const torch: Record<string, unknown>[] = [];
-    for (const threads of threadList) {
+    const torchVolumes = Number(process.env.BENCH_TORCH_VOLUMES ?? (voxels <= 32 ** 3 ? nVolumes : 1));
+    for (const threads of process.env.BENCH_TORCH === '0' ? [] : threadList) {
       progress(`PyTorch reference (${threads} thread(s))`);
       const out = execFileSync(
         PY,
         [TORCH_SCRIPT, 'sample', '--model-dir', model.dir, '--steps', String(steps), '--threads', String(threads),
-          '--eta', String(meta.sampler_defaults.eta), '--guidance', String(meta.sampler_defaults.guidance_scale), '--conds', JSON.stringify(conds)],
+          '--eta', String(meta.sampler_defaults.eta), '--guidance', String(meta.sampler_defaults.guidance_scale), '--conds', JSON.stringify(conds.slice(0, torchVolumes))],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
       const r = JSON.parse(out.trim().split('\n').pop()!);
       const ours = results.find((x) => x.threads === threads)!;
       torch.push({
         threads,
+        volumes: r.n,
         perVolumeS: round(r.perVolumeS),
         denoiserS: round(r.denoiserS),
         decoderS: round(r.decoderS),
