@@ -5,7 +5,8 @@
  *
  *   npm run bench -w @slicewise/datasets [-- --volumes 200 --shape 16]
  *
- * Prints progress lines, then one JSON line: volumes, archiveBytes, seconds, MBps, peakRssMB, baseRssMB.
+ * Prints one JSON line: volumes, archiveBytes, prepareSeconds (manifest + documents), export seconds (best
+ * of 3 runs, and all three), MBps (archive bytes / best export time), peak and base RSS of the child.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -32,15 +33,21 @@ async function child(dir: string): Promise<void> {
   const manifest = buildManifest(input);
   const docs = buildDocuments(manifest, { datasetName: 'bench', tag: 'v1' });
   const size = archiveSize(manifest, docs);
-  const out = (await fs.open(path.join(dir, 'out.tar'), 'w')).createWriteStream();
-  await writeExportArchive(manifest, docs, new LocalStorage(path.join(dir, 'storage')), out);
-  const seconds = (performance.now() - t0) / 1000;
+  const prepareSeconds = (performance.now() - t0) / 1000;
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t1 = performance.now();
+    const out = (await fs.open(path.join(dir, 'out.tar'), 'w')).createWriteStream();
+    await writeExportArchive(manifest, docs, new LocalStorage(path.join(dir, 'storage')), out);
+    runs.push((performance.now() - t1) / 1000);
+  }
   clearInterval(timer);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const seconds = Math.min(...runs);
   const written = (await fs.stat(path.join(dir, 'out.tar'))).size;
   if (written !== size) throw new Error(`archive is ${written} bytes, archiveSize() said ${size}`);
   process.stdout.write(
-    JSON.stringify({ bench: 'datasets-export', volumes: manifest.volumes.length, archiveBytes: size, seconds: +seconds.toFixed(3), MBps: +(size / 1e6 / seconds).toFixed(1), peakRssMB: +(peakRss / 2 ** 20).toFixed(1), baseRssMB: +(baseRss / 2 ** 20).toFixed(1), maxRssProcessMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1) }) + '\n',
+    JSON.stringify({ bench: 'datasets-export', volumes: manifest.volumes.length, archiveBytes: size, prepareSeconds: +prepareSeconds.toFixed(3), exportSecondsBestOf3: +seconds.toFixed(3), exportSecondsAll: runs.map((x) => +x.toFixed(3)), MBps: +(size / 1e6 / seconds).toFixed(1), peakRssMB: +(peakRss / 2 ** 20).toFixed(1), baseRssMB: +(baseRss / 2 ** 20).toFixed(1), maxRssProcessMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1) }) + '\n',
   );
 }
 

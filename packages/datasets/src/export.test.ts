@@ -265,23 +265,30 @@ function generatedVersion(volumes: number, bytesPerFile: number): { manifest: Ma
 }
 
 describe('writeExportArchive memory', () => {
-  it('never holds more than a few chunks: bytes read from storage minus bytes consumed stays small with a slow consumer', async () => {
-    const { manifest, storage: gen } = generatedVersion(3, 4 * 1024 * 1024); // 4 MiB images
+  it('never holds more than a few chunks: bytes read from storage minus bytes consumed stays bounded with a slow consumer', async () => {
+    const { manifest, storage: gen } = generatedVersion(6, 4 * 1024 * 1024); // 4 MiB images, 12 files
     const d = buildDocuments(manifest, { datasetName: 'big' });
-    let consumed = 0;
-    let maxAhead = 0;
-    const slow = new Writable({
-      highWaterMark: 16 * 1024,
-      write(chunk: Buffer, _e, cb) {
-        consumed += chunk.length;
-        maxAhead = Math.max(maxAhead, gen.handedOut - consumed);
-        setImmediate(cb);
-      },
-    });
-    await writeExportArchive(manifest, d, gen, slow);
-    expect(consumed).toBe(archiveSize(manifest, d));
-    // one 64 KiB storage chunk in flight + the sink's buffer; a buffering implementation would be >= 4 MiB ahead
-    expect(maxAhead).toBeLessThan(512 * 1024);
+    const measure = async (lookahead: number) => {
+      gen.handedOut = 0;
+      let consumed = 0;
+      let maxAhead = 0;
+      const slow = new Writable({
+        highWaterMark: 16 * 1024,
+        write(chunk: Buffer, _e, cb) {
+          consumed += chunk.length;
+          maxAhead = Math.max(maxAhead, gen.handedOut - consumed);
+          setImmediate(cb);
+        },
+      });
+      await writeExportArchive(manifest, d, gen, slow, { lookahead });
+      expect(consumed).toBe(archiveSize(manifest, d));
+      return maxAhead;
+    };
+    // No lookahead: one 64 KiB storage chunk in flight plus the sink's buffer.
+    expect(await measure(0)).toBeLessThan(256 * 1024);
+    // Default lookahead 8: at most ~2 chunks buffered per opened stream; a buffering implementation
+    // would be >= 4 MiB (one whole file) ahead.
+    expect(await measure(8)).toBeLessThan((8 + 2) * 2 * 64 * 1024);
   });
 
   it('heap + array buffers stay flat for a 200-volume version of 100+ MB', async () => {

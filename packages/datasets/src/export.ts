@@ -16,7 +16,7 @@
  * full (to verify its hash) and only the requested bytes are written.
  */
 import { createHash } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { Storage } from '@slicewise/storage';
 import { type DatasetDocuments, documentFiles } from './documents.ts';
@@ -55,6 +55,8 @@ export interface ExportOptions {
   mtimeSec?: number;
   /** End `out` when done (default true). */
   end?: boolean;
+  /** How many upcoming storage objects to open ahead of the one streaming (default 8; 0 = none). */
+  lookahead?: number;
 }
 
 interface PlannedEntry extends TarEntry {
@@ -143,48 +145,85 @@ export async function writeExportArchive(manifest: Manifest, docs: DatasetDocume
   };
 
   const filesTotal = entries.filter((e) => e.type === 'file').length;
+  const inRange = (e: PlannedEntry) => e.offset + BLOCK + paddedSize(e.bytes) > start && e.offset < endExcl;
+
+  // Open the next few storage objects while the current one streams: per-file latency (open, first
+  // read) overlaps instead of adding up. Each opened stream buffers at most its highWaterMark (64 KiB
+  // for files), so memory stays bounded by `lookahead` chunks, never by file or version size.
+  const lookahead = Math.max(0, opts.lookahead ?? 8);
+  const pending = new Map<number, Promise<Readable>>();
+  const open = (i: number) => {
+    const f = entries[i]!.file!;
+    const p = storage.get(f.storageKey).then((s) => {
+      s.read(0); // start filling the stream's buffer now
+      return s;
+    });
+    p.catch(() => {}); // observed when awaited below
+    pending.set(i, p);
+  };
+  let nextToOpen = 0;
+  const prefetch = (current: number) => {
+    nextToOpen = Math.max(nextToOpen, current + 1);
+    while (nextToOpen < entries.length && nextToOpen <= current + lookahead) {
+      const e = entries[nextToOpen]!;
+      if (e.file && inRange(e)) open(nextToOpen);
+      nextToOpen++;
+    }
+  };
+
   let filesDone = 0;
-  for (const e of entries) {
-    const entryEnd = e.offset + BLOCK + paddedSize(e.bytes);
-    if (entryEnd <= start || e.offset >= endExcl) {
-      pos = entryEnd; // wholly outside the range: skip without reading
-      if (e.type === 'file') filesDone++;
-      continue;
-    }
-    await emit(tarHeader(e, mtime));
-    if (e.data) await emit(e.data);
-    else if (e.file) {
-      const f = e.file;
-      let stream;
-      try {
-        stream = await storage.get(f.storageKey);
-      } catch (err) {
-        throw new ExportError('STORAGE', `${f.path}: cannot read storage key ${f.storageKey}: ${(err as Error).message}`, f.path);
+  try {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const entryEnd = e.offset + BLOCK + paddedSize(e.bytes);
+      if (!inRange(e)) {
+        pos = entryEnd; // wholly outside the range: skip without reading
+        if (e.type === 'file') filesDone++;
+        continue;
       }
-      const hash = createHash('sha256');
-      let n = 0;
-      try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          n += chunk.length;
-          if (n > f.bytes) throw new ExportError('SIZE_MISMATCH', `${f.path}: storage holds more than the ${f.bytes} bytes the manifest records`, f.path);
-          hash.update(chunk);
-          await emit(chunk);
+      await emit(tarHeader(e, mtime));
+      if (e.data) await emit(e.data);
+      else if (e.file) {
+        const f = e.file;
+        if (!pending.has(i)) open(i);
+        prefetch(i);
+        let stream: Readable;
+        try {
+          stream = await pending.get(i)!;
+        } catch (err) {
+          throw new ExportError('STORAGE', `${f.path}: cannot read storage key ${f.storageKey}: ${(err as Error).message}`, f.path);
+        } finally {
+          pending.delete(i);
         }
-      } catch (err) {
-        stream.destroy();
-        if (err instanceof ExportError) throw err;
-        throw new ExportError('STORAGE', `${f.path}: reading storage key ${f.storageKey} failed: ${(err as Error).message}`, f.path);
+        const hash = createHash('sha256');
+        let n = 0;
+        try {
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            n += chunk.length;
+            if (n > f.bytes) throw new ExportError('SIZE_MISMATCH', `${f.path}: storage holds more than the ${f.bytes} bytes the manifest records`, f.path);
+            hash.update(chunk);
+            await emit(chunk);
+          }
+        } catch (err) {
+          stream.destroy();
+          if (err instanceof ExportError) throw err;
+          throw new ExportError('STORAGE', `${f.path}: reading storage key ${f.storageKey} failed: ${(err as Error).message}`, f.path);
+        }
+        if (n !== f.bytes) throw new ExportError('SIZE_MISMATCH', `${f.path}: storage holds ${n} bytes, the manifest records ${f.bytes}`, f.path);
+        const got = hash.digest('hex');
+        if (got !== f.sha256) throw new ExportError('HASH_MISMATCH', `${f.path}: sha256 ${got} does not match the manifest's ${f.sha256}`, f.path);
       }
-      if (n !== f.bytes) throw new ExportError('SIZE_MISMATCH', `${f.path}: storage holds ${n} bytes, the manifest records ${f.bytes}`, f.path);
-      const got = hash.digest('hex');
-      if (got !== f.sha256) throw new ExportError('HASH_MISMATCH', `${f.path}: sha256 ${got} does not match the manifest's ${f.sha256}`, f.path);
+      const pad = paddedSize(e.bytes) - e.bytes;
+      if (pad) await emit(Buffer.alloc(pad));
+      if (e.type === 'file') {
+        filesDone++;
+        opts.onProgress?.({ filesDone, filesTotal, bytesWritten: written, bytesTotal, path: e.path });
+      }
     }
-    const pad = paddedSize(e.bytes) - e.bytes;
-    if (pad) await emit(Buffer.alloc(pad));
-    if (e.type === 'file') {
-      filesDone++;
-      opts.onProgress?.({ filesDone, filesTotal, bytesWritten: written, bytesTotal, path: e.path });
-    }
+  } finally {
+    // an error (or a closed destination) leaves prefetched streams open: close them
+    for (const p of pending.values()) p.then((s) => s.destroy(), () => {});
+    pending.clear();
   }
   await emit(Buffer.alloc(2 * BLOCK));
   const end = opts.end ?? true;
