@@ -115,6 +115,12 @@ describe('a new user', () => {
     await editor.setParam('Tumour volume', 'Max', Number((lo + (hi - lo) * 0.3).toFixed(3)));
     await expect.poll(() => editor.counts('voxel_volume'), { timeout: 15_000 }).not.toBe(before);
     await screenshot(page, 'distribution-editor');
+    // Quotas: half small, half large tumours; the API accepts the spec (no errors shown).
+    await page.getByRole('switch', { name: /Guarantee fractions/ }).check();
+    await page.getByText('Fractions sum to 1.000').waitFor();
+    await page.waitForTimeout(600); // the preview is debounced
+    await editor.histogram('voxel_volume').waitFor();
+    expect(await page.getByTestId('spec-errors').count()).toBe(0);
     await editor.save('Small tumours');
   });
 

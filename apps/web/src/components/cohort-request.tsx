@@ -3,7 +3,7 @@
 // steps; the time estimate comes from the API's measured worker throughput before you submit.
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { Alert, Button, Group, Modal, NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { CohortEstimateDocument, RequestCohortDocument, type ModelsQuery } from '../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../lib/hooks';
@@ -24,9 +24,10 @@ export function formatDuration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
-export function CohortRequestModal(props: { opened: boolean; onClose: () => void; projectId: string; versionId: string; versionLabel: string; models: ModelsQuery['models'] }) {
+export function CohortRequestModal(props: { opened: boolean; onClose: () => void; projectId: string; versions: { id: string; version: number }[]; versionId: string; versionLabel: string; models: ModelsQuery['models'] }) {
   const router = useRouter();
   const [modelId, setModelId] = useState<string | null>(props.models[0]?.id ?? null);
+  const [versionId, setVersionId] = useState(props.versionId);
   const model = props.models.find((m) => m.id === modelId);
   const defaultSteps = Number((model?.samplerDefaults as { steps?: number } | undefined)?.steps ?? 50);
   const [size, setSize] = useState<number | string>(2);
@@ -50,10 +51,10 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
     setErrors({});
     try {
       const { requestCohort: r } = await request.mutateAsync({
-        input: { projectId: props.projectId, distributionVersionId: props.versionId, modelId, size: size as number, seed: seed as number, steps: steps as number, name: name.trim() || null, preview },
+        input: { projectId: props.projectId, distributionVersionId: versionId, modelId, size: size as number, seed: seed as number, steps: steps as number, name: name.trim() || null, preview },
       });
       if (r.userErrors.length) {
-        const split = splitUserErrors(r.userErrors, ['size', 'seed', 'steps', 'name', 'modelId']);
+        const split = splitUserErrors(r.userErrors, ['size', 'seed', 'steps', 'name', 'modelId', 'distributionVersionId']);
         setErrors(split.fields);
         return setGeneral(split.general);
       }
@@ -67,7 +68,17 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
   return (
     <Modal opened={props.opened} onClose={props.onClose} title={`Request a cohort from ${props.versionLabel}`} size="lg">
       <Stack>
-        <ModelPicker models={props.models} value={modelId} onChange={setModelId} />
+        <Group grow align="flex-start" wrap="wrap">
+          <Select
+            label="Distribution version"
+            data={props.versions.map((v) => ({ value: v.id, label: `v${v.version}${v.id === props.versionId ? ' (latest)' : ''}` }))}
+            value={versionId}
+            onChange={(v) => v && setVersionId(v)}
+            allowDeselect={false}
+            error={errors.distributionVersionId}
+          />
+          <ModelPicker models={props.models} value={modelId} onChange={setModelId} />
+        </Group>
         <TextInput label="Name (optional)" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} />
         <Group grow align="flex-start" wrap="wrap">
           <NumberInput label="Subjects (N)" min={1} value={size} onChange={setSize} error={sizeErr ?? errors.size} allowDecimal={false} miw={140} />

@@ -2,11 +2,11 @@
 // The distribution editor: controls for the drawn features, position and the raw JSON, with a live
 // preview from the API (previewDistribution) as you edit. Saving is the page's job (onSave).
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Code, Grid, Group, JsonInput, MultiSelect, NumberInput, Paper, Select, Stack, Text, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Code, Grid, Group, JsonInput, MultiSelect, NumberInput, Paper, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { PreviewDistributionDocument, type ModelsQuery } from '../generated/gql/graphql';
 import { useGql } from '../lib/hooks';
-import { DRAWN, FEATURE_LABEL, MARGINAL_PARAMS, MARGINAL_TYPES, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type Spec } from '../lib/spec';
+import { DRAWN, FEATURE_LABEL, MARGINAL_PARAMS, MARGINAL_TYPES, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type ModelRanges, type Spec } from '../lib/spec';
 import { CentroidScatter, FeatureHistograms, PreviewSummary } from './distribution-preview';
 import { ErrorState, LoadingState } from './states';
 
@@ -118,6 +118,7 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
               </Text>
             )}
           </Paper>
+          <QuotaEditor spec={spec} onChange={onChange} readOnly={readOnly} errors={errorsFor(['quotas'])} ranges={ranges} />
           <JsonInput
             label="Spec (JSON)"
             description="Everything the spec format allows (mixtures, quotas, shape, empirical): edits here update the controls and the preview."
@@ -173,5 +174,87 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
         </Stack>
       </Grid.Col>
     </Grid>
+  );
+}
+
+interface Stratum {
+  name: string;
+  min: number;
+  max: number;
+  fraction: number;
+}
+
+/** Quotas: strata [min, max) of one feature with the fraction of the cohort each must get. */
+function QuotaEditor({ spec, onChange, readOnly, errors, ranges }: { spec: Spec; onChange: (s: Spec) => void; readOnly: boolean; errors: string[]; ranges: ModelRanges | null }) {
+  const quotas = spec.quotas as { feature: 'voxel_volume' | 'sphericity'; strata: Stratum[] } | undefined;
+  const set = (q: typeof quotas) => {
+    const { quotas: _old, ...rest } = spec;
+    onChange(q ? { ...rest, quotas: q } : (rest as Spec));
+  };
+  const fi = (f: string) => (f === 'sphericity' ? 2 : 0);
+  const sum = quotas?.strata.reduce((a, st) => a + (Number(st.fraction) || 0), 0) ?? 0;
+  return (
+    <Paper withBorder p="sm" component="fieldset" style={{ margin: 0 }} aria-label="Quotas">
+      <Text fw={600} size="sm" component="legend" px={4}>
+        Quotas
+      </Text>
+      <Switch
+        label="Guarantee fractions of the cohort per stratum"
+        checked={!!quotas}
+        disabled={readOnly}
+        onChange={(e) => {
+          if (!e.currentTarget.checked) return set(undefined);
+          const lo = ranges?.min[0] ?? 0;
+          const hi = ranges?.max[0] ?? 1;
+          const mid = Math.round(((lo + hi) / 2) * 1000) / 1000;
+          set({ feature: 'voxel_volume', strata: [{ name: 'small', min: lo, max: mid, fraction: 0.5 }, { name: 'large', min: mid, max: Math.round((hi + 0.001) * 1000) / 1000, fraction: 0.5 }] });
+        }}
+      />
+      {quotas && (
+        <Stack gap={6} mt="xs">
+          <Select
+            label="Feature"
+            data={[
+              { value: 'voxel_volume', label: FEATURE_LABEL.voxel_volume },
+              { value: 'sphericity', label: FEATURE_LABEL.sphericity },
+            ]}
+            value={quotas.feature}
+            allowDeselect={false}
+            disabled={readOnly}
+            onChange={(f) => f && set({ ...quotas, feature: f as 'voxel_volume' | 'sphericity' })}
+            description={ranges ? `Training range [${ranges.min[fi(quotas.feature)]!.toFixed(3)}, ${ranges.max[fi(quotas.feature)]!.toFixed(3)}]` : undefined}
+          />
+          {quotas.strata.map((st, i) => {
+            const update = (patch: Partial<Stratum>) => set({ ...quotas, strata: quotas.strata.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
+            const num = (v: number | string) => (typeof v === 'number' ? v : Number.NaN);
+            return (
+              <Group key={i} gap={4} wrap="nowrap" align="flex-end">
+                <TextInput aria-label={`Stratum ${i + 1} name`} placeholder="name" value={st.name} onChange={(e) => update({ name: e.currentTarget.value })} disabled={readOnly} w={90} size="xs" />
+                <NumberInput aria-label={`Stratum ${i + 1} min`} placeholder="min" value={st.min} onChange={(v) => update({ min: num(v) })} disabled={readOnly} decimalScale={4} size="xs" hideControls />
+                <NumberInput aria-label={`Stratum ${i + 1} max`} placeholder="max" value={st.max} onChange={(v) => update({ max: num(v) })} disabled={readOnly} decimalScale={4} size="xs" hideControls />
+                <NumberInput aria-label={`Stratum ${i + 1} fraction`} placeholder="fraction" value={st.fraction} onChange={(v) => update({ fraction: num(v) })} disabled={readOnly} decimalScale={3} size="xs" hideControls />
+                <ActionIcon variant="subtle" color="red" aria-label={`Remove stratum ${i + 1}`} disabled={readOnly || quotas.strata.length <= 1} onClick={() => set({ ...quotas, strata: quotas.strata.filter((_, j) => j !== i) })}>
+                  ×
+                </ActionIcon>
+              </Group>
+            );
+          })}
+          <Group justify="space-between">
+            <Button size="xs" variant="subtle" disabled={readOnly} onClick={() => set({ ...quotas, strata: [...quotas.strata, { name: `s${quotas.strata.length + 1}`, min: 0, max: 1, fraction: 0 }] })}>
+              Add stratum
+            </Button>
+            <Text size="xs" c={Math.abs(sum - 1) > 1e-6 ? 'red' : 'dimmed'}>
+              Fractions sum to {sum.toFixed(3)}
+              {Math.abs(sum - 1) > 1e-6 ? ' (must be 1)' : ''}
+            </Text>
+          </Group>
+          {errors.length > 0 && (
+            <Text size="xs" c="red" role="alert">
+              {errors.join(' ')}
+            </Text>
+          )}
+        </Stack>
+      )}
+    </Paper>
   );
 }

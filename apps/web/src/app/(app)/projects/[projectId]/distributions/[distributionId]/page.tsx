@@ -150,7 +150,7 @@ export default function DistributionPage() {
               </Table.ScrollContainer>
             </Paper>
             {latest && (
-              <CohortRequestModal opened={requesting} onClose={() => setRequesting(false)} projectId={p.id} versionId={latest.id} versionLabel={`${d.name} v${latest.version}`} models={models.data!.models} />
+              <CohortRequestModal opened={requesting} onClose={() => setRequesting(false)} projectId={p.id} versions={d.versions.edges.map((e) => e.node)} versionId={latest.id} versionLabel={d.name} models={models.data!.models} />
             )}
           </>
         );
