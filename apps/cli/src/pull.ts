@@ -76,7 +76,6 @@ async function request(url: string, token: string | undefined, what: string): Pr
 /** Download one file to a temp file, verifying size and sha256 as it streams, then rename into place. */
 async function downloadFile(url: string, token: string | undefined, f: ManifestFile, dest: string, onBytes: (n: number) => void): Promise<number> {
   const res = await request(url, token, f.path);
-  await fs.mkdir(path.dirname(dest), { recursive: true });
   const tmp = tempPathFor(dest);
   const fh = await fs.open(tmp, 'w');
   const hash = createHash('sha256');
@@ -136,6 +135,7 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
   }
   await fs.mkdir(out, { recursive: true });
   await sweepTemps([out, path.join(out, 'images'), path.join(out, 'masks')]);
+  for (const d of new Set(manifest.files.map((f) => path.dirname(insideRoot(out, f.path))))) await fs.mkdir(d, { recursive: true });
   await writeAtomic(path.join(out, 'manifest.json'), mbytes);
   say(`slicewise: ${label} = version ${msha.slice(0, 12)}: ${manifest.files.length} files, ${(manifest.files.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB -> ${out}`);
 
@@ -195,7 +195,11 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
   if (fatal) throw fatal;
 
   // Derived documents: the server's copies if it serves them, else computed from the manifest.
-  const docs = documentFiles(manifest, buildDocuments(manifest, { datasetName: spec.dataset, projectSlug: spec.project, tag: HASH_RE.test(spec.ref) ? null : spec.ref }));
+  let docs: ReturnType<typeof documentFiles> | null = null;
+  const localDoc = (name: string) => {
+    docs ??= documentFiles(manifest, buildDocuments(manifest, { datasetName: spec.dataset, projectSlug: spec.project, tag: HASH_RE.test(spec.ref) ? null : spec.ref }));
+    return docs.find((d) => d.path === name)!.bytes;
+  };
   for (const name of DOCUMENT_NAMES) {
     if (name === 'manifest.json') continue;
     let bytes: Uint8Array | undefined;
@@ -204,7 +208,7 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch (e) {
       if (!(e instanceof CliError && e.exitCode === EXIT.AUTH && /404/.test(e.message))) throw e;
-      bytes = docs.find((d) => d.path === name)!.bytes;
+      bytes = localDoc(name);
     }
     await writeAtomic(path.join(out, name), bytes);
   }
