@@ -77,6 +77,12 @@ describe('derived documents', () => {
     expect(Object.values(prov.used!).some((u) => u['prov:activity'] === provIds.generation(v.id) && u['prov:entity']!.startsWith('sw:model-'))).toBe(true);
     expect(Object.values(prov.wasInformedBy!).some((u) => u['prov:informed'] === provIds.generation(v.id) && u['prov:informant'] === provIds.cohortRequest(v.cohortId))).toBe(true);
     expect(prov.entity![provIds.dataset(manifestHash(m))]!['sw:manifestSha256']).toBe(manifestHash(m));
+    // prov:type values are qualified-name literals; every id uses the declared sw: prefix
+    const typeOf = (node: Record<string, unknown>) => node['prov:type'] as unknown as { $: string; type: string };
+    expect(typeOf(prov.entity![provIds.file(m.files[0]!.path)]!)).toEqual({ $: 'sw:File', type: 'prov:QUALIFIED_NAME' });
+    for (const a of Object.values(prov.agent!)) expect(['prov:Person', 'prov:SoftwareAgent']).toContain(typeOf(a).$);
+    expect((prov.prefix as unknown as Record<string, string>).sw).toMatch(/^https:\/\//);
+    for (const id of ids) expect(id.startsWith('sw:'), id).toBe(true);
   });
 
   it('Croissant: sc:Dataset with a FileObject (sha256, size) per file + manifest.json, FileSets, and a RecordSet of the volumes', () => {

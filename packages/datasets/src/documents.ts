@@ -112,6 +112,11 @@ function str(v: JsonValue | undefined): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
+/** A PROV-JSON typed literal holding a qualified name (how prov:type values are written). */
+function qn(name: string): JsonValue {
+  return { $: name, type: 'prov:QUALIFIED_NAME' };
+}
+
 /** PROV ids, prefixed with `sw:` (declared in `prefix`). */
 export const provIds = {
   dataset: (hash: string) => `sw:dataset-${hash}`,
@@ -147,7 +152,7 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
 
   const datasetId = provIds.dataset(hash);
   entity[datasetId] = {
-    'prov:type': 'sw:DatasetVersion',
+    'prov:type': qn('sw:DatasetVersion'),
     'prov:label': meta.tag ? `${meta.datasetName}@${meta.tag}` : meta.datasetName,
     'sw:manifestSha256': hash,
     'sw:volumes': m.volumes.length,
@@ -157,13 +162,13 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
   const cohortById = new Map(m.cohorts.map((c) => [c.id, c]));
   for (const c of m.cohorts) {
     const dvId = provIds.distributionVersion(c.distributionVersion.id);
-    entity[dvId] = { 'prov:type': 'sw:DistributionVersion', 'sw:version': c.distributionVersion.version, 'sw:specSha256': c.distributionVersion.specHash };
+    entity[dvId] = { 'prov:type': qn('sw:DistributionVersion'), 'sw:version': c.distributionVersion.version, 'sw:specSha256': c.distributionVersion.specHash };
     const modelId = provIds.model(c.model.name, c.model.version);
-    entity[modelId] = { 'prov:type': 'sw:Model', 'sw:name': c.model.name, 'sw:version': c.model.version, 'sw:fileHashes': canonicalJson(c.model.fileHashes) };
+    entity[modelId] = { 'prov:type': qn('sw:Model'), 'sw:name': c.model.name, 'sw:version': c.model.version, 'sw:fileHashes': canonicalJson(c.model.fileHashes) };
     const reqId = provIds.cohortRequest(c.id);
-    activity[reqId] = { 'prov:type': 'sw:CohortRequest', 'prov:label': c.name, 'prov:startTime': c.createdAt, 'sw:cohortSeed': c.seed, 'sw:samplerSettings': canonicalJson(c.samplerSettings) };
+    activity[reqId] = { 'prov:type': qn('sw:CohortRequest'), 'prov:label': c.name, 'prov:startTime': c.createdAt, 'sw:cohortSeed': c.seed, 'sw:samplerSettings': canonicalJson(c.samplerSettings) };
     const userId = provIds.user(agentIdOfUser(c.requestedBy));
-    agent[userId] = { 'prov:type': 'prov:Person' };
+    agent[userId] = { 'prov:type': qn('prov:Person') };
     add('used', { 'prov:activity': reqId, 'prov:entity': dvId });
     add('used', { 'prov:activity': reqId, 'prov:entity': modelId });
     add('wasAssociatedWith', { 'prov:activity': reqId, 'prov:agent': userId });
@@ -177,7 +182,7 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
     const dvId = provIds.distributionVersion(c.distributionVersion.id);
     const modelId = provIds.model(c.model.name, c.model.version);
     entity[volId] = {
-      'prov:type': 'sw:Volume',
+      'prov:type': qn('sw:Volume'),
       'sw:subjectIndex': v.subjectIndex,
       'sw:requestedCondition': canonicalJson(v.requestedCondition),
       'sw:measuredCondition': canonicalJson(v.measuredCondition),
@@ -186,8 +191,8 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
     const p = v.provenance;
     const workerName = str(get(p, 'worker', 'id')) ?? 'unknown';
     const workerId = provIds.worker(workerName);
-    agent[workerId] = { 'prov:type': 'prov:SoftwareAgent', 'sw:workerId': workerName };
-    const gen: Record<string, JsonValue> = { 'prov:type': 'sw:VolumeGeneration' };
+    agent[workerId] = { 'prov:type': qn('prov:SoftwareAgent'), 'sw:workerId': workerName };
+    const gen: Record<string, JsonValue> = { 'prov:type': qn('sw:VolumeGeneration') };
     const fields: [string, JsonValue | undefined][] = [
       ['prov:endTime', get(p, 'createdAt')],
       ['sw:volumeSeed', get(p, 'seeds', 'volumeSeed')],
@@ -209,7 +214,7 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
     for (const path of [v.image, v.mask]) {
       const f = fileByPath.get(path)!;
       const fileId = provIds.file(f.path);
-      entity[fileId] = { 'prov:type': 'sw:File', 'prov:label': f.path, 'sw:path': f.path, 'sw:sha256': f.sha256, 'sw:bytes': f.bytes, 'sw:kind': f.kind };
+      entity[fileId] = { 'prov:type': qn('sw:File'), 'prov:label': f.path, 'sw:path': f.path, 'sw:sha256': f.sha256, 'sw:bytes': f.bytes, 'sw:kind': f.kind };
       add('wasGeneratedBy', { 'prov:entity': fileId, 'prov:activity': genId });
       add('wasDerivedFrom', { 'prov:generatedEntity': fileId, 'prov:usedEntity': volId });
       add('hadMember', { 'prov:collection': datasetId, 'prov:entity': fileId });
