@@ -52,6 +52,33 @@ async function main() {
   const conds: number[][] = [];
   let denoiserCallsPerVolume = 0;
   try {
+    // PyTorch reference: same weights, same steps / eta / guidance, same conditions, run right after the
+    // worker's volumes with the same thread count (the machine's load drifts; back to back is fairer)
+    const torch: Record<string, unknown>[] = [];
+    const torchVolumes = Number(process.env.BENCH_TORCH_VOLUMES ?? (voxels <= 32 ** 3 ? nVolumes : 1));
+    const runTorch = (threads: number, ours: Record<string, unknown>) => {
+      if (process.env.BENCH_TORCH === '0') return;
+      progress(`PyTorch reference (${threads} thread(s))`);
+      const out = execFileSync(
+        PY,
+        [TORCH_SCRIPT, 'sample', '--model-dir', model.dir, '--steps', String(steps), '--threads', String(threads),
+          '--eta', String(meta.sampler_defaults.eta), '--guidance', String(meta.sampler_defaults.guidance_scale), '--conds', JSON.stringify(conds.slice(0, torchVolumes))],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const r = JSON.parse(out.trim().split('\n').pop()!);
+      torch.push({
+        threads,
+        volumes: r.n,
+        perVolumeS: round(r.perVolumeS),
+        denoiserS: round(r.denoiserS),
+        decoderS: round(r.decoderS),
+        weights: r.weights,
+        torch: r.torch,
+        // generation only (sampling + decoding) on both sides: the fair comparison
+        speedupOverTorch: round(r.perVolumeS / (ours.generationS as number), 2),
+        speedupWholePipeline: round(r.perVolumeS / (ours.perVolumeS as number), 2),
+      });
+    };
     for (const threads of threadList) {
       const config: WorkerConfig = {
         databaseUrl: h.db.url, modelsDir, storageDir: h.storageDir, concurrency: 1, intraOpThreads: threads, executionProvider: 'cpu',
@@ -96,6 +123,7 @@ async function main() {
         },
         generationS: round((t('denoiserMs') + t('samplerOverheadMs') + t('decoderMs')) / 1000),
       });
+      runTorch(threads, results[results.length - 1]!);
       await models.dispose();
       await repo.close();
     }
@@ -118,32 +146,6 @@ async function main() {
       r.fractionOfPeak = round(flopsPerVolume / dS / 1e9 / peaks[th]!, 3);
     }
 
-    // PyTorch reference: same weights, same steps / eta / guidance, same conditions
-    const torch: Record<string, unknown>[] = [];
-    const torchVolumes = Number(process.env.BENCH_TORCH_VOLUMES ?? (voxels <= 32 ** 3 ? nVolumes : 1));
-    for (const threads of process.env.BENCH_TORCH === '0' ? [] : threadList) {
-      progress(`PyTorch reference (${threads} thread(s))`);
-      const out = execFileSync(
-        PY,
-        [TORCH_SCRIPT, 'sample', '--model-dir', model.dir, '--steps', String(steps), '--threads', String(threads),
-          '--eta', String(meta.sampler_defaults.eta), '--guidance', String(meta.sampler_defaults.guidance_scale), '--conds', JSON.stringify(conds.slice(0, torchVolumes))],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      const r = JSON.parse(out.trim().split('\n').pop()!);
-      const ours = results.find((x) => x.threads === threads)!;
-      torch.push({
-        threads,
-        volumes: r.n,
-        perVolumeS: round(r.perVolumeS),
-        denoiserS: round(r.denoiserS),
-        decoderS: round(r.decoderS),
-        weights: r.weights,
-        torch: r.torch,
-        // generation only (sampling + decoding) on both sides: the fair comparison
-        speedupOverTorch: round(r.perVolumeS / (ours.generationS as number), 2),
-        speedupWholePipeline: round(r.perVolumeS / (ours.perVolumeS as number), 2),
-      });
-    }
     const summary = {
       bench: 'worker-sampler',
       model: modelName,
