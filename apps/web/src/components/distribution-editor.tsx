@@ -204,8 +204,10 @@ function QuotaEditor({ spec, onChange, readOnly, errors, ranges }: { spec: Spec;
         disabled={readOnly}
         onChange={(e) => {
           if (!e.currentTarget.checked) return set(undefined);
-          const lo = ranges?.min[0] ?? 0;
-          const hi = ranges?.max[0] ?? 1;
+          // Split the range volumes are drawn from now (else the training range) in two halves.
+          const drawn = (spec.features as Record<string, { min?: unknown; max?: unknown }> | undefined)?.voxel_volume;
+          const lo = typeof drawn?.min === 'number' ? drawn.min : (ranges?.min[0] ?? 0);
+          const hi = typeof drawn?.max === 'number' ? drawn.max : (ranges?.max[0] ?? 1);
           const mid = Math.round(((lo + hi) / 2) * 1000) / 1000;
           set({ feature: 'voxel_volume', strata: [{ name: 'small', min: lo, max: mid, fraction: 0.5 }, { name: 'large', min: mid, max: Math.round((hi + 0.001) * 1000) / 1000, fraction: 0.5 }] });
         }}
