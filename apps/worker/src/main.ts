@@ -35,7 +35,17 @@ async function main(): Promise<void> {
     },
     'worker starting',
   );
-  await ensureQueueSchema(config.databaseUrl);
+  // the database may still be starting (orchestrators start processes together): retry for up to a minute
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureQueueSchema(config.databaseUrl);
+      break;
+    } catch (e) {
+      if (attempt >= 30) throw e;
+      log.warn({ err: e, attempt }, 'database not reachable yet; retrying in 2 s');
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   const repo = new VolumeRepository(config.databaseUrl);
   const storage = new LocalStorage(config.storageDir);
   // temporary files of writers killed mid-write (never visible under a key); older than an hour = abandoned
