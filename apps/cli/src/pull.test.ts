@@ -18,6 +18,8 @@ interface ServerState {
   files: Map<string, Buffer>;
   tamper: Set<string>;
   truncate: Set<string>;
+  /** truncated on the first request only (a transient network failure) */
+  truncateOnce: Set<string>;
   serveDocs: boolean;
   /** Serve the manifest with its keys in another order (as a jsonb column would) */
   reorderManifest: boolean;
@@ -65,7 +67,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
     bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x5a;
     return void res.writeHead(200, { 'content-length': String(bad.length) }).end(bad);
   }
-  if (state.truncate.has(rel)) {
+  if (state.truncate.has(rel) || state.truncateOnce.delete(rel)) {
     // announce the full length, send half, then drop the connection
     res.writeHead(200, { 'content-length': String(data.length) });
     res.write(data.subarray(0, data.length >> 1), () => res.destroy());
@@ -107,7 +109,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 beforeEach(() => {
-  state = { manifest, files, tamper: new Set(), truncate: new Set(), serveDocs: true, reorderManifest: false, manifestOverride: null, requests: [] };
+  state = { manifest, files, tamper: new Set(), truncate: new Set(), truncateOnce: new Set(), serveDocs: true, reorderManifest: false, manifestOverride: null, requests: [] };
 });
 
 async function expectFolderMatches(out: string): Promise<void> {
@@ -177,14 +179,22 @@ describe('slicewise pull', () => {
     await expectFolderMatches(out);
   });
 
-  it('a truncated download (connection dropped): exit 1 naming the file', async () => {
+  it('a truncated download (connection dropped): retried, then exit 1 naming the file', async () => {
     const out = path.join(tmp, 'truncated');
     const bad = manifest.files[12]!;
     state.truncate.add(bad.path);
     const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet']);
     expect(r.code).toBe(1);
+    expect(state.requests.filter((u) => u.endsWith(bad.path))).toHaveLength(3); // 1 + 2 retries
     expect(r.err).toMatch(new RegExp(`${bad.path.replace(/\./g, '\\.')}: (download interrupted|truncated download)`));
     await expect(fs.access(path.join(out, bad.path))).rejects.toThrow();
+    // a connection dropped once is retried and the pull succeeds
+    state.truncate.clear();
+    state.truncateOnce.add(bad.path);
+    const again = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'transient'), '--token', TOKEN]);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain(`retrying ${bad.path} (1/2)`);
+    await expectFolderMatches(path.join(tmp, 'transient'));
   });
 
   it('401 with the server message, and a hint when no token was given; 404 for an unknown tag', async () => {

@@ -41,6 +41,8 @@ export interface PullResult {
 }
 
 class MismatchError extends Error {}
+/** The body stream failed mid-way (connection dropped): retried like a network error, reported as truncation. */
+class InterruptedError extends MismatchError {}
 
 async function readError(res: Response): Promise<string> {
   const text = await res.text().catch(() => '');
@@ -92,7 +94,7 @@ async function downloadFile(url: string, token: string | undefined, f: ManifestF
       }
     } catch (e) {
       if (e instanceof MismatchError) throw e;
-      throw new MismatchError(`${f.path}: download interrupted after ${n} of ${f.bytes} bytes (truncated): ${(e as Error).message}`);
+      throw new InterruptedError(`${f.path}: download interrupted after ${n} of ${f.bytes} bytes (truncated): ${(e as Error).message}`);
     }
     if (n !== f.bytes) throw new MismatchError(`${f.path}: truncated download: got ${n} bytes, the manifest records ${f.bytes}`);
     const got = hash.digest('hex');
@@ -171,6 +173,11 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
           break;
         } catch (e) {
           progress.bytes(-got);
+          if (e instanceof InterruptedError && attempt < retries) {
+            progress.note(`retrying ${f.path} (${attempt + 1}/${retries}): ${e.message}`);
+            await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+            continue;
+          }
           if (e instanceof MismatchError) {
             // a local copy already known to be bad must not stay where a training job would read it
             if (local.state === 'bad') await fs.rm(dest, { force: true });
