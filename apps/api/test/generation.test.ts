@@ -104,5 +104,16 @@ print(json.dumps({"ishape": list(i.shape), "mshape": list(m.shape), "idtype": st
     } else {
       expect(py.stderr).toMatch(/No module named/); // nibabel missing: only acceptable reason to skip
     }
-  }, 150_000);
+    // Replay audit: publish the cohort as a version, regenerate 2 sampled volumes from provenance.
+    const pub = await h.gql('mutation($p: ID!, $c: [ID!]!) { publishDatasetVersion(input: { projectId: $p, cohortIds: $c }) { datasetVersion { id } userErrors { message } } }', { p: projectId, c: [cohortId] }, owner);
+    const rawVersion = Buffer.from(pub.data.publishDatasetVersion.datasetVersion.id, 'base64url').toString().split(':')[1]!;
+    const audit = spawnSync(process.execPath, ['--import', 'tsx', 'src/replay-audit-cli.ts', rawVersion, '--k', '2'], {
+      cwd: path.join(root, 'apps/worker'),
+      env: { ...process.env, DATABASE_URL: h.dbUrl, STORAGE_DIR: h.storageDir, MODELS_DIR: path.join(root, 'models'), LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+    expect(audit.status, audit.stderr).toBe(0);
+    const report = JSON.parse(audit.stdout.trim().split('\n').at(-1)!);
+    expect(report).toMatchObject({ volumes: 3, sampled: 2, identical: 2, different: 0, maxImageAbsDiff: 0, minMaskDice: 1 });
+  }, 200_000);
 });
