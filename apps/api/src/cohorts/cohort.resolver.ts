@@ -2,7 +2,7 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Re
 import { User } from '../auth/auth.types.ts';
 import { DistributionVersion } from '../distributions/distribution.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { cohortNode, modelNode, userNode, versionNode, volumeNode } from '../graphql/nodes.ts';
+import { cohortNode, modelNode, projectNode, userNode, versionNode, volumeNode } from '../graphql/nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { Model } from '../models/model.types.ts';
@@ -100,6 +100,12 @@ export class CohortResolver {
     return toConnection(rows, p, (r) => String(r.subjectIndex), volumeNode);
   }
 
+  @FieldResolver(() => Project, { nullable: true, description: 'The project (and through it the team and your role).' })
+  async project(@Root() c: Cohort, @Ctx() ctx: Context) {
+    const p = await ctx.loaders.project.load(c.projectId);
+    return p ? projectNode(p) : null;
+  }
+
   @FieldResolver(() => Model, { nullable: true })
   async model(@Root() c: Cohort, @Ctx() ctx: Context) {
     const m = await ctx.loaders.model.load(c.modelId);
@@ -135,6 +141,12 @@ export class VolumeResolver {
     @Ctx() ctx: Context,
   ) {
     return withUserErrors(async () => ({ volume: volumeNode(await ctx.services.cohorts.review(ctx, fromGlobalId(volumeId, 'Volume').id, state, comment)) }));
+  }
+
+  @FieldResolver(() => Cohort, { nullable: true })
+  async cohort(@Root() v: Volume, @Ctx() ctx: Context) {
+    const c = await ctx.loaders.cohort.load(v.cohortId);
+    return c ? cohortNode(c) : null;
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -247,6 +247,9 @@ export class CohortService {
   listVolumes(cohortId: string, k: Keyset<number>, filter: Parameters<CohortRepository['listVolumes']>[2]) {
     return this.repo.listVolumes(cohortId, k, filter);
   }
+  cohortsByIds(ids: readonly string[]) {
+    return this.repo.findByIds(ids);
+  }
   progressOf(ids: readonly string[]) {
     return this.repo.progressOf(ids);
   }

@@ -35,6 +35,8 @@ export function createLoaders(services: Services) {
   return {
     user: new DataLoader(async (ids: readonly string[]) => byId(await services.auth.usersByIds(ids), ids)),
     team: new DataLoader(async (ids: readonly string[]) => byId(await services.teams.teamsByIds(ids), ids)),
+    project: new DataLoader(async (ids: readonly string[]) => byId(await services.projects.projectsByIds(ids), ids)),
+    cohort: new DataLoader(async (ids: readonly string[]) => byId(await services.cohorts.cohortsByIds(ids), ids)),
     model: new DataLoader(async (ids: readonly string[]) => byId(await services.models.modelsByIds(ids), ids)),
     distributionVersion: new DataLoader(async (ids: readonly string[]) => byId(await services.distributions.versionsByIds(ids), ids)),
     cohortProgress: new DataLoader(async (ids: readonly string[]) => {

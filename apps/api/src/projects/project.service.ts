@@ -65,6 +65,10 @@ export class ProjectService {
     });
   }
 
+  projectsByIds(ids: readonly string[]) {
+    return this.repo.findProjectsByIds(ids);
+  }
+
   projectsOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>, includeArchived: boolean) {
     return this.repo.projectsOfTeams(teamIds, k, includeArchived);
   }

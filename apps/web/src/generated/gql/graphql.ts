@@ -352,7 +352,7 @@ export type CohortQueryVariables = Exact<{
 }>;
 
 
-export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, samplerSettings: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, requestedBy: { id: string, name: string } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean } } } };
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, samplerSettings: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, team: { id: string, viewerRole: Role | null } | null } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean } } } };
 
 export type CancelCohortMutationVariables = Exact<{
   cohortId: string | number;
@@ -390,7 +390,7 @@ export type VolumeQueryVariables = Exact<{
 }>;
 
 
-export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null } };
+export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, project: { id: string, team: { id: string, viewerRole: Role | null } | null } | null } | null } };
 
 export type ReviewVolumeMutationVariables = Exact<{
   volumeId: string | number;
@@ -1016,6 +1016,14 @@ export const CohortDocument = new TypedDocumentString(`
       id
       name
     }
+    project {
+      id
+      name
+      team {
+        id
+        viewerRole
+      }
+    }
     model {
       id
       name
@@ -1143,6 +1151,16 @@ export const VolumeDocument = new TypedDocumentString(`
     reviewedBy {
       id
       name
+    }
+    cohort {
+      id
+      project {
+        id
+        team {
+          id
+          viewerRole
+        }
+      }
     }
   }
 }

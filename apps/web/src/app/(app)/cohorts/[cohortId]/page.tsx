@@ -22,7 +22,9 @@ type SortKey = 'index' | 'status' | 'reqVolume' | 'measVolume' | 'review';
 export default function CohortPage() {
   const cohortId = decodeURIComponent(useParams<{ cohortId: string }>().cohortId);
   const q = useGql(CohortDocument, { id: cohortId }, { refetchInterval: (query) => (query.state.data && ACTIVE_COHORT.includes(query.state.data.cohort.status) ? 2000 : false) });
-  const { role } = useCurrentTeam();
+  // The role in the cohort's own team (not in whichever team was opened last).
+  const { role: currentRole } = useCurrentTeam();
+  const role = q.data?.cohort.project?.team?.viewerRole ?? currentRole;
   const canWrite = roleAtLeast(role, 'MEMBER');
   const canApprove = roleAtLeast(role, 'ADMIN');
   const cancel = useGqlMutation(CancelCohortDocument);

@@ -27,7 +27,8 @@ export default function VolumePage() {
   const volumeId = decodeURIComponent(useParams<{ volumeId: string }>().volumeId);
   const cohortId = useSearchParams().get('cohort');
   const q = useGql(VolumeDocument, { id: volumeId });
-  const canReview = roleAtLeast(useCurrentTeam().role, 'MEMBER');
+  const currentRole = useCurrentTeam().role;
+  const canReview = roleAtLeast(q.data?.volume.cohort?.project?.team?.viewerRole ?? currentRole, 'MEMBER');
   const review = useGqlMutation(ReviewVolumeDocument);
   const [comment, setComment] = useState('');
   const [reviewError, setReviewError] = useState<string | null>(null);
