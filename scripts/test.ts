@@ -30,17 +30,22 @@ const bin = (p: string) => path.join(root, 'node_modules', p);
 step('lint', node, [bin('eslint/bin/eslint.js'), '.']);
 step('typecheck', node, [bin('tsx/dist/cli.mjs'), 'scripts/typecheck.ts']);
 
-const vitestJson = path.join(os.tmpdir(), `slicewise-vitest-${process.pid}.json`);
-step('unit + integration (vitest)', node, [bin('vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
-  count: () => {
-    try {
-      const j = JSON.parse(fs.readFileSync(vitestJson, 'utf8'));
-      return { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests };
-    } catch {
-      return { passed: 0, failed: 1, skipped: 0 };
-    }
-  },
-});
+/** Runs vitest with a JSON report next to the console output, and counts its tests. */
+function vitestStep(name: string, extraArgs: string[]) {
+  const json = path.join(os.tmpdir(), `slicewise-vitest-${process.pid}-${results.length}.json`);
+  step(name, node, [bin('vitest/vitest.mjs'), 'run', ...extraArgs, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], {
+    count: () => {
+      try {
+        const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+        return { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests };
+      } catch {
+        return { passed: 0, failed: 1, skipped: 0 };
+      }
+    },
+  });
+}
+
+vitestStep('unit + integration (vitest)', []);
 
 // Python side of the model (training smoke run, feature and sampler parity) when PyTorch is installed.
 const py = '/usr/bin/python3';
@@ -65,7 +70,7 @@ if (hasTorch && fs.existsSync(path.join(root, 'models/training/tests'))) {
 }
 
 if (fs.existsSync(path.join(root, 'e2e/vitest.config.ts'))) {
-  step('end-to-end (Chromium)', node, [bin('vitest/vitest.mjs'), 'run', '--config', 'e2e/vitest.config.ts']);
+  vitestStep('end-to-end (Chromium)', ['--config', 'e2e/vitest.config.ts']);
 }
 
 process.stdout.write('\n=== summary ===\n');
