@@ -96,6 +96,7 @@ def build_parser():
     p.add_argument("--minutes", type=float, default=None, help="wall-clock budget of a training stage")
     p.add_argument("--steps", type=int, default=None, help="step budget of a training stage")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--ema-reset", action="store_true", help="on resume, restart the UNet EMA from the current weights")
     p.add_argument("--variant", default="spatial", choices=["spatial", "paper"],
                    help="UNet conditioning: 'spatial' (our choice: spatial channel + tumour-weighted loss + CFG) or "
                         "'paper' (9-vector added to the time embedding only)")
@@ -103,6 +104,8 @@ def build_parser():
     p.add_argument("--random", action="store_true", help="export random weights (fixture models)")
     p.add_argument("--n-samples", type=int, default=60)
     p.add_argument("--ddim-steps", type=int, default=50)
+    p.add_argument("--default-ddim-steps", type=int, default=None,
+                   help="DDIM steps written as the sampler default in metadata (default: --ddim-steps)")
     p.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0 = deterministic; paper default 1)")
     p.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (1 = off)")
     return p

@@ -23,7 +23,7 @@ import torch
 from scipy import ndimage as ndi
 from scipy.stats import spearmanr
 
-from .export import export_trained
+from .export import export_trained, finite_or_none
 from .features import compute_features
 from .phantoms import load_split
 from .sampling import ddim_sample
@@ -225,14 +225,17 @@ def main(a):
     sweep_info = dict(position_xyz=pos.tolist(), requested=sweep[:, 0].round(4).tolist(), measured=[round(float(v), 4) for v in s_meas],
                       same_noise_seed=True)
     log("size sweep " + json.dumps(sweep_info))
+    defaults = dict(sd, num_inference_steps=a.default_ddim_steps or a.ddim_steps)
     ev = dict(
         metrics=dict(conditioning_adherence=adh, brain_outline_dice=brain, size_sweep=sweep_info,
-                     sampling=dict(settings=sd, wall_s_per_volume=sample_wall / n, threads=a.threads, engine="PyTorch 1.13 CPU"),
+                     sampling=dict(settings=sd, wall_s_per_volume=sample_wall / n, threads=a.threads, engine="PyTorch 1.13 CPU",
+                                   note="metrics above were measured with these settings"),
                      held_out="phantoms from a separate seed range (same two source brains)",
                      eval_wall_s=time.time() - t_start),
-        sampler_defaults=sd,
+        sampler_defaults=defaults,
     )
+    ev = finite_or_none(ev)
     with open(os.path.join(out, "eval.json"), "w") as fh:
-        json.dump(ev, fh, indent=1)
-    export_trained(a.work, out, os.path.basename(os.path.normpath(out)), ev["metrics"], sd)
+        json.dump(ev, fh, indent=1, allow_nan=False)
+    export_trained(a.work, out, os.path.basename(os.path.normpath(out)), ev["metrics"], defaults)
     log(f"evaluation done in {time.time() - t_start:.0f} s; metadata.json updated")

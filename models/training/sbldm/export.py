@@ -135,6 +135,17 @@ def check_onnx(out):
         onnx.checker.check_model(m)
 
 
+def finite_or_none(o):
+    """JSON has no NaN/Infinity: replace non-finite floats by None (recursively)."""
+    if isinstance(o, float):
+        return o if np.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: finite_or_none(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite_or_none(v) for v in o]
+    return o
+
+
 def tensor_spec(name, dtype, shape, axes, value_range=None, meaning=None):
     d = dict(name=name, dtype=dtype, shape=shape, axes=axes)
     if value_range is not None:
@@ -222,8 +233,9 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
     if os.path.exists(pm):  # written by tools/onnx_parity.mjs --write
         with open(pm) as fh:
             meta["metrics"] = dict(meta["metrics"], onnx_parity=json.load(fh))
+    meta = finite_or_none(meta)
     with open(os.path.join(out, "metadata.json"), "w") as fh:
-        json.dump(meta, fh, indent=1)
+        json.dump(meta, fh, indent=1, allow_nan=False)
     return meta
 
 

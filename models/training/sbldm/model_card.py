@@ -59,6 +59,12 @@ def render(meta):
         "",
         "## Measured (held-out phantoms: separate seeds, same two source brains)",
         "",
+    ]
+    if samp:
+        st = samp["settings"]
+        lines += [f"Generated samples below used DDIM {st['num_inference_steps']} steps, eta {st['eta']}, guidance scale "
+                  f"{st['guidance_scale']}, EMA weights, PyTorch; conditions = the features of held-out phantoms.", ""]
+    lines += [
         "| quantity | value | goal |",
         "|---|---|---|",
         f"| VAE image PSNR (dB, range [-1,1]) mean / min | {f(vae['psnr_db_mean'], 1)} / {f(vae['psnr_db_min'], 1)} | >= 30 |",

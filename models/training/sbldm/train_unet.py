@@ -157,6 +157,7 @@ def main(a):
     g = torch.Generator().manual_seed(a.seed)
     diff = Diffusion()
     step, elapsed_prev = 0, 0.0
+    ema_n = 0  # updates since the EMA started; decay warms up as min(0.999, (1 + n) / (10 + n))
     ck = os.path.join(out, "ckpt.pt")
     if a.resume and os.path.exists(ck):
         s = torch.load(ck)
@@ -165,7 +166,12 @@ def main(a):
         opt.load_state_dict(s["opt"])
         g.set_state(s["rng"])
         step, elapsed_prev = s["step"], s["elapsed"]
+        ema_n = s.get("ema_n", step)
         log(f"resumed at step {step} ({elapsed_prev:.0f} s trained)")
+        if getattr(a, "ema_reset", False):
+            ema.load_state_dict(model.state_dict())
+            ema_n = 0
+            log("EMA reset to the current weights (decay warm-up restarts)")
     nparams = sum(p.numel() for p in model.parameters())
     bs = 2
     budget_s = (a.minutes if a.minutes is not None else (0.5 if a.smoke else 90)) * 60
@@ -182,14 +188,14 @@ def main(a):
 
     def save():
         st = dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), rng=g.get_state(),
-                  step=step, elapsed=elapsed_prev + time.time() - t0, config=cfg, variant=a.variant,
+                  step=step, ema_n=ema_n, elapsed=elapsed_prev + time.time() - t0, config=cfg, variant=a.variant,
                   unet_cfg=model.cfg, scale_factor=D["scale_factor"])
         torch.save(st, ck + ".tmp")
         os.replace(ck + ".tmp", ck)
         torch.save({k: v.half() for k, v in ema.state_dict().items()}, os.path.join(out, "ema_fp16.pt"))
         with open(os.path.join(out, "state.json"), "w") as fh:
             json.dump(dict(step=step, elapsed_s=elapsed_prev + time.time() - t0, config=cfg, variant=a.variant,
-                           unet_cfg=model.cfg, params=nparams, batch=bs, lr=lr, ema=0.999, **var), fh)
+                           unet_cfg=model.cfg, params=nparams, batch=bs, lr=lr, ema=0.999, ema_updates=ema_n, **var), fh)
 
     while steps_this_run < max_steps and time.time() - t0 < budget_s:
         b = torch.randint(0, len(T["z"]), (bs,), generator=g)
@@ -208,9 +214,11 @@ def main(a):
         for pg in opt.param_groups:  # linear warm-up over 200 steps
             pg["lr"] = lr * min(1.0, (step + 1) / 200)
         opt.step()
+        decay = min(0.999, (1.0 + ema_n) / (10.0 + ema_n))
+        ema_n += 1
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(0.999).add_(pm, alpha=0.001)
+                pe.mul_(decay).add_(pm, alpha=1.0 - decay)
         step += 1
         steps_this_run += 1
         avg = float(loss) if avg is None else 0.98 * avg + 0.02 * float(loss)
