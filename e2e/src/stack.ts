@@ -97,11 +97,24 @@ const workerDir = path.join(repoRoot, 'apps/worker');
 export const hasWorker = () => fs.existsSync(path.join(workerDir, 'src/main.ts'));
 
 /** The generation worker on the same database and storage folder as the API. */
+/**
+ * A models folder holding only the random-weight test fixture: generation in the browser flow then
+ * takes about a second per volume, whatever real models models/ ships (a 64^3 one takes minutes on CPU).
+ */
+export function fixtureModelsDir(storageDir: string): string {
+  const dir = path.join(path.dirname(storageDir), 'models');
+  fs.mkdirSync(dir, { recursive: true });
+  const link = path.join(dir, 'tiny-random');
+  if (!fs.existsSync(link)) fs.symlinkSync(path.join(repoRoot, 'models', 'tiny-random'), link, 'dir');
+  return dir;
+}
+
 export async function startWorker(databaseUrl: string, storageDir: string): Promise<Child> {
   const healthPort = await freePort();
   const child = startChild('worker', ['--import', 'tsx', 'src/main.ts'], workerDir, {
     DATABASE_URL: databaseUrl,
     STORAGE_DIR: storageDir,
+    MODELS_DIR: fixtureModelsDir(storageDir),
     HEALTH_PORT: String(healthPort),
     POLL_INTERVAL_MS: '200',
     LOG_LEVEL: 'warn',
@@ -122,6 +135,7 @@ export async function startApi(databaseUrl: string, storageDir: string): Promise
     API_HOST: '127.0.0.1',
     SLICEWISE_DATA_DIR: dataDir,
     STORAGE_DIR: storageDir,
+    MODELS_DIR: fixtureModelsDir(storageDir),
     LOG_LEVEL: 'warn',
     SIGNIN_MAX_ATTEMPTS: '100',
   });
