@@ -104,8 +104,9 @@ export const hasWorker = () => fs.existsSync(path.join(workerDir, 'src/main.ts')
 export function fixtureModelsDir(storageDir: string): string {
   const dir = path.join(path.dirname(storageDir), 'models');
   fs.mkdirSync(dir, { recursive: true });
-  const link = path.join(dir, 'tiny-random');
-  if (!fs.existsSync(link)) fs.symlinkSync(path.join(repoRoot, 'models', 'tiny-random'), link, 'dir');
+  // A copy, not a symlink: model listing reads real directories only.
+  const copy = path.join(dir, 'tiny-random');
+  if (!fs.existsSync(copy)) fs.cpSync(path.join(repoRoot, 'models', 'tiny-random'), copy, { recursive: true });
   return dir;
 }
 
