@@ -349,10 +349,11 @@ export type RequestCohortMutation = { requestCohort: { cohort: { id: string, sta
 
 export type CohortQueryVariables = Exact<{
   id: string | number;
+  after?: string | null | undefined;
 }>;
 
 
-export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, samplerSettings: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, team: { id: string, viewerRole: Role | null } | null } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean } } } };
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, samplerSettings: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, team: { id: string, viewerRole: Role | null } | null } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CancelCohortMutationVariables = Exact<{
   cohortId: string | number;
@@ -996,7 +997,7 @@ export const RequestCohortDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RequestCohortMutation, RequestCohortMutationVariables>;
 export const CohortDocument = new TypedDocumentString(`
-    query Cohort($id: ID!) {
+    query Cohort($id: ID!, $after: String) {
   cohort(id: $id) {
     id
     name
@@ -1044,7 +1045,7 @@ export const CohortDocument = new TypedDocumentString(`
       volumesPerMinute
       etaSeconds
     }
-    volumes(first: 100) {
+    volumes(first: 100, after: $after) {
       edges {
         node {
           id
@@ -1061,6 +1062,7 @@ export const CohortDocument = new TypedDocumentString(`
       }
       pageInfo {
         hasNextPage
+        endCursor
       }
     }
   }

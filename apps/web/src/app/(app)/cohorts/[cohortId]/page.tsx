@@ -21,7 +21,10 @@ type SortKey = 'index' | 'status' | 'reqVolume' | 'measVolume' | 'review';
 
 export default function CohortPage() {
   const cohortId = decodeURIComponent(useParams<{ cohortId: string }>().cohortId);
-  const q = useGql(CohortDocument, { id: cohortId }, { refetchInterval: (query) => (query.state.data && ACTIVE_COHORT.includes(query.state.data.cohort.status) ? 2000 : false) });
+  // Volumes come 100 at a time; the stack holds the cursor of every page opened so far.
+  const [pages, setPages] = useState<(string | null)[]>([null]);
+  const after = pages[pages.length - 1] ?? null;
+  const q = useGql(CohortDocument, { id: cohortId, after }, { refetchInterval: (query) => (query.state.data && ACTIVE_COHORT.includes(query.state.data.cohort.status) ? 2000 : false) });
   // The role in the cohort's own team (not in whichever team was opened last).
   const { role: currentRole } = useCurrentTeam();
   const role = q.data?.cohort.project?.team?.viewerRole ?? currentRole;
@@ -227,10 +230,23 @@ export default function CohortPage() {
                 </Table>
               </Table.ScrollContainer>
             )}
-            {c.volumes.pageInfo.hasNextPage && (
-              <Text size="sm" c="dimmed" mt="xs">
-                Showing the first 100 volumes.
-              </Text>
+            {(c.volumes.pageInfo.hasNextPage || pages.length > 1) && (
+              <Group mt="xs" gap="xs">
+                <Text size="sm" c="dimmed">
+                  Volumes {(pages.length - 1) * 100 + 1}–{(pages.length - 1) * 100 + volumes.length} of {c.size}
+                </Text>
+                <Button size="xs" variant="default" disabled={pages.length === 1} onClick={() => setPages((p) => p.slice(0, -1))}>
+                  Previous 100
+                </Button>
+                <Button
+                  size="xs"
+                  variant="default"
+                  disabled={!c.volumes.pageInfo.hasNextPage}
+                  onClick={() => setPages((p) => [...p, c.volumes.pageInfo.endCursor ?? null])}
+                >
+                  Next 100
+                </Button>
+              </Group>
             )}
             <ConfirmModal
               opened={confirmCancel}
