@@ -58,3 +58,26 @@ export async function createTestDatabase(adminUrl: string, template: string): Pr
   await ensureDatabase(adminUrl, name, template);
   return { url: withDatabase(adminUrl, name), name, drop: () => dropDatabase(adminUrl, name) };
 }
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplate: string;
+  }
+}
+
+/**
+ * The body of a vitest globalSetup: one server per test run (embedded, or DATABASE_URL's server) and
+ * its migrated template, optionally prepared further (e.g. the job queue's schema, which clones then
+ * inherit). Suites read `inject('pgAdminUrl')` / `inject('pgTemplate')` and call createTestDatabase.
+ */
+export async function provideTestServer(
+  project: { provide(key: 'pgAdminUrl' | 'pgTemplate', value: string): void },
+  prepareTemplate?: (templateUrl: string) => Promise<void>,
+): Promise<() => Promise<void>> {
+  const server = await startTestServer(process.env.DATABASE_URL || undefined);
+  if (prepareTemplate) await prepareTemplate(withDatabase(server.adminUrl, server.template));
+  project.provide('pgAdminUrl', server.adminUrl);
+  project.provide('pgTemplate', server.template);
+  return () => server.teardown();
+}
