@@ -13,6 +13,8 @@ interface StepResult {
   passed: number;
   failed: number;
   skipped: number;
+  /** Names and first message lines of failed tests, repeated in the summary (CI often shows only the tail). */
+  failures?: string[];
 }
 const results: StepResult[] = [];
 
@@ -30,14 +32,38 @@ const bin = (p: string) => path.join(root, 'node_modules', p);
 step('lint', node, [bin('eslint/bin/eslint.js'), '.']);
 step('typecheck', node, [bin('tsx/dist/cli.mjs'), 'scripts/typecheck.ts']);
 
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numFailedTestSuites?: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages?: string[] }[] }[];
+}
+
+function firstLine(s: string | undefined): string {
+  return (s ?? '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '';
+}
+
+function vitestFailures(j: VitestJson): string[] {
+  const out: string[] = [];
+  for (const file of j.testResults) {
+    const rel = path.relative(root, file.name);
+    const failed = file.assertionResults.filter((a) => a.status === 'failed');
+    for (const a of failed) out.push(`${rel} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    if (file.status === 'failed' && failed.length === 0) out.push(`${rel}: ${firstLine(file.message)}`);
+  }
+  return out;
+}
+
 /** Runs vitest with a JSON report next to the console output, and counts its tests. */
 function vitestStep(name: string, extraArgs: string[]) {
   const json = path.join(os.tmpdir(), `slicewise-vitest-${process.pid}-${results.length}.json`);
   step(name, node, [bin('vitest/vitest.mjs'), 'run', ...extraArgs, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`], {
     count: () => {
       try {
-        const j = JSON.parse(fs.readFileSync(json, 'utf8'));
-        return { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests };
+        const j = JSON.parse(fs.readFileSync(json, 'utf8')) as VitestJson;
+        return { passed: j.numPassedTests, failed: j.numFailedTests + (j.numFailedTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests, failures: vitestFailures(j) };
       } catch {
         return { passed: 0, failed: 1, skipped: 0 };
       }
@@ -76,6 +102,9 @@ if (fs.existsSync(path.join(root, 'e2e/vitest.config.ts'))) {
 process.stdout.write('\n=== summary ===\n');
 for (const r of results) {
   process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(38)} ${r.seconds.toFixed(1).padStart(6)} s  ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);
+}
+for (const r of results) {
+  for (const f of r.failures ?? []) process.stdout.write(`  failed: ${f}\n`);
 }
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0) + results.filter((r) => !r.ok && r.failed === 0).length;

@@ -43,7 +43,7 @@ afterAll(async () => {
   await new Promise((r) => receiver.close(r));
 });
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

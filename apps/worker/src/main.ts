@@ -85,7 +85,9 @@ async function main(): Promise<void> {
     log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new jobs');
     try {
       await worker.stop(config.shutdownGraceMs);
+      log.debug('shutdown: claim loops stopped');
       await consumer.stop();
+      log.debug('shutdown: queue stopped');
       await models.dispose();
       await repo.close();
       await health.close();

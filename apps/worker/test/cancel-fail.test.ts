@@ -66,7 +66,7 @@ describe('failures and cancellation', () => {
   });
 
   it('cancelling a cohort stops the running volume at its next steps and its queued jobs do nothing', async () => {
-    const c = await seedCohort(h, { size: 3, samplerSettings: { numInferenceSteps: 100 } }); // ~5 s per volume
+    const c = await seedCohort(h, { size: 3, samplerSettings: { numInferenceSteps: 300 } }); // >= 15 s per volume
     await waitFor('a volume running', async () => (await h.q(`SELECT 1 FROM "Volume" WHERE "cohortId" = $1 AND status = 'RUNNING'`, [c.cohortId])).length > 0, 20_000, 50);
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
@@ -75,8 +75,8 @@ describe('failures and cancellation', () => {
     await waitFor('all volumes cancelled', async () => {
       const rows = await h.q(`SELECT status FROM "Volume" WHERE "cohortId" = $1`, [c.cohortId]);
       return rows.every((r) => r.status === 'CANCELLED');
-    }, 10_000, 50);
-    expect(Date.now() - t0).toBeLessThan(3_000); // well before the ~5 s the volume needed
+    }, 20_000, 50);
+    expect(Date.now() - t0).toBeLessThan(8_000); // well before the >= 15 s the volume needed
     expect(listFiles(h.storageDir).filter((f) => f.includes(c.cohortId))).toEqual([]);
     expect(w.lines.some((l) => l.msg === 'volume stopped: cohort cancelled')).toBe(true);
     await waitFor('jobs completed', async () => {

@@ -51,7 +51,7 @@ afterAll(async () => {
 
 describe('database restart', () => {
   it('workers reconnect after PostgreSQL restarts mid-cohort and the cohort completes', async () => {
-    w = startWorker(h, { STEP_DELAY_MS: '40', POLL_INTERVAL_MS: '300' });
+    w = startWorker(h, { STEP_DELAY_MS: '40', POLL_INTERVAL_MS: '300', LOG_LEVEL: 'debug' });
     await w.waitForLine((l) => l.msg === 'worker ready', 45_000);
     const c = await seedCohort(h, { size: 4, samplerSettings: { numInferenceSteps: 15 } }); // ~0.6 s per volume
     await waitFor('first volume done', async () => (await h.q(`SELECT 1 FROM "Volume" WHERE "cohortId" = $1 AND status = 'SUCCEEDED'`, [c.cohortId])).length > 0, 30_000);
@@ -79,7 +79,8 @@ describe('database restart', () => {
     w.child.kill('SIGTERM');
     // the worker logged the outage and recovered by itself
     expect(w.lines.some((l) => l.msg === 'claiming failed; retrying after the poll interval')).toBe(true);
-    const code = await Promise.race([w.exited, new Promise((r) => setTimeout(() => r('hung'), 15_000))]);
+    const code = await Promise.race([w.exited, new Promise((r) => setTimeout(() => r('hung'), 45_000))]);
+    if (code !== 0) console.log(JSON.stringify(w.lines.slice(-15).map((l) => ({ t: l.time, msg: l.msg, err: l.err?.message, raw: l.raw }))));
     expect(code).toBe(0);
   }, 150_000);
 });

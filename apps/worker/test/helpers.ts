@@ -132,7 +132,7 @@ export function startWorker(h: Harness, env: Record<string, string> = {}): Worke
       STORAGE_DIR: h.storageDir,
       HEALTH_PORT: '0',
       POLL_INTERVAL_MS: '200',
-      JOB_EXPIRE_SECONDS: '3',
+      JOB_EXPIRE_SECONDS: '15', // a loaded machine must not lose a live claim; kill.test.ts sets its own short lease
       MAINTENANCE_INTERVAL_SECONDS: '1',
       ORT_INTRA_OP_THREADS: '1',
       CODE_REVISION: 'test-revision',
