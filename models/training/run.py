@@ -92,10 +92,12 @@ def build_parser():
     p.add_argument("--shard-size", type=int, default=50)
     p.add_argument("--brats", default=None, help="BraTS-style folder <case>/<case>_flair.nii.gz + _seg.nii.gz")
     # training
-    p.add_argument("--config", default="small", help="model size: tiny | small | paper")
+    p.add_argument("--config", default="small", help="model size: tiny | fast | small | paper (sbldm/unet3d.py)")
     p.add_argument("--minutes", type=float, default=None, help="wall-clock budget of a training stage")
     p.add_argument("--steps", type=int, default=None, help="step budget of a training stage")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--batch", type=int, default=None, help="UNet batch size (default 2)")
+    p.add_argument("--lr", type=float, default=None, help="UNet peak learning rate (default 3e-4)")
     p.add_argument("--ema-reset", action="store_true", help="on resume, restart the UNet EMA from the current weights")
     p.add_argument("--variant", default="spatial", choices=["spatial", "paper"],
                    help="UNet conditioning: 'spatial' (our choice: spatial channel + tumour-weighted loss + CFG) or "

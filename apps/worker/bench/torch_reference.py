@@ -36,8 +36,7 @@ def load_models(model_dir, meta):
         vae.load_state_dict({k: t.float() for k, t in v["state"].items()})
         u = torch.load(os.path.join(wdir, "unet_ema_fp16.pt"))
         ucfg = dict(u["cfg"])
-        unet = UNet3D({k: ucfg[k] for k in ("ch", "n_res", "groups", "emb", "t_dim")}, z_channels=ucfg["z_channels"],
-                      spatial_channel=ucfg["spatial_channel"], n_cond=ucfg["n_cond"])
+        unet = UNet3D.from_cfg(ucfg)
         unet.load_state_dict({k: t.float() for k, t in u["state"].items()})
         source = "weights/*_fp16.pt (fp16-stored weights run in float32; the ONNX graphs hold the float32 originals)"
     elif str(meta.get("training", {}).get("data_source", "")).startswith("none: RANDOM WEIGHTS"):

@@ -41,8 +41,7 @@ def load_models(work):
     vae.load_state_dict(vck["model"])
     uck = torch.load(os.path.join(work, "unet", "ckpt.pt"))
     ucfg = dict(uck["unet_cfg"])
-    unet = UNet3D({k: ucfg[k] for k in ("ch", "n_res", "groups", "emb", "t_dim")}, z_channels=ucfg["z_channels"],
-                  spatial_channel=ucfg["spatial_channel"], n_cond=ucfg["n_cond"])
+    unet = UNet3D.from_cfg(ucfg)
     unet.load_state_dict(uck["ema"])
     vae.eval()
     unet.eval()

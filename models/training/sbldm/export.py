@@ -5,6 +5,8 @@ Graphs (opset 17, dynamic batch axes):
   decoder.onnx   z [N,Z,s,s] float32 (UNscaled), slice_index [N] int64 -> x [N,2,S,S]
   denoiser.onnx  x_t [B,C,D,s,s] float32, t [B] int64, cond [B,9] float32 -> eps [B,Z,D,s,s]
 The diffusion runs on z_scaled = z * scale_factor; decode z_scaled / scale_factor.
+The denoiser graph computes the UNet in slice layout with 2D convolutions only (sbldm/unet_slices.py:
+the same function, faster in onnxruntime); parity.json holds the outputs of the plain UNet3D.
 
 Parity fixture parity.json: inputs are closed-form (value_i = amp * sin(freq * i + phase), i = flat C-order
 index, computed in float64 and rounded to float32) so TypeScript can rebuild them without a data file;
@@ -24,6 +26,7 @@ import torch
 import torch.nn as nn
 
 from .unet3d import UNet3D, BETA_START, BETA_END, T_STEPS
+from .unet_slices import SliceLayoutUNet
 from .vae import SliceVAE, VAE_CONFIGS
 
 FEATURE_NAMES = ["voxel_volume", "surface_area", "sphericity", "x", "y", "z", "w", "h", "d"]
@@ -99,7 +102,7 @@ def export_graphs(vae, unet, out, volume_dhw, z_ch):
                           output_names=["z_mean"], dynamic_axes={"x": {0: "N"}, "slice_index": {0: "N"}, "z_mean": {0: "N"}}, **kw)
         torch.onnx.export(dec, (zin, idx), os.path.join(out, "decoder.onnx"), input_names=["z", "slice_index"],
                           output_names=["x"], dynamic_axes={"z": {0: "N"}, "slice_index": {0: "N"}, "x": {0: "N"}}, **kw)
-        torch.onnx.export(unet, (xt, tt, cond), os.path.join(out, "denoiser.onnx"), input_names=["x_t", "t", "cond"],
+        torch.onnx.export(SliceLayoutUNet(unet), (xt, tt, cond), os.path.join(out, "denoiser.onnx"), input_names=["x_t", "t", "cond"],
                           output_names=["eps"], dynamic_axes={"x_t": {0: "B"}, "t": {0: "B"}, "cond": {0: "B"}, "eps": {0: "B"}}, **kw)
         outs = dict(encoder=enc(xin, idx).numpy(), decoder=dec(zin, idx).numpy(), denoiser=unet(xt, tt, cond).numpy())
 
@@ -196,6 +199,8 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
                                  tensor_spec("slice_index", "int64", ["N"], ["slice"], [0, D - 1], "axial position d of each slice")],
                          outputs=[tensor_spec("x", "float32", ["N", 2, S, S], ["slice", "channel", "H", "W"], [-1.0, 1.0], "[image, mask]; not clamped, clamp image to [-1,1], threshold mask at 0")]),
             denoiser=dict(file="denoiser.onnx", opset=17,
+                          architecture=dict(unet={k: (list(v) if isinstance(v, tuple) else v) for k, v in unet.cfg.items()},
+                                            graph_layout="slices: [B*D, C, h, w] with 2D convolutions (models/training/sbldm/unet_slices.py), numerically the UNet3D"),
                           inputs=[tensor_spec("x_t", "float32", ["B", c_in, D, s, s], ["batch", "channel", "D", "h", "w"], None,
                                               "channels " + ", ".join(chan_names) + ("; channel %d = spatial condition rendered per conditioning.spatial_channel" % z_ch if spatial else "")),
                                   tensor_spec("t", "int64", ["B"], ["batch"], [0, T_STEPS - 1], "diffusion timestep (0-based)"),
@@ -297,8 +302,7 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
     vae.load_state_dict(vck["model"])
     uck = torch.load(os.path.join(work, "unet", "ckpt.pt"))
     ucfg = dict(uck["unet_cfg"])
-    unet = UNet3D({k: ucfg[k] for k in ("ch", "n_res", "groups", "emb", "t_dim")}, z_channels=ucfg["z_channels"],
-                  spatial_channel=ucfg["spatial_channel"], n_cond=ucfg["n_cond"])
+    unet = UNet3D.from_cfg(ucfg)
     unet.load_state_dict(uck["ema"])  # sample from the EMA weights (model.md)
     with open(os.path.join(work, "unet", "conditioning.json")) as fh:
         cinfo = json.load(fh)

@@ -152,7 +152,7 @@ def main(a):
     ema = UNet3D(cfg, z_channels=T["z"].shape[1], spatial_channel=spatial)
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
-    lr = 3e-4
+    lr = getattr(a, "lr", None) or 3e-4
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     g = torch.Generator().manual_seed(a.seed)
     diff = Diffusion()
@@ -173,7 +173,7 @@ def main(a):
             ema_n = 0
             log("EMA reset to the current weights (decay warm-up restarts)")
     nparams = sum(p.numel() for p in model.parameters())
-    bs = 2
+    bs = getattr(a, "batch", None) or 2
     budget_s = (a.minutes if a.minutes is not None else (0.5 if a.smoke else 90)) * 60
     max_steps = a.steps if a.steps is not None else 10 ** 9
     check_every = 2 if a.smoke else 500
