@@ -1,6 +1,6 @@
 // The API process: configuration, database (embedded unless DATABASE_URL), migrations, HTTP.
 import path from 'node:path';
-import { migrateDatabase, redact, resolveDatabase } from '@slicewise/db/server';
+import { closeWithin, migrateDatabase, redact, resolveDatabase } from '@slicewise/db/server';
 import { ensureQueueSchema } from '@slicewise/queue';
 import { ConfigError, loadApiConfig } from './config.ts';
 import { openDb } from './common/database.repository.ts';
@@ -38,8 +38,10 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await server.stop();
-    await close();
+    // bounded: after a database restart the pg pool's end() can wait forever (packages/db/src/shutdown.ts)
+    const late = (what: string, ms: number) => logger.warn({ what, ms }, 'shutdown: a resource did not close in time; exiting anyway');
+    await closeWithin('http server', () => server.stop(), 10_000, late);
+    await closeWithin('database pool', close, 5_000, late);
     await database.stop();
     process.exit(0);
   };

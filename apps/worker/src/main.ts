@@ -1,4 +1,5 @@
 // Worker process: config -> queue schema -> models on demand -> claim loop; SIGTERM/SIGINT: graceful stop, exit 0.
+import { closeWithin } from '@slicewise/db/server';
 import { ensureQueueSchema, VolumeQueueConsumer } from '@slicewise/queue';
 import { LocalStorage } from '@slicewise/storage';
 import { ConfigError, loadConfig } from './config.ts';
@@ -78,18 +79,8 @@ async function main(): Promise<void> {
   worker.start();
   log.info({ healthPort: health.port }, 'worker ready');
 
-  const bounded = async (what: string, fn: () => Promise<void>, ms = 5_000) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      fn().then(() => false),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(true), ms);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) log.warn({ what, ms }, 'shutdown: a resource did not close in time; exiting anyway');
-    else log.debug({ what }, 'shutdown: closed');
-  };
+  const bounded = (what: string, close: () => Promise<unknown>) =>
+    closeWithin(what, close, 5_000, (w, ms) => log.warn({ what: w, ms }, 'shutdown: a resource did not close in time; exiting anyway'));
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

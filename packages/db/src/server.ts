@@ -3,3 +3,4 @@ export * from './database.ts';
 export * from './embedded.ts';
 export { migrateDatabase, appliedMigrations, migrationNames, runPrismaCli, prismaCliEnv, repoRoot } from './migrate.ts';
 export { connectionFields } from './migration-adapter.ts';
+export { closeWithin } from './shutdown.ts';
