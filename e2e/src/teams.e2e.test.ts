@@ -1,12 +1,16 @@
 // The realistic flow a new team goes through today, plus the two access rules the issue names:
 // another team's member gets a not-found page and no data; a viewer sees no write buttons and the
-// API refuses the write when forced.
+// API refuses the write when forced. Then the team settings page: rename, approval threshold,
+// webhooks (secret shown once, signed deliveries in the log, removal), read-only for the viewer.
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newUserContext, PHONE, screenshot } from './browser.ts';
 import { gql, signUpViaApi } from './api.ts';
 import { SignInPage, SignUpPage } from './pages/auth.page.ts';
-import { AuditPage, CohortPage, CohortRequestDialog, DistributionEditorPage, MembersPage, ProjectPage, TeamProjectsPage, TeamsPage, TokensPage, VolumePage } from './pages/app.page.ts';
+import { AuditPage, CohortPage, CohortRequestDialog, DistributionEditorPage, MembersPage, ProjectPage, SettingsPage, TeamProjectsPage, TeamsPage, TokensPage, VolumePage } from './pages/app.page.ts';
 
 const webUrl = inject('webUrl');
 const apiUrl = inject('apiUrl');
@@ -291,6 +295,199 @@ describe('access between teams and roles', () => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(phone, 'phone-project');
+    await context.close();
+  });
+});
+
+describe('team settings', () => {
+  const renamed = 'Neuro-oncology Lab (Oslo)';
+  // A local endpoint for the webhook: records what the API's dispatcher sends.
+  const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let hookServer: http.Server;
+  let hookUrl = '';
+  beforeAll(async () => {
+    hookServer = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hooks/slicewise`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => hookServer?.close(r));
+  });
+
+  it('an owner renames the team and sets the approval threshold; both persist', async () => {
+    const settings = new SettingsPage(page);
+    await settings.open(teamId);
+    await page.getByRole('navigation', { name: 'Team navigation' }).getByRole('link', { name: 'Settings' }).waitFor();
+    expect(await settings.name().inputValue()).toBe('Neuro-oncology Lab');
+    expect(await settings.threshold().inputValue()).toBe('');
+    expect(await settings.summary().textContent()).toMatch(/No cohort needs approval/);
+    await settings.name().fill(renamed);
+    await settings.threshold().fill('50');
+    await settings.save();
+    await settings.waitSaved();
+    await page.reload();
+    await settings.general().waitFor();
+    expect(await settings.name().inputValue()).toBe(renamed);
+    expect(await settings.threshold().inputValue()).toBe('50');
+    expect(await settings.summary().textContent()).toMatch(/more than 50 subjects/);
+    // The shell follows the new name.
+    await expect.poll(() => page.getByRole('combobox', { name: 'Team', exact: true }).inputValue()).toBe(renamed);
+    await screenshot(page, 'team-settings');
+  });
+
+  it('a bad value shows an error on its field and nothing is saved', async () => {
+    const settings = new SettingsPage(page);
+    await settings.open(teamId);
+    const updates: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }) => {
+      if (r.url().endsWith('/graphql') && (r.postData() ?? '').includes('updateTeam')) updates.push(r.postData()!);
+    };
+    page.on('request', onRequest);
+    await settings.threshold().fill('-5');
+    expect(await settings.fieldError('Approval threshold (subjects)')).toMatch(/At least 1/);
+    await settings.name().fill('');
+    expect(await settings.fieldError('Team name')).toMatch(/Team name is required/);
+    await settings.save();
+    await page.waitForTimeout(500);
+    page.off('request', onRequest);
+    expect(updates).toEqual([]);
+    expect(await settings.fieldError('Team name')).toMatch(/required/);
+    await page.reload();
+    await settings.general().waitFor();
+    expect(await settings.name().inputValue()).toBe(renamed);
+    expect(await settings.threshold().inputValue()).toBe('50');
+
+    // Emptying the threshold clears it (no cohort needs approval); then back to 50.
+    await settings.threshold().fill('');
+    expect(await settings.fieldError('Approval threshold (subjects)')).toBeNull();
+    await settings.save();
+    await settings.waitSaved();
+    await expect.poll(() => settings.summary().textContent()).toMatch(/No cohort needs approval/);
+    await page.reload();
+    await settings.general().waitFor();
+    expect(await settings.threshold().inputValue()).toBe('');
+    await settings.threshold().fill('50');
+    await settings.save();
+    await settings.waitSaved();
+  });
+
+  it('creates a webhook (secret shown once), sees its signed deliveries, removes it', async () => {
+    const settings = new SettingsPage(page);
+    await settings.open(teamId);
+    await page.getByText('No webhooks yet').waitFor();
+    // As-you-type validation of the URL.
+    await settings.webhookForm().getByLabel('Endpoint URL').fill('ftp://example.org');
+    await settings.webhookForm().getByText(/Must start with https:\/\//).waitFor();
+    const secret = await settings.createWebhook(hookUrl, ['dataset.published']);
+    expect(secret).toMatch(/^whsec_/);
+    await screenshot(page, 'webhook-created');
+    await settings.closeSecretDialog();
+    expect(await page.content()).not.toContain(secret);
+    await settings.row(hookUrl).waitFor();
+    expect(await settings.status(hookUrl)).toBe('active');
+    expect(await settings.row(hookUrl).textContent()).toContain('dataset.published');
+    expect(await settings.row(hookUrl).textContent()).not.toContain('cohort.completed');
+
+    if (workerRuns && cohortId) {
+      // A new dataset version fires dataset.published: the endpoint gets it, signed with the secret.
+      const published = await page.evaluate(
+        async ([p, c]) =>
+          fetch('/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: 'mutation($i: PublishDatasetVersionInput!) { publishDatasetVersion(input: $i) { created userErrors { message } } }',
+              variables: { i: { projectId: p, cohortIds: [c], dataset: 'webhook-check' } },
+            }),
+          }).then((r) => r.json()),
+        [projectId, cohortId] as const,
+      );
+      expect(published.data.publishDatasetVersion).toEqual({ created: true, userErrors: [] });
+      await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      const hit = received[0]!;
+      expect(hit.headers['x-slicewise-event']).toBe('dataset.published');
+      const expected = `sha256=${createHmac('sha256', secret).update(`${hit.headers['x-slicewise-timestamp']}.${hit.body}`).digest('hex')}`;
+      expect(hit.headers['x-slicewise-signature']).toBe(expected);
+      // "Delivered" is recorded just after the endpoint answers: reload until the log shows it.
+      let cells: string[] = [];
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            await settings.row(hookUrl).waitFor();
+            const first = (await settings.deliveries(hookUrl)).getByTestId('delivery-row').first();
+            cells = (await first.count()) ? (await first.locator('td').allTextContents()).map((c) => c.trim()) : [];
+            return cells[1];
+          },
+          { timeout: 20_000, interval: 1000 },
+        )
+        .toBe('delivered');
+      // Event, status, attempts, response code, last error.
+      expect(cells.slice(0, 5)).toEqual(['dataset.published', 'delivered', '1', '200', '—']);
+      await screenshot(page, 'webhook-deliveries');
+    } else {
+      expect(await (await settings.deliveries(hookUrl)).textContent()).toMatch(/No deliveries yet/);
+    }
+    // The secret is never shown again.
+    await page.reload();
+    await settings.row(hookUrl).waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    await settings.remove(hookUrl);
+    expect(await settings.status(hookUrl)).toBe('removed');
+    expect(await settings.row(hookUrl).getByRole('button', { name: 'Remove' }).count()).toBe(0);
+  }, 90_000);
+
+  it('a viewer sees the settings read-only, and the API refuses a forced change', async () => {
+    const { page: carolPage, context } = await newUserContext(browser, webUrl);
+    const signIn = new SignInPage(carolPage);
+    await signIn.open();
+    await signIn.signIn(carol.email, carol.password);
+    await carolPage.waitForURL(/\/teams/);
+    const settings = new SettingsPage(carolPage);
+    await settings.open(teamId);
+    await carolPage.getByRole('navigation', { name: 'Team navigation' }).getByRole('link', { name: 'Settings' }).waitFor();
+    expect(await settings.name().inputValue()).toBe(renamed);
+    expect(await settings.name().isEditable()).toBe(false);
+    expect(await settings.threshold().inputValue()).toBe('50');
+    expect(await settings.threshold().isEditable()).toBe(false);
+    expect(await settings.saveButton().count()).toBe(0);
+    await carolPage.getByTestId('settings-read-only').waitFor();
+    await carolPage.getByText('Webhooks are for admins').waitFor();
+    expect(await settings.webhookForm().count()).toBe(0);
+    expect(await carolPage.getByTestId('webhooks-table').count()).toBe(0);
+
+    const forced = await carolPage.evaluate(async (t) => {
+      const post = (query: string, variables: object) =>
+        fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+      return {
+        update: await post('mutation($t: ID!) { updateTeam(input: { teamId: $t, name: "forced" }) { team { id } } }', { t }),
+        hooks: await post('query($t: ID!) { webhooks(teamId: $t) { id url } }', { t }),
+      };
+    }, teamId);
+    expect(forced.update.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(forced.hooks.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await context.close();
+  });
+
+  it('fits a phone-sized screen', async () => {
+    const { page: phone, context } = await newUserContext(browser, webUrl, PHONE);
+    await new SignInPage(phone).open();
+    await new SignInPage(phone).signIn(alice.email, alice.password);
+    await phone.waitForURL(/\/teams\//);
+    const settings = new SettingsPage(phone);
+    await settings.open(teamId);
+    await phone.getByTestId('webhooks-table').waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'phone-team-settings');
     await context.close();
   });
 });

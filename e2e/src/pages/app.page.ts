@@ -116,6 +116,69 @@ export class AuditPage {
   }
 }
 
+export class SettingsPage {
+  constructor(private readonly page: Page) {}
+  async open(teamId: string) {
+    await this.page.goto(`/teams/${encodeURIComponent(teamId)}/settings`);
+    await this.page.getByRole('heading', { name: 'Team settings' }).waitFor();
+    await this.general().waitFor();
+  }
+  general = () => this.page.getByRole('form', { name: 'General settings' });
+  name = () => this.general().getByRole('textbox', { name: 'Team name' });
+  threshold = () => this.general().getByRole('textbox', { name: 'Approval threshold (subjects)' });
+  saveButton = () => this.general().getByRole('button', { name: 'Save', exact: true });
+  summary = () => this.page.getByTestId('threshold-summary');
+  async save() {
+    await this.saveButton().click();
+  }
+  async waitSaved() {
+    await this.general().getByRole('status').getByText('Saved.').waitFor();
+  }
+  /** The error Mantine renders under a field of the general form (null when there is none). */
+  async fieldError(label: string): Promise<string | null> {
+    const input = this.general().getByRole('textbox', { name: label });
+    const ids = ((await input.getAttribute('aria-describedby')) ?? '').split(/\s+/).filter((id) => id.endsWith('-error'));
+    if (!ids.length) return null;
+    return this.page.locator(`[id="${ids[0]}"]`).textContent();
+  }
+  webhookForm = () => this.page.getByRole('form', { name: 'Create a webhook' });
+  /** Creates a webhook and returns the signing secret from the shown-once dialog (left open). */
+  async createWebhook(url: string, events: string[]): Promise<string> {
+    const form = this.webhookForm();
+    await form.getByLabel('Endpoint URL').fill(url);
+    for (const e of ['cohort.completed', 'dataset.published']) {
+      const box = form.getByRole('checkbox', { name: new RegExp(`^${e.replace('.', '\\.')} `) });
+      if ((await box.isChecked()) !== events.includes(e)) await box.click();
+    }
+    await form.getByRole('button', { name: 'Create webhook' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Webhook created' });
+    const secret = (await dialog.getByTestId('webhook-secret').textContent())!.trim();
+    await dialog.getByRole('button', { name: 'Copy secret' }).waitFor();
+    return secret;
+  }
+  async closeSecretDialog() {
+    await this.page.getByRole('button', { name: 'I have copied it' }).click();
+    await this.page.getByTestId('webhook-secret').waitFor({ state: 'detached' });
+  }
+  row = (url: string) => this.page.locator(`[data-testid="webhook-row"][data-webhook-url="${url}"]`);
+  async status(url: string): Promise<string> {
+    return (await this.row(url).getByTestId('webhook-status').textContent())!.trim();
+  }
+  /** Expands the webhook's delivery log and returns it. */
+  async deliveries(url: string) {
+    await this.row(url).getByRole('button', { name: /^Show deliveries/ }).click();
+    // The log is the row right below the webhook's row.
+    const log = this.row(url).locator('xpath=following-sibling::tr[1]').getByTestId('webhook-deliveries');
+    await log.waitFor();
+    return log;
+  }
+  async remove(url: string) {
+    await this.row(url).getByRole('button', { name: 'Remove' }).click();
+    await this.page.getByRole('dialog', { name: 'Remove webhook' }).getByRole('button', { name: 'Remove' }).click();
+    await this.row(url).getByText('removed').waitFor();
+  }
+}
+
 export class DistributionEditorPage {
   constructor(private readonly page: Page) {}
   histogram = (feature: string) => this.page.getByTestId(`histogram-${feature}`);

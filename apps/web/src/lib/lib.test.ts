@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitUserErrors } from './graphql-client';
-import { emailError, nameError, newPasswordError, safeNext } from './validators';
+import { approvalThresholdError, emailError, httpUrlError, nameError, newPasswordError, safeNext } from './validators';
 import { defaultSpec, outlineCells, rangesOf, switchMarginal } from './spec';
 import { featureValue } from './conditions';
 import { can, scopesForRole } from './roles';
@@ -35,6 +35,23 @@ describe('validators mirror the API rules', () => {
     expect(emailError('a@b.org')).toBeNull();
     expect(nameError('Name')('   ')).toMatch(/required/);
     expect(nameError('Name', 3)('abcd')).toMatch(/at most 3/);
+  });
+  it('approval threshold: empty means never, else a whole number in 1..1000000', () => {
+    expect(approvalThresholdError('')).toBeNull();
+    expect(approvalThresholdError(1)).toBeNull();
+    expect(approvalThresholdError(1_000_000)).toBeNull();
+    expect(approvalThresholdError(0)).toMatch(/At least 1/);
+    expect(approvalThresholdError(-5)).toMatch(/At least 1/);
+    expect(approvalThresholdError(2.5)).toMatch(/whole number/);
+    expect(approvalThresholdError('-')).toMatch(/whole number/);
+    expect(approvalThresholdError(1_000_001)).toMatch(/At most 1000000/);
+  });
+  it('webhook URLs: absolute http(s)', () => {
+    expect(httpUrlError('https://ci.example.org/hook')).toBeNull();
+    expect(httpUrlError('http://127.0.0.1:9/hook')).toBeNull();
+    expect(httpUrlError('')).toMatch(/required/);
+    expect(httpUrlError('ftp://example.org')).toMatch(/https:\/\//);
+    expect(httpUrlError('https://')).toMatch(/not a valid URL/);
   });
   it('safeNext only allows same-site paths', () => {
     expect(safeNext('/teams/x')).toBe('/teams/x');
@@ -84,6 +101,10 @@ describe('conditions and roles', () => {
     expect(can.createProject('MEMBER')).toBe(true);
     expect(can.readAudit('MEMBER')).toBe(false);
     expect(can.readAudit('OWNER')).toBe(true);
+    expect(can.updateTeam('MEMBER')).toBe(false);
+    expect(can.updateTeam('ADMIN')).toBe(true);
+    expect(can.manageWebhooks('VIEWER')).toBe(false);
+    expect(can.manageWebhooks('ADMIN')).toBe(true);
     expect(scopesForRole('MEMBER')).toEqual(['READ', 'GENERATE']);
     expect(scopesForRole('VIEWER')).toEqual(['READ']);
   });

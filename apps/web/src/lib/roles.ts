@@ -13,6 +13,10 @@ export const can = {
   manageMembers: (r: Role | null | undefined) => roleAtLeast(r, 'ADMIN'),
   useTokens: (r: Role | null | undefined) => roleAtLeast(r, 'MEMBER'),
   readAudit: (r: Role | null | undefined) => roleAtLeast(r, 'ADMIN'),
+  /** team.update: rename the team, set the approval threshold. */
+  updateTeam: (r: Role | null | undefined) => roleAtLeast(r, 'ADMIN'),
+  /** webhook.manage: create, list and remove webhooks; read their delivery log. */
+  manageWebhooks: (r: Role | null | undefined) => roleAtLeast(r, 'ADMIN'),
 };
 
 /** The highest scope a member of this role may give a token (READ < GENERATE < ADMIN). */

@@ -23,6 +23,32 @@ export function nameError(label: string, n = 100) {
   return (v: string) => required(label)(v) ?? maxLength(label, n)(v);
 }
 
+/** Team approval threshold (apps/api/src/teams/team.service.ts): empty = never; else a whole number in 1..1000000. */
+export const APPROVAL_THRESHOLD_MAX = 1_000_000;
+
+export function approvalThresholdError(v: number | string | null | undefined): string | null {
+  if (v === '' || v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n)) return 'A whole number of subjects (or empty: no approval needed)';
+  if (n < 1) return 'At least 1 (or empty: no approval needed)';
+  if (n > APPROVAL_THRESHOLD_MAX) return `At most ${APPROVAL_THRESHOLD_MAX}`;
+  return null;
+}
+
+/** Webhook URLs (apps/api/src/webhooks/webhook.service.ts): absolute http(s), at most 2000 characters. */
+export function httpUrlError(v: string): string | null {
+  const s = v.trim();
+  if (!s) return 'URL is required';
+  if (s.length > 2000) return `At most 2000 characters (${s.length} now)`;
+  if (!/^https?:\/\//.test(s)) return 'Must start with https:// (or http://)';
+  try {
+    new URL(s);
+  } catch {
+    return `"${s}" is not a valid URL`;
+  }
+  return null;
+}
+
 /** Only same-site paths: never send a user to another origin after signing in. */
 export function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';

@@ -66,6 +66,8 @@ export default function SignedInLayout({ children }: { children: ReactNode }) {
         { href: teamHref('/members'), label: 'Members', show: true },
         { href: teamHref('/tokens'), label: 'API tokens', show: can.useTokens(team.viewerRole) },
         { href: teamHref('/audit'), label: 'Audit log', show: can.readAudit(team.viewerRole) },
+        // Everyone sees the settings; only owners and admins get controls to change them.
+        { href: teamHref('/settings'), label: 'Settings', show: true },
       ]
     : [];
 

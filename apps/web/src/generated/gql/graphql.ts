@@ -71,6 +71,12 @@ export type CreateTeamInput = {
   name: string;
 };
 
+export type CreateWebhookInput = {
+  events: Array<string>;
+  teamId: string | number;
+  url: string;
+};
+
 export type PublishDatasetVersionInput = {
   /** Completed cohorts to take volumes from. */
   cohortIds: Array<string | number>;
@@ -138,6 +144,12 @@ export type UpdateProjectInput = {
   description?: string | null | undefined;
   name?: string | null | undefined;
   projectId: string | number;
+};
+
+export type UpdateTeamInput = {
+  approvalThreshold?: number | null | undefined;
+  name?: string | null | undefined;
+  teamId: string | number;
 };
 
 export type VolumeStatus =
@@ -255,6 +267,42 @@ export type RevokeApiTokenMutationVariables = Exact<{
 
 
 export type RevokeApiTokenMutation = { revokeApiToken: { token: { id: string, revokedAt: string | null } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type TeamSettingsQueryVariables = Exact<{
+  teamId: string | number;
+}>;
+
+
+export type TeamSettingsQuery = { team: { id: string, name: string, slug: string, viewerRole: Role | null, approvalThreshold: number | null, createdAt: string } };
+
+export type UpdateTeamMutationVariables = Exact<{
+  input: UpdateTeamInput;
+}>;
+
+
+export type UpdateTeamMutation = { updateTeam: { team: { id: string, name: string, approvalThreshold: number | null } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type WebhooksQueryVariables = Exact<{
+  teamId: string | number;
+  deliveries: number;
+}>;
+
+
+export type WebhooksQuery = { webhooks: Array<{ id: string, url: string, events: Array<string>, active: boolean, createdAt: string, deliveries: Array<{ id: string, event: string, status: string, attempts: number, responseCode: number | null, lastError: string | null, createdAt: string, deliveredAt: string | null }> }> };
+
+export type CreateWebhookMutationVariables = Exact<{
+  input: CreateWebhookInput;
+}>;
+
+
+export type CreateWebhookMutation = { createWebhook: { secret: string | null, webhook: { id: string, url: string, events: Array<string>, active: boolean } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type DeleteWebhookMutationVariables = Exact<{
+  webhookId: string | number;
+}>;
+
+
+export type DeleteWebhookMutation = { deleteWebhook: { webhook: { id: string, active: boolean } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
 export type AuditEventsQueryVariables = Exact<{
   teamId: string | number;
@@ -752,6 +800,88 @@ export const RevokeApiTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RevokeApiTokenMutation, RevokeApiTokenMutationVariables>;
+export const TeamSettingsDocument = new TypedDocumentString(`
+    query TeamSettings($teamId: ID!) {
+  team(id: $teamId) {
+    id
+    name
+    slug
+    viewerRole
+    approvalThreshold
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<TeamSettingsQuery, TeamSettingsQueryVariables>;
+export const UpdateTeamDocument = new TypedDocumentString(`
+    mutation UpdateTeam($input: UpdateTeamInput!) {
+  updateTeam(input: $input) {
+    team {
+      id
+      name
+      approvalThreshold
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateTeamMutation, UpdateTeamMutationVariables>;
+export const WebhooksDocument = new TypedDocumentString(`
+    query Webhooks($teamId: ID!, $deliveries: Int!) {
+  webhooks(teamId: $teamId) {
+    id
+    url
+    events
+    active
+    createdAt
+    deliveries(limit: $deliveries) {
+      id
+      event
+      status
+      attempts
+      responseCode
+      lastError
+      createdAt
+      deliveredAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WebhooksQuery, WebhooksQueryVariables>;
+export const CreateWebhookDocument = new TypedDocumentString(`
+    mutation CreateWebhook($input: CreateWebhookInput!) {
+  createWebhook(input: $input) {
+    secret
+    webhook {
+      id
+      url
+      events
+      active
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateWebhookMutation, CreateWebhookMutationVariables>;
+export const DeleteWebhookDocument = new TypedDocumentString(`
+    mutation DeleteWebhook($webhookId: ID!) {
+  deleteWebhook(webhookId: $webhookId) {
+    webhook {
+      id
+      active
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DeleteWebhookMutation, DeleteWebhookMutationVariables>;
 export const AuditEventsDocument = new TypedDocumentString(`
     query AuditEvents($teamId: ID!, $filter: AuditFilterInput, $after: String) {
   team(id: $teamId) {

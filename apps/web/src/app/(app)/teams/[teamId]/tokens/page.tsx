@@ -1,7 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { useParams } from 'next/navigation';
-import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Modal, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Code, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, type Role, type TokenScope } from '../../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../../lib/hooks';
@@ -11,6 +11,7 @@ import { nameError } from '../../../../../lib/validators';
 import { formatDate, PageHeader } from '../../../../../components/page-header';
 import { EmptyState, ErrorState, LoadingState, NotFoundState } from '../../../../../components/states';
 import { ConfirmModal } from '../../../../../components/confirm';
+import { SecretOnceModal } from '../../../../../components/secret-once';
 import { useReportTeam } from '../../../../../components/current-team';
 
 const SCOPE_HELP: Record<TokenScope, string> = {
@@ -200,26 +201,9 @@ function CreateTokenForm({ teamId, role }: { teamId: string; role: Role }) {
           </div>
         </Stack>
       </form>
-      <Modal opened={secret !== null} onClose={() => setSecret(null)} title={`Token “${secret?.name}” created`} closeOnClickOutside={false}>
-        <Stack>
-          <Alert color="yellow" title="Copy the secret now">
-            It is shown once. Slicewise stores only a hash of it; if you lose it, revoke the token and create another.
-          </Alert>
-          <Code block data-testid="token-secret" style={{ wordBreak: 'break-all' }}>
-            {secret?.secret}
-          </Code>
-          <Group justify="flex-end">
-            <CopyButton value={secret?.secret ?? ''}>
-              {({ copied, copy }) => (
-                <Button variant="light" color={copied ? 'teal' : undefined} onClick={copy}>
-                  {copied ? 'Copied' : 'Copy secret'}
-                </Button>
-              )}
-            </CopyButton>
-            <Button onClick={() => setSecret(null)}>I have copied it</Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <SecretOnceModal secret={secret?.secret ?? null} title={`Token “${secret?.name}” created`} testId="token-secret" onClose={() => setSecret(null)}>
+        It is shown once. Slicewise stores only a hash of it; if you lose it, revoke the token and create another.
+      </SecretOnceModal>
     </Paper>
   );
 }
