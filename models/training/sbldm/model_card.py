@@ -46,6 +46,14 @@ def render(meta):
         f"- volume {meta['volume']['shape_dhw']} `[D, H, W]`, image and mask in [-1, 1] (mask threshold 0), RAS;",
         f"  latent {meta['latent']['stacked_shape_cdhw']} `[C, D, h, w]`, scale factor {f(meta['latent']['scale_factor'], 4)}.",
         "- graphs: `encoder.onnx`, `decoder.onnx`, `denoiser.onnx` (opset 17, dynamic batch), inputs/outputs in `metadata.json`.",
+    ]
+    arch = meta["graphs"]["denoiser"].get("architecture")
+    if arch:
+        u = arch["unet"]
+        lines += [f"- denoiser: UNet channels {u['ch']}, {u['n_res']} residual block(s) per level, "
+                  f"{'(2+1)D: 1x3x3 then 3x1x1' if u.get('conv') == '2+1d' else '3x3x3'} convolutions; the graph runs it in slice "
+                  "layout with 2D convolutions only (numerically the 3D UNet, see parity)."]
+    lines += [
         f"- sampler defaults: DDIM {sd['num_inference_steps']} steps, eta {sd['eta']}, guidance scale {sd['guidance_scale']},"
         f" timestep spacing '{sd['timestep_spacing']}'.",
         f"- ONNX vs PyTorch parity: " + (f"max abs diff {par['worst']:.2e} ({par['runtime']})" if par else "see parity.json (not measured here)"),
@@ -71,6 +79,9 @@ def render(meta):
         f"| VAE image SSIM mean | {f(vae['ssim_mean'])} | |",
         f"| VAE mask Dice mean / median / min | {f(vae['dice_mean'])} / {f(vae['dice_median'])} / {f(vae['dice_min'])} | >= 0.95 |",
     ]
+    vr = m.get("vae_mask_volume_ratio")
+    if vr:
+        lines += [f"| VAE alone: decoded / true tumour voxels, mean / median (n = {vr['n']}) | {f(vr['mean'], 2)} / {f(vr['median'], 2)} | 1 |"]
     if adh:
         lines += [
             f"| Spearman rho, requested vs generated tumour volume (n = {adh['n']}) | {f(adh['spearman_rho_volume'])} | >= 0.8 |",
@@ -107,12 +118,13 @@ def render(meta):
         "",
         "- trained on phantoms from TWO subjects: the anatomy has little variety, and the images are T1-weighted with a",
         "  FLAIR-like bright tumour, not FLAIR as in the paper;",
-        f"- UNDERTRAINED: {tr['unet']['steps']} UNet steps (the CPU was shared with other jobs, 2-3 s per step); samples",
-        "  are blobs with a brain-like outline at best, and the generated tumour masks are several times larger than",
-        "  requested (see the table): size ordering and position follow the condition, calibration does not. The VAE",
-        "  mask Dice is also below its goal. More UNet steps (tens of thousands) and a longer VAE run are the fix;",
-        "  `run.py unet --resume` continues from the full checkpoint in the (uncommitted) work folder; `weights/` holds",
-        "  fp16 state dicts of the exported weights (no loader for fine-tuning from them is written yet);",
+        f"- UNDERTRAINED: {tr['unet']['steps']:,} UNet steps of batch {tr['unet']['batch']} ({tr['unet']['wall_s'] / 60:.0f} min on 2 CPU cores);",
+        "  the paper's scale is hundreds of thousands of steps on a GPU. Samples have a brain-like outline and slice",
+        "  striping; size ordering and position follow the condition, size calibration does not: generated tumour",
+        "  masks are several times larger than requested (table). Part of that is the VAE (its own decoded / true",
+        "  volume ratio is in the table; its mask Dice is below goal), part is the UNet. The fixes are a longer VAE run",
+        "  (then new latents) and many more UNet steps: `run.py unet --resume` continues from the full checkpoint in",
+        "  the (uncommitted) work folder; `weights/` holds fp16 state dicts of the exported weights;",
         "- small networks: samples are blurry, slice-wise decoding shows striping in",
         "  coronal/sagittal views (also noted by the paper's authors);",
         "- features are computed on the 64^3 model grid in voxel units; one voxel is about 3 mm of the source anatomy",
