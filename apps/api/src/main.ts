@@ -40,7 +40,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     // bounded: after a database restart the pg pool's end() can wait forever (packages/db/src/shutdown.ts)
     const late = (what: string, ms: number) => logger.warn({ what, ms }, 'shutdown: a resource did not close in time; exiting anyway');
-    await closeWithin('http server', () => server.stop(), 10_000, late);
+    await closeWithin('http server', () => server.stop(), 15_000, late); // Apollo's own drain grace is 10 s
     await closeWithin('database pool', close, 5_000, late);
     await database.stop();
     process.exit(0);
