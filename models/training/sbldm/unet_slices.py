@@ -90,8 +90,6 @@ class SliceLayoutUNet(nn.Module):
     def __init__(self, unet: UNet3D):
         super().__init__()
         self.u = unet
-        self.cfg = unet.cfg
-        self.spatial_channel = unet.spatial_channel
         self._kernel_names = {}
         for i, m in enumerate(m for m in unet.modules() if isinstance(m, nn.Conv3d)):
             self.register_buffer(f"k{i}", kernel_2d(m))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitUserErrors } from './graphql-client';
+import { rowActionError, splitUserErrors } from './graphql-client';
 import { approvalThresholdError, emailError, httpUrlError, nameError, newPasswordError, safeNext } from './validators';
 import { defaultSpec, outlineCells, rangesOf, switchMarginal } from './spec';
 import { featureValue } from './conditions';
@@ -107,5 +107,17 @@ describe('conditions and roles', () => {
     expect(can.manageWebhooks('ADMIN')).toBe(true);
     expect(scopesForRole('MEMBER')).toEqual(['READ', 'GENERATE']);
     expect(scopesForRole('VIEWER')).toEqual(['READ']);
+  });
+});
+
+describe('rowActionError', () => {
+  it('is null when the mutation worked, the joined userErrors when it refused, the message when it threw', async () => {
+    expect(await rowActionError(async () => ({ userErrors: [] }))).toBeNull();
+    expect(await rowActionError(async () => ({ userErrors: [{ message: 'The last owner cannot leave.' }, { message: 'Try again.' }] }))).toBe('The last owner cannot leave. Try again.');
+    expect(
+      await rowActionError(async () => {
+        throw new Error('network down');
+      }),
+    ).toBe('network down');
   });
 });

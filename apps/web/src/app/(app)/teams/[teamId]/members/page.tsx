@@ -5,7 +5,7 @@ import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInp
 import { useForm } from '@mantine/form';
 import { AddMemberDocument, ChangeMemberRoleDocument, RemoveMemberDocument, TeamMembersDocument, type Role } from '../../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { splitUserErrors } from '../../../../../lib/graphql-client';
+import { rowActionError, splitUserErrors } from '../../../../../lib/graphql-client';
 import { can, ROLE_ORDER, roleLabel } from '../../../../../lib/roles';
 import { emailError } from '../../../../../lib/validators';
 import { formatDate, PageHeader } from '../../../../../components/page-header';
@@ -26,22 +26,12 @@ export default function MembersPage() {
 
   async function onRoleChange(membershipId: string, role: Role) {
     setRowError(null);
-    try {
-      const { changeMemberRole } = await changeRole.mutateAsync({ membershipId, role });
-      if (changeMemberRole.userErrors.length) setRowError(changeMemberRole.userErrors.map((e) => e.message).join(' '));
-    } catch (err) {
-      setRowError(err instanceof Error ? err.message : String(err));
-    }
+    setRowError(await rowActionError(async () => (await changeRole.mutateAsync({ membershipId, role })).changeMemberRole));
   }
   async function onRemove() {
     if (!removing) return;
     setRowError(null);
-    try {
-      const { removeMember } = await remove.mutateAsync({ membershipId: removing.id });
-      if (removeMember.userErrors.length) setRowError(removeMember.userErrors.map((e) => e.message).join(' '));
-    } catch (err) {
-      setRowError(err instanceof Error ? err.message : String(err));
-    }
+    setRowError(await rowActionError(async () => (await remove.mutateAsync({ membershipId: removing.id })).removeMember));
     setRemoving(null);
   }
 

@@ -14,7 +14,7 @@ import {
   type WebhooksQuery,
 } from '../../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { splitUserErrors, type UserErrorLike } from '../../../../../lib/graphql-client';
+import { rowActionError, splitUserErrors, type UserErrorLike } from '../../../../../lib/graphql-client';
 import { can, roleLabel } from '../../../../../lib/roles';
 import { approvalThresholdError, httpUrlError, nameError } from '../../../../../lib/validators';
 import { formatDate, PageHeader } from '../../../../../components/page-header';
@@ -180,12 +180,7 @@ function WebhooksSection({ teamId, role }: { teamId: string; role: Role | null }
   async function onRemove() {
     if (!removing) return;
     setRowError(null);
-    try {
-      const { deleteWebhook } = await remove.mutateAsync({ webhookId: removing.id });
-      if (deleteWebhook.userErrors.length) setRowError(deleteWebhook.userErrors.map((e) => e.message).join(' '));
-    } catch (err) {
-      setRowError(err instanceof Error ? err.message : String(err));
-    }
+    setRowError(await rowActionError(async () => (await remove.mutateAsync({ webhookId: removing.id })).deleteWebhook));
     setRemoving(null);
   }
 

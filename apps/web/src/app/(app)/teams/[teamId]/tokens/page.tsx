@@ -5,7 +5,7 @@ import { Alert, Badge, Button, Checkbox, Code, Group, Paper, Select, Stack, Tabl
 import { useForm } from '@mantine/form';
 import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, type Role, type TokenScope } from '../../../../../generated/gql/graphql';
 import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { ApiError, splitUserErrors } from '../../../../../lib/graphql-client';
+import { ApiError, rowActionError, splitUserErrors } from '../../../../../lib/graphql-client';
 import { can, roleLabel, scopesForRole } from '../../../../../lib/roles';
 import { nameError } from '../../../../../lib/validators';
 import { formatDate, PageHeader } from '../../../../../components/page-header';
@@ -40,12 +40,7 @@ export default function TokensPage() {
   async function onRevoke() {
     if (!revoking) return;
     setRowError(null);
-    try {
-      const { revokeApiToken } = await revoke.mutateAsync({ tokenId: revoking.id });
-      if (revokeApiToken.userErrors.length) setRowError(revokeApiToken.userErrors.map((e) => e.message).join(' '));
-    } catch (err) {
-      setRowError(err instanceof Error ? err.message : String(err));
-    }
+    setRowError(await rowActionError(async () => (await revoke.mutateAsync({ tokenId: revoking.id })).revokeApiToken));
     setRevoking(null);
   }
 
