@@ -98,6 +98,8 @@ def build_parser():
     p.add_argument("--resume", action="store_true")
     p.add_argument("--batch", type=int, default=None, help="UNet batch size (default 2)")
     p.add_argument("--lr", type=float, default=None, help="UNet peak learning rate (default 3e-4)")
+    p.add_argument("--decoder-only", action="store_true",
+                   help="vae: fine-tune the decoder of the trained VAE, encoder frozen (latents stay valid)")
     p.add_argument("--ema-reset", action="store_true", help="on resume, restart the UNet EMA from the current weights")
     p.add_argument("--variant", default="spatial", choices=["spatial", "paper"],
                    help="UNet conditioning: 'spatial' (our choice: spatial channel + tumour-weighted loss + CFG) or "

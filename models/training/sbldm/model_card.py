@@ -1,12 +1,18 @@
 """Render the model card README.md of a model folder from its metadata.json (numbers are never typed by hand).
 
-Usage: /usr/bin/python3 -m sbldm.model_card <model-folder>   (from models/training)
+Usage (from models/training):
+  /usr/bin/python3 -m sbldm.model_card <model-folder>
+  /usr/bin/python3 -m sbldm.model_card <model-folder> --add-variant <other-model-folder> --label NAME
+      records the other folder's training and metrics as <model-folder>/variants/NAME.json (a variant trained
+      and evaluated with `run.py unet/evaluate`, e.g. the paper-faithful conditioning), then re-renders: the
+      card gets a table comparing the shipped model with every recorded variant.
 """
 from __future__ import annotations
 
+import argparse
+import glob
 import json
 import os
-import sys
 
 
 def f(v, nd=3):
@@ -17,7 +23,43 @@ def f(v, nd=3):
     return str(v)
 
 
-def render(meta):
+def variant_summary(meta, label):
+    """What a comparison needs from a model folder's metadata: how its UNet was trained, and its metrics."""
+    m, tr = meta["metrics"], meta["training"]
+    keep = ("conditioning_adherence", "brain_outline_dice", "size_sweep", "sampling")
+    return dict(label=label, name=meta["name"], variant=tr["unet"]["variant"], unet=tr["unet"],
+                vae=tr["vae"], metrics={k: m[k] for k in keep if k in m})
+
+
+def variant_table(meta, variants):
+    """Markdown rows comparing this model with recorded variants (what each documented choice buys)."""
+    if not variants:
+        return []
+    rows = [variant_summary(meta, "this model")] + variants
+
+    def col(v):
+        a = v["metrics"].get("conditioning_adherence", {})
+        b = v["metrics"].get("brain_outline_dice", {})
+        sw = v["metrics"].get("size_sweep", {})
+        meas = sw.get("measured") or []
+        mono = all(y > x for x, y in zip(meas, meas[1:])) if meas else None
+        u = v["unet"]
+        return [f"{v['label']}: variant '{v['variant']}'", f"{u['config']}, {u['steps']:,} steps, {u['wall_s'] / 60:.0f} min",
+                f(a.get("spearman_rho_volume")), f(a.get("centroid_err_pct_fov_mean"), 1),
+                f(a.get("fraction_with_tumour"), 2), f(b.get("samples_vs_coarse_mean")),
+                "n/a" if mono is None else ("yes" if mono else "no") + " (" + ", ".join(f(x, 2) for x in meas) + ")"]
+
+    head = ["model", "UNet training", "rho volume", "centroid err % FOV", "tumour present", "brain Dice", "size sweep monotone"]
+    lines = ["What each choice buys: other trainings of the same pipeline, evaluated on the same held-out conditions",
+             "with the same metrics. Variant 'paper' is the paper-faithful conditioning (the 9-vector added to the time",
+             "embedding only, no guidance); 'spatial' adds our spatial condition channel, tumour-weighted loss and",
+             "classifier-free guidance.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(col(v)) + " |" for v in rows]
+    return lines + [""]
+
+
+def render(meta, variants=None):
     m = meta["metrics"]
     tr = meta["training"]
     vae = m["vae_held_out"]
@@ -60,7 +102,10 @@ def render(meta):
         "",
         "## Training",
         "",
-        f"- VAE: {tr['vae']['params']:,} parameters, {tr['vae']['steps']} steps of {tr['vae']['batch']} slices, {tr['vae']['wall_s'] / 60:.0f} min.",
+        f"- VAE: {tr['vae']['params']:,} parameters, {tr['vae']['steps']} steps of {tr['vae']['batch']} slices"
+        + (f", then {ft['steps']} decoder-only fine-tune steps (encoder frozen, so the latents did not change; half of each"
+           f" batch from tumour slices; BCE + soft Dice on the mask channel)" if (ft := tr['vae'].get('decoder_finetune')) else "")
+        + f", {tr['vae']['wall_s'] / 60:.0f} min in all.",
         f"- UNet: {tr['unet']['params']:,} parameters ({tr['unet']['config']}, variant '{tr['unet']['variant']}'),"
         f" {tr['unet']['steps']} steps of batch {tr['unet']['batch']}, {tr['unet']['wall_s'] / 60:.0f} min, AdamW {tr['unet']['lr']}, EMA {tr['unet']['ema']}.",
         f"- hardware: {tr['hardware']}; code revision {tr['git_revision'][:12]}.",
@@ -102,6 +147,7 @@ def render(meta):
     if sw:
         lines += ["Size sweep at a fixed position " + str(sw["position_xyz"]) + " (same noise): requested voxel_volume "
                   + ", ".join(f(v, 2) for v in sw["requested"]) + " -> generated " + ", ".join(f(v, 2) for v in sw["measured"]) + ".", ""]
+    lines += variant_table(meta, variants or [])
     lines += [
         "Brain outline = largest connected component of (image > -0.7), holes filled.",
         "",
@@ -134,12 +180,29 @@ def render(meta):
     return "\n".join(lines)
 
 
-def main(folder):
-    with open(os.path.join(folder, "metadata.json")) as fh:
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folder")
+    p.add_argument("--add-variant", help="another evaluated model folder to record as a variant of this one")
+    p.add_argument("--label", help="the variant's name (file variants/LABEL.json)")
+    a = p.parse_args(argv)
+    with open(os.path.join(a.folder, "metadata.json")) as fh:
         meta = json.load(fh)
-    with open(os.path.join(folder, "README.md"), "w") as fh:
-        fh.write(render(meta))
+    if a.add_variant:
+        if not a.label:
+            p.error("--add-variant needs --label")
+        with open(os.path.join(a.add_variant, "metadata.json")) as fh:
+            other = json.load(fh)
+        os.makedirs(os.path.join(a.folder, "variants"), exist_ok=True)
+        with open(os.path.join(a.folder, "variants", f"{a.label}.json"), "w") as fh:
+            json.dump(variant_summary(other, a.label), fh, indent=1)
+    variants = []
+    for path in sorted(glob.glob(os.path.join(a.folder, "variants", "*.json"))):
+        with open(path) as fh:
+            variants.append(json.load(fh))
+    with open(os.path.join(a.folder, "README.md"), "w") as fh:
+        fh.write(render(meta, variants))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

@@ -1,5 +1,10 @@
 """Train the 2D slice VAE (stage 1), measure it on held-out volumes, then pre-encode every volume.
 
+--decoder-only fine-tunes the decoder of an existing VAE with the encoder frozen (as Stable Diffusion's
+ft-MSE decoder was made): the latents, their scale factor and every UNet trained on them stay valid, so a
+better decoder ships without retraining stage 2. It also oversamples tumour slices and adds the sharper mask
+loss (vae_loss's mask_sharp_weight), which is what the first VAE lacked: it inflated tumour masks ~1.9x.
+
 Outputs in <work>/vae/: ckpt.pt (resumable), metrics.json, train.log; <work>/latents.npz with
   z_train / z_val  float16 [N, Z, D, h, w]  posterior means times scale_factor (NCDHW, D = slices)
   scale_factor     1 / std of the training posterior means (paper: one global std)
@@ -31,9 +36,10 @@ def slices_from(d, drop_empty=0.9, seed=0):
     return x[keep], idx[keep]
 
 
-def save_ckpt(path, model, opt, step, elapsed, cfg):
+def save_ckpt(path, model, opt, step, elapsed, cfg, ft_step=0):
     tmp = path + ".tmp"
-    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed, cfg=cfg), tmp)
+    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed, cfg=cfg,
+                    ft_step=ft_step), tmp)
     os.replace(tmp, path)
 
 
@@ -73,12 +79,13 @@ def dice(a, b):
 
 def volume_metrics(model, d):
     """Held-out reconstruction: image PSNR (data range 2, [-1,1]) and SSIM (3D mean of 2D slice SSIM via
-    skimage), mask Dice after thresholding at 0. Per volume, then mean/min."""
+    skimage), mask Dice after thresholding at 0, and decoded / true tumour volume (1 = no inflation).
+    Per volume, then mean/min."""
     from skimage.metrics import structural_similarity
 
     mu = encode_volumes(model, d["image"], d["mask"])
     rec = decode_latents(model, mu).numpy()
-    psnr, ss, dc = [], [], []
+    psnr, ss, dc, ratio = [], [], [], []
     for n in range(len(rec)):
         im = d["image"][n].astype(np.float32)
         r = np.clip(rec[n, 0], -1, 1)
@@ -86,8 +93,10 @@ def volume_metrics(model, d):
         psnr.append(10 * math.log10(4.0 / max(mse, 1e-12)))
         ss.append(float(structural_similarity(im, r, data_range=2.0)))
         dc.append(dice(rec[n, 1] > 0, d["mask"][n] > 0))
+        ratio.append(float((rec[n, 1] > 0).sum() / max(1, (d["mask"][n] > 0).sum())))
     return dict(psnr_db_mean=float(np.mean(psnr)), psnr_db_min=float(np.min(psnr)), ssim_mean=float(np.mean(ss)),
                 dice_mean=float(np.mean(dc)), dice_median=float(np.median(dc)), dice_min=float(np.min(dc)),
+                mask_volume_ratio_mean=float(np.mean(ratio)), mask_volume_ratio_median=float(np.median(ratio)),
                 n_volumes=len(rec))
 
 
@@ -109,48 +118,87 @@ def main(a):
     va = load_split(data, "val")
     cfg = "tiny" if a.config == "tiny" else "small"
     model = SliceVAE(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=5e-4)
+    decoder_only = bool(getattr(a, "decoder_only", False))
     ck = os.path.join(out, "ckpt.pt")
-    step, elapsed = 0, 0.0
-    if a.resume and os.path.exists(ck):
+    step, elapsed, ft_step = 0, 0.0, 0
+    if decoder_only:
+        # Fine-tune the decoder of the VAE in <work>/vae/ckpt.pt. The first run starts a fresh optimiser over
+        # the decoder only; a resumed fine-tune (ckpt has ft_step) continues it.
+        if not os.path.exists(ck):
+            raise SystemExit(f"--decoder-only needs a trained VAE at {ck}")
         s = torch.load(ck)
         model.load_state_dict(s["model"])
-        opt.load_state_dict(s["opt"])
-        step, elapsed = s["step"], s["elapsed"]
-        log(f"resumed at step {step}")
+        step, elapsed, ft_step = s["step"], s["elapsed"], s.get("ft_step", 0)
+        model.encoder.requires_grad_(False)
+        opt = torch.optim.Adam(model.decoder.parameters(), lr=2e-4)
+        if ft_step > 0 and a.resume:
+            opt.load_state_dict(s["opt"])
+        log(f"decoder fine-tune from step {step} (fine-tune steps so far {ft_step}); encoder frozen")
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=5e-4)
+        if a.resume and os.path.exists(ck):
+            s = torch.load(ck)
+            model.load_state_dict(s["model"])
+            opt.load_state_dict(s["opt"])
+            step, elapsed = s["step"], s["elapsed"]
+            log(f"resumed at step {step}")
     x, idx = slices_from(tr, seed=a.seed)
+    has_tumour = torch.nonzero((x[:, 1] > 0).flatten(1).any(1)).flatten()
+    tumour_frac = 0.5 if decoder_only else 0.0  # share of each batch drawn from slices that contain tumour
     nparams = sum(p.numel() for p in model.parameters())
-    log(f"VAE config={cfg} params={nparams} slices={len(x)} volumes={len(tr['image'])}")
+    log(f"VAE config={cfg} params={nparams} slices={len(x)} (with tumour {len(has_tumour)}) "
+        f"volumes={len(tr['image'])}")
     budget_s = (a.minutes if a.minutes is not None else (0.5 if a.smoke else 12)) * 60
     max_steps = a.steps if a.steps is not None else 10 ** 9
     bs = 8 if a.smoke else 32
-    g = torch.Generator().manual_seed(a.seed + step)
-    t0 = time.time() - elapsed
+    g = torch.Generator().manual_seed(a.seed + step + ft_step)
+    run_t0 = time.time()
+    t0 = run_t0 - elapsed
+    run_steps = 0
     last_ck = time.time()
     avg = None
     model.train()
-    while step < max_steps and time.time() - t0 < budget_s:
-        b = torch.randint(0, len(x), (bs,), generator=g)
+    if decoder_only:
+        model.encoder.eval()
+    sharp = 1.0 if decoder_only else 0.0
+    while run_steps < max_steps and time.time() - run_t0 < budget_s:
+        n_t = int(round(bs * tumour_frac))
+        b = torch.cat([torch.randint(0, len(x), (bs - n_t,), generator=g),
+                       has_tumour[torch.randint(0, len(has_tumour), (n_t,), generator=g)]])
         xb, ib = x[b].float(), idx[b]
         rec, mu, logvar = model(xb, ib)
-        loss, parts = vae_loss(xb, rec, mu, logvar)
+        loss, parts = vae_loss(xb, rec, mu, logvar, mask_sharp_weight=sharp)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        step += 1
+        run_steps += 1
+        if decoder_only:
+            ft_step += 1
+        else:
+            step += 1
         avg = parts if avg is None else {k: 0.95 * avg[k] + 0.05 * v for k, v in parts.items()}
-        if step % 25 == 0 or step == max_steps:
-            el = time.time() - t0
-            log(f"step {step} {el / step:.2f} s/step ETA {max(budget_s - el, 0):.0f} s | "
+        if run_steps % 25 == 0 or run_steps == max_steps:
+            el = time.time() - run_t0
+            log(f"step {step + ft_step} {el / run_steps:.2f} s/step ETA {max(budget_s - el, 0):.0f} s | "
                 + " ".join(f"{k}={v:.4f}" for k, v in avg.items()))
         if time.time() - last_ck > 120:
-            save_ckpt(ck, model, opt, step, time.time() - t0, cfg)
+            save_ckpt(ck, model, opt, step, time.time() - t0, cfg, ft_step)
             last_ck = time.time()
     elapsed = time.time() - t0
-    save_ckpt(ck, model, opt, step, elapsed, cfg)
+    save_ckpt(ck, model, opt, step, elapsed, cfg, ft_step)
     model.eval()
     m = volume_metrics(model, va)
     log(f"held-out: {json.dumps(m)}")
+    if decoder_only:
+        # The encoder did not change, so latents.npz (and any UNet trained on it) stays as it is.
+        mp = os.path.join(out, "metrics.json")
+        prev = json.load(open(mp)) if os.path.exists(mp) else {}
+        prev.update(held_out=m, wall_s=elapsed, decoder_finetune=dict(
+            steps=ft_step, batch=bs, lr=2e-4, tumour_slice_fraction=tumour_frac, mask_sharp_weight=sharp))
+        with open(mp, "w") as fh:
+            json.dump(prev, fh, indent=1)
+        log(f"decoder fine-tune done: {ft_step} steps; latents unchanged")
+        return
 
     mu_tr = encode_volumes(model, tr["image"], tr["mask"])
     mu_va = encode_volumes(model, va["image"], va["mask"])

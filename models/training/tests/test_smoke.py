@@ -58,6 +58,22 @@ def test_vae_shapes_and_zero_init_decoder():
     assert abs(float(ssim(x[:, :1], x[:, :1])) - 1.0) < 1e-5
 
 
+def test_vae_mask_sharp_loss_penalises_a_blurred_mask():
+    from sbldm.vae import vae_loss
+
+    x = torch.full((2, 2, 16, 16), -1.0)
+    x[:, 1, 4:10, 4:10] = 1.0
+    mu, logvar = torch.zeros(2, 4, 8, 8), torch.zeros(2, 4, 8, 8)
+    sharp = x.clone()
+    blurred = x.clone()
+    blurred[:, 1, 2:12, 2:12] = blurred[:, 1, 2:12, 2:12].clamp(min=0.2)  # a positive band around the tumour
+    _, p_sharp = vae_loss(x, sharp, mu, logvar, mask_sharp_weight=1.0)
+    _, p_blur = vae_loss(x, blurred, mu, logvar, mask_sharp_weight=1.0)
+    assert p_sharp["bce"] < p_blur["bce"] and p_sharp["soft_dice"] > p_blur["soft_dice"]
+    _, plain = vae_loss(x, blurred, mu, logvar)
+    assert "bce" not in plain  # off by default: the paper's loss
+
+
 def test_unet_shapes_and_condition_path():
     torch.manual_seed(0)
     u = UNet3D("tiny", spatial_channel=True)
@@ -164,3 +180,37 @@ def test_end_to_end_smoke_on_fake_brats(tmp_path):
     cmd[2] = "unet"
     r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True)
     assert r.returncode == 0 and "resumed at step 4" in r.stdout
+
+    # decoder-only fine-tune: the encoder (hence latents.npz and the UNet trained on it) stays bit-identical,
+    # the decoder changes, and the export records the fine-tune
+    before = torch.load(work / "vae" / "ckpt.pt")
+    lat_before = (work / "latents.npz").read_bytes()
+    enc_sha = meta["files"]["encoder.onnx"]["sha256"]
+    dec_sha = meta["files"]["decoder.onnx"]["sha256"]
+    cmd[2] = "vae"
+    r = subprocess.run(cmd + ["--decoder-only", "--steps", "3"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "encoder frozen" in r.stdout and "latents unchanged" in r.stdout
+    after = torch.load(work / "vae" / "ckpt.pt")
+    assert after["ft_step"] == 3 and after["step"] == before["step"]
+    for k, v in before["model"].items():
+        same = torch.equal(v, after["model"][k])
+        assert same if k.startswith("encoder.") else True, k
+    assert any(not torch.equal(v, after["model"][k]) for k, v in before["model"].items() if k.startswith("decoder."))
+    assert (work / "latents.npz").read_bytes() == lat_before
+    vm = json.load(open(work / "vae" / "metrics.json"))
+    assert vm["decoder_finetune"]["steps"] == 3 and "mask_volume_ratio_mean" in vm["held_out"]
+    cmd[2] = "export"
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    meta2 = json.load(open(out / "metadata.json"))
+    assert meta2["training"]["vae"]["decoder_finetune"]["steps"] == 3
+    assert meta2["files"]["encoder.onnx"]["sha256"] == enc_sha
+    assert meta2["files"]["decoder.onnx"]["sha256"] != dec_sha
+
+    # the model card compares variants recorded from other evaluated folders
+    r = subprocess.run([sys.executable, "-m", "sbldm.model_card", str(out), "--add-variant", str(out), "--label", "again"],
+                       capture_output=True, text=True, cwd=TRAINING)
+    assert r.returncode == 0, r.stderr[-2000:]
+    card = (out / "README.md").read_text()
+    assert "| again: variant 'spatial' |" in card and "| this model: variant 'spatial' |" in card
