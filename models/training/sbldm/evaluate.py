@@ -28,7 +28,7 @@ from .features import compute_features
 from .phantoms import load_split
 from .sampling import ddim_sample
 from .spatial import render_spatial_condition
-from .train_vae import decode_latents, encode_volumes
+from .train_vae import decode_latents, encode_volumes, mask_volume_ratio
 from .unet3d import UNet3D
 from .vae import SliceVAE
 
@@ -204,11 +204,10 @@ def main(a):
     with torch.no_grad():
         ratios = []
         for i in range(n):
-            true = int((va["mask"][i] > 0).sum())
-            if true == 0:
-                continue
             rec = decode_latents(vae, encode_volumes(vae, va["image"][i:i + 1], va["mask"][i:i + 1]))[0].numpy()
-            ratios.append(float((rec[1] > 0).sum()) / true)
+            r = mask_volume_ratio(rec[1], va["mask"][i])
+            if r is not None:
+                ratios.append(r)
     vae_ratio = dict(n=len(ratios), mean=float(np.mean(ratios)), median=float(np.median(ratios)),
                      note="decoded / true tumour voxel count of held-out phantoms (encode -> decode, mask > 0)")
     log("vae mask volume ratio " + json.dumps(vae_ratio))

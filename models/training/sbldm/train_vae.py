@@ -71,6 +71,16 @@ def decode_latents(model, z, batch=256):
     return torch.stack(out)
 
 
+FT_LR = 2e-4  # decoder-only fine-tune learning rate
+
+
+def mask_volume_ratio(decoded_mask, true_mask):
+    """Decoded / true tumour voxels (both thresholded at 0); 1 = the VAE keeps tumour size. None when the
+    volume has no tumour."""
+    true = int((true_mask > 0).sum())
+    return None if true == 0 else float((decoded_mask > 0).sum()) / true
+
+
 def dice(a, b):
     a, b = a.astype(bool), b.astype(bool)
     s = a.sum() + b.sum()
@@ -93,7 +103,9 @@ def volume_metrics(model, d):
         psnr.append(10 * math.log10(4.0 / max(mse, 1e-12)))
         ss.append(float(structural_similarity(im, r, data_range=2.0)))
         dc.append(dice(rec[n, 1] > 0, d["mask"][n] > 0))
-        ratio.append(float((rec[n, 1] > 0).sum() / max(1, (d["mask"][n] > 0).sum())))
+        r = mask_volume_ratio(rec[n, 1], d["mask"][n])
+        if r is not None:
+            ratio.append(r)
     return dict(psnr_db_mean=float(np.mean(psnr)), psnr_db_min=float(np.min(psnr)), ssim_mean=float(np.mean(ss)),
                 dice_mean=float(np.mean(dc)), dice_median=float(np.median(dc)), dice_min=float(np.min(dc)),
                 mask_volume_ratio_mean=float(np.mean(ratio)), mask_volume_ratio_median=float(np.median(ratio)),
@@ -130,7 +142,7 @@ def main(a):
         model.load_state_dict(s["model"])
         step, elapsed, ft_step = s["step"], s["elapsed"], s.get("ft_step", 0)
         model.encoder.requires_grad_(False)
-        opt = torch.optim.Adam(model.decoder.parameters(), lr=2e-4)
+        opt = torch.optim.Adam(model.decoder.parameters(), lr=FT_LR)
         if ft_step > 0 and a.resume:
             opt.load_state_dict(s["opt"])
         log(f"decoder fine-tune from step {step} (fine-tune steps so far {ft_step}); encoder frozen")
@@ -194,7 +206,7 @@ def main(a):
         mp = os.path.join(out, "metrics.json")
         prev = json.load(open(mp)) if os.path.exists(mp) else {}
         prev.update(held_out=m, wall_s=elapsed, decoder_finetune=dict(
-            steps=ft_step, batch=bs, lr=2e-4, tumour_slice_fraction=tumour_frac, mask_sharp_weight=sharp))
+            steps=ft_step, batch=bs, lr=FT_LR, tumour_slice_fraction=tumour_frac, mask_sharp_weight=sharp))
         with open(mp, "w") as fh:
             json.dump(prev, fh, indent=1)
         log(f"decoder fine-tune done: {ft_step} steps; latents unchanged")
