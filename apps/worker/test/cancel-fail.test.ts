@@ -35,7 +35,11 @@ describe('failures and cancellation', () => {
     expect(attempts).toHaveLength(3);
     expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(900);
     expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(1900);
-    const [job] = await h.q(`SELECT state, retry_count FROM pgboss.job WHERE data->>'volumeId' = $1 AND name LIKE 'volume.%'`, [vid]);
+    // the worker records the volume FAILED, then fails the job in pg-boss: wait for the second write too
+    const job = await waitFor('job failed', async () => {
+      const [row] = await h.q(`SELECT state, retry_count FROM pgboss.job WHERE data->>'volumeId' = $1 AND name LIKE 'volume.%'`, [vid]);
+      return row?.state === 'active' ? null : row;
+    }, 10_000);
     expect(job).toMatchObject({ state: 'failed', retry_count: 2 });
   });
 

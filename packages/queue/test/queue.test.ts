@@ -162,10 +162,13 @@ describe('reliability', () => {
     await enqueueVolumeJobs(sql, [job!], { policy: { retryLimit: 2, retryDelaySeconds: 1, retryBackoff: true } });
     const c = await consumer();
     const attempts: number[] = [];
+    let failedAt = '';
     for (;;) {
       const j = await c.claim();
       if (!j) {
-        const { rows } = await sql(`SELECT state, start_after > now() AS later FROM pgboss.job WHERE name = $1`, [teamQueueName(t)]);
+        // the retry is scheduled after the failure (compared with the database clock right after it, not with
+        // now(): on a slow machine the delay can pass between the empty claim and this query)
+        const { rows } = await sql(`SELECT state, start_after > $2::timestamptz AS later FROM pgboss.job WHERE name = $1`, [teamQueueName(t), failedAt]);
         if (rows[0]?.state === 'failed') break;
         expect(rows[0]).toMatchObject({ state: 'retry', later: true }); // backoff delay
         await new Promise((r) => setTimeout(r, 400));
@@ -174,6 +177,7 @@ describe('reliability', () => {
       attempts.push(j.retryCount);
       expect(j.lastAttempt).toBe(j.retryCount === 2);
       await c.fail(j, `boom ${j.retryCount}`);
+      failedAt = (await sql(`SELECT now()::text AS now`)).rows[0].now;
     }
     expect(attempts).toEqual([0, 1, 2]);
     const dl = (await c.claimDeadLetter())!;
