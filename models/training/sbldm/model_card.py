@@ -59,7 +59,7 @@ def variant_table(meta, variants):
     return lines + [""]
 
 
-def render(meta, variants=None):
+def render(meta, variants=None, segmentation=None):
     m = meta["metrics"]
     tr = meta["training"]
     vae = m["vae_held_out"]
@@ -154,6 +154,9 @@ def render(meta, variants=None):
         "Pictures: `samples.png` (generated, requested vs measured volume), `real_phantoms.png` (held-out phantoms",
         "for comparison), `size_sweep.png`; rows axial / coronal / sagittal through the tumour, mask outlined in red.",
         "",
+    ]
+    lines += segmentation_section(segmentation)
+    lines += [
         "## Files",
         "",
         "- `encoder.onnx`, `decoder.onnx`, `denoiser.onnx`, `metadata.json`, `parity.json` (fixed inputs + PyTorch outputs)",
@@ -183,6 +186,23 @@ def render(meta, variants=None):
     return "\n".join(lines)
 
 
+def segmentation_section(seg):
+    """The downstream experiment (sbldm/seg_experiment.py): held-out Dice per arm, mean and spread over seeds."""
+    if not seg:
+        return []
+    sg, sy = seg["segmenter"], seg["synthetic"]
+    lines = ["## Downstream: does synthetic data help segmentation? (the paper's experiment, in miniature)", "",
+             f"A {sg['network']} ({sg['params']:,} parameters, {sg['grid']}), {sg['steps']} steps of batch {sg['batch']} per",
+             f"training, {sg['loss']}; tumour Dice on {seg['held_out']['n']} held-out phantoms. Synthetic volumes: DDIM"
+             f" {sy['sampler']['ddim_steps']} steps, guidance {sy['sampler']['guidance']}, UNet step {sy['unet_step']}, conditions ="
+             f" {sy['conditions']}. `experiments/segmentation.png`; rerun with `python -m sbldm.seg_experiment`.", "",
+             "| arm | real | synthetic | Dice mean over seeds | sd | per seed |", "|---|---|---|---|---|---|"]
+    for a in seg["arms"]:
+        lines.append(f"| {a['arm']} | {a['n_real']} | {a['n_synthetic']} | {f(a['dice_mean_over_seeds'])} | {f(a['dice_sd_over_seeds'])} | "
+                     + ", ".join(f(s["dice_mean"]) for s in a["seeds"]) + " |")
+    return lines + [""]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder")
@@ -203,8 +223,10 @@ def main(argv=None):
     for path in sorted(glob.glob(os.path.join(a.folder, "variants", "*.json"))):
         with open(path) as fh:
             variants.append(json.load(fh))
+    seg_path = os.path.join(a.folder, "experiments", "segmentation.json")
+    seg = json.load(open(seg_path)) if os.path.exists(seg_path) else None
     with open(os.path.join(a.folder, "README.md"), "w") as fh:
-        fh.write(render(meta, variants))
+        fh.write(render(meta, variants, seg))
 
 
 if __name__ == "__main__":

@@ -225,8 +225,8 @@ def main(a):
         if step % 50 == 0 or steps_this_run == max_steps:
             el = time.time() - t0
             rate = el / steps_this_run
-            log(f"step {step} loss {avg:.4f} {rate:.3f} s/step ETA {max(budget_s - el, 0):.0f} s "
-                f"(~{int(max(budget_s - el, 0) / rate)} more steps)")
+            left = int(min(max(budget_s - el, 0) / rate, max_steps - steps_this_run))  # whichever budget ends first
+            log(f"step {step} loss {avg:.4f} {rate:.3f} s/step ETA {left * rate:.0f} s (~{left} more steps)")
         if step % check_every == 0:
             c = conditioning_check(model, diff, V, spatial)
             log("cond-check " + " ".join(f"{k}={v:.4f}" for k, v in c.items()))

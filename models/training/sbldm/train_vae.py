@@ -191,7 +191,8 @@ def main(a):
         avg = parts if avg is None else {k: 0.95 * avg[k] + 0.05 * v for k, v in parts.items()}
         if run_steps % 25 == 0 or run_steps == max_steps:
             el = time.time() - run_t0
-            log(f"step {step + ft_step} {el / run_steps:.2f} s/step ETA {max(budget_s - el, 0):.0f} s | "
+            eta = min(max(budget_s - el, 0), (max_steps - run_steps) * el / run_steps)  # whichever budget ends first
+            log(f"step {step + ft_step} {el / run_steps:.2f} s/step ETA {eta:.0f} s | "
                 + " ".join(f"{k}={v:.4f}" for k, v in avg.items()))
         if time.time() - last_ck > 120:
             save_ckpt(ck, model, opt, step, time.time() - t0, cfg, ft_step)

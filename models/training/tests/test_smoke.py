@@ -214,3 +214,16 @@ def test_end_to_end_smoke_on_fake_brats(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     card = (out / "README.md").read_text()
     assert "| again: variant 'spatial' |" in card and "| this model: variant 'spatial' |" in card
+
+    # the downstream segmentation experiment runs end to end on the smoke model and lands on the card
+    r = subprocess.run([sys.executable, "-m", "sbldm.seg_experiment", "--work", str(work), "--model", str(out),
+                        "--n-real", "2", "--n-synth", "0", "2", "--n-held", "2", "--seeds", "0", "1", "--steps", "2",
+                        "--ddim-steps", "2", "--threads", "1"], capture_output=True, text=True, cwd=TRAINING)
+    assert r.returncode == 0, r.stderr[-2000:]
+    seg = json.load(open(out / "experiments" / "segmentation.json"))
+    assert [a["arm"] for a in seg["arms"]] == ["real2", "real2+syn2"]
+    assert all(len(a["seeds"]) == 2 and 0.0 <= a["dice_mean_over_seeds"] <= 1.0 for a in seg["arms"])
+    assert (out / "experiments" / "segmentation.png").stat().st_size > 0
+    r = subprocess.run([sys.executable, "-m", "sbldm.model_card", str(out)], capture_output=True, text=True, cwd=TRAINING)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "| real2+syn2 | 2 | 2 |" in (out / "README.md").read_text()
