@@ -26,6 +26,7 @@ from scipy.stats import spearmanr
 from .export import export_trained, finite_or_none
 from .features import compute_features
 from .phantoms import load_split
+from .postprocess import MASK_POSTPROCESS, largest_component
 from .sampling import ddim_sample
 from .spatial import render_spatial_condition
 from .train_vae import decode_latents, encode_volumes, mask_volume_ratio
@@ -77,6 +78,16 @@ def sample_volumes(vae, unet, scale, conds, latent_cdhw, steps, eta, guidance, s
         el = time.time() - t0
         log(f"sampled {done}/{len(conds)} ({el / done:.1f} s/volume, ETA {(len(conds) - done) * el / done:.0f} s)")
     return np.concatenate(imgs), np.concatenate(masks)
+
+
+def postprocess_masks(masks):
+    """Apply the declared mask post-processing to every sample: (masks, raw component counts)."""
+    kept, counts = [], []
+    for m in masks:
+        k, n = largest_component(m)
+        kept.append(k)
+        counts.append(n)
+    return np.stack(kept), counts
 
 
 def brain_from_image(img):
@@ -186,8 +197,15 @@ def main(a):
     imgs, masks = sample_volumes(vae, unet, scale, req, latent_cdhw, a.ddim_steps, a.eta, guidance, a.seed,
                                  subjects=list(range(n)), log=log)
     sample_wall = time.time() - t0
+    # what the platform delivers: the mask post-processing the exported metadata declares (sbldm/postprocess.py)
+    adh_raw, _ = adherence(req, masks, max_v, max_a)
+    masks, n_comp = postprocess_masks(masks)
     adh, meas = adherence(req, masks, max_v, max_a)
-    log("adherence " + json.dumps(adh))
+    adh["postprocess"] = MASK_POSTPROCESS["op"]
+    adh["raw_components_mean"] = float(np.mean(n_comp))
+    adh["raw_components_median"] = float(np.median(n_comp))
+    log("adherence (raw masks) " + json.dumps(adh_raw))
+    log("adherence (post-processed) " + json.dumps(adh))
 
     # brain-outline Dice
     d_samp = [dice(brain_from_image(im), coarse_brain) for im in imgs]
@@ -230,6 +248,7 @@ def main(a):
     sweep = np.asarray(sweep)
     s_imgs, s_masks = sample_volumes(vae, unet, scale, sweep, latent_cdhw, a.ddim_steps, a.eta, guidance, a.seed + 1,
                                      subjects=[0] * len(sweep), log=log)
+    s_masks, _ = postprocess_masks(s_masks)
     s_meas = [compute_features(m.astype(np.uint8), max_voxel_count=max_v, max_surface_area=max_a)["normalised"][0] for m in s_masks]
     centre = [pos[2] * latent_cdhw[1], pos[1] * s_imgs.shape[2], pos[0] * s_imgs.shape[3]]
     picture(os.path.join(out, "size_sweep.png"), s_imgs, s_masks,
@@ -239,7 +258,7 @@ def main(a):
     log("size sweep " + json.dumps(sweep_info))
     defaults = dict(sd, num_inference_steps=a.default_ddim_steps or a.ddim_steps)
     ev = dict(
-        metrics=dict(conditioning_adherence=adh, brain_outline_dice=brain, size_sweep=sweep_info, vae_mask_volume_ratio=vae_ratio,
+        metrics=dict(conditioning_adherence=adh, conditioning_adherence_raw_masks=adh_raw, brain_outline_dice=brain, size_sweep=sweep_info, vae_mask_volume_ratio=vae_ratio,
                      sampling=dict(settings=sd, wall_s_per_volume=sample_wall / n, threads=a.threads, engine="PyTorch 1.13 CPU",
                                    note="metrics above were measured with these settings"),
                      held_out="phantoms from a separate seed range (same two source brains)",

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .postprocess import MASK_POSTPROCESS
 from .unet3d import UNet3D, BETA_START, BETA_END, T_STEPS
 from .unet_slices import SliceLayoutUNet
 from .vae import SliceVAE, VAE_CONFIGS
@@ -159,7 +160,7 @@ def tensor_spec(name, dtype, shape, axes, value_range=None, meaning=None):
 
 
 def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_dhw, training, metrics,
-                   description, sampler_defaults, variant):
+                   description, sampler_defaults, variant, mask_postprocess=None):
     D, S, _ = volume_dhw
     z_ch = vae.cfg["z"]
     s = S // vae.down
@@ -181,7 +182,8 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
                 dict(index=0, name="image", modality=training.get("modality", "T1-weighted phantom"), range=[-1.0, 1.0],
                      scaling="per-volume min-max: x' = (2x - min - max) / (max - min) (paper)"),
                 dict(index=1, name="mask", meaning="whole tumour", range=[-1.0, 1.0], threshold=0.0,
-                     scaling="binary mask m in {0,1} stored as 2m - 1; decoded mask = x[1] > 0"),
+                     scaling="binary mask m in {0,1} stored as 2m - 1; decoded mask = x[1] > 0",
+                     **({"postprocess": mask_postprocess} if mask_postprocess else {})),
             ],
         ),
         latent=dict(channels=z_ch, slice_shape_chw=[z_ch, s, s], stacked_shape_cdhw=[z_ch, D, s, s],
@@ -351,7 +353,7 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
     return build_metadata(out, name, vae, unet, volume, float(lat["scale_factor"]), cinfo, brain, training, metrics,
                           "Slice-based latent diffusion (Kebaili et al., ISBI 2024), small CPU-trained instance on "
                           "brain-tumour PHANTOMS: a demo model, not for clinical use.", sd,
-                          us["variant"])
+                          us["variant"], mask_postprocess=MASK_POSTPROCESS)
 
 
 def main(a):

@@ -26,7 +26,7 @@ def f(v, nd=3):
 def variant_summary(meta, label):
     """What a comparison needs from a model folder's metadata: how its UNet was trained, and its metrics."""
     m, tr = meta["metrics"], meta["training"]
-    keep = ("conditioning_adherence", "brain_outline_dice", "size_sweep", "sampling")
+    keep = ("conditioning_adherence", "conditioning_adherence_raw_masks", "brain_outline_dice", "size_sweep", "sampling")
     return dict(label=label, name=meta["name"], variant=tr["unet"]["variant"], unet=tr["unet"],
                 vae=tr["vae"], metrics={k: m[k] for k in keep if k in m})
 
@@ -135,6 +135,11 @@ def render(meta, variants=None, segmentation=None):
             f"| fraction of samples with a tumour (>= 1 voxel / >= 10 voxels) | {f(adh['fraction_with_tumour'], 2)} / {f(adh['fraction_with_tumour_ge10vox'], 2)} | >= 0.95 |",
             f"| mean requested / generated voxel_volume | {f(adh['requested_volume_mean'])} / {f(adh['measured_volume_mean'])} | |",
         ]
+        raw = m.get("conditioning_adherence_raw_masks")
+        if raw and adh.get("postprocess"):
+            lines += [f"| before the mask post-processing ({adh['postprocess']}; raw masks had {f(adh['raw_components_median'], 0)} components"
+                      f" median): rho / centroid % FOV / mean generated voxel_volume | {f(raw['spearman_rho_volume'])} /"
+                      f" {f(raw['centroid_err_pct_fov_mean'], 1)} / {f(raw['measured_volume_mean'])} | |"]
     if br:
         lines += [
             f"| brain-outline Dice, samples vs coarse brain mask (mean / min) | {f(br['samples_vs_coarse_mean'])} / {f(br['samples_vs_coarse_min'])} | >= 0.8 |",

@@ -171,7 +171,7 @@ def plot(path, arms):
 
 
 def main(argv=None):
-    from .evaluate import load_models, sample_volumes
+    from .evaluate import load_models, postprocess_masks, sample_volumes
     from .phantoms import load_split
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -208,6 +208,7 @@ def main(argv=None):
     s_img, s_mask = sample_volumes(vae, unet, float(uck["scale_factor"]), conds, latent_cdhw, a.ddim_steps, 0.0, guidance,
                                    seed=1234, subjects=list(range(n_syn)), log=log)
     sample_wall = time.time() - t0
+    s_mask, _ = postprocess_masks(s_mask)  # the masks the platform delivers (metadata's mask post-processing)
     synth = (s_img.astype(np.float32), s_mask.astype(np.uint8))
 
     arms = run_arms(real, synth, held, a.n_synth, a.seeds, a.steps, threads=a.threads, every=100)
@@ -218,7 +219,8 @@ def main(argv=None):
         held_out=dict(n=len(held[0]), split="val (phantoms from a separate seed range)"),
         real=dict(n=a.n_real, split="train[:n] (phantoms the generator was also trained on)"),
         synthetic=dict(n=n_syn, sampler=dict(ddim_steps=a.ddim_steps, eta=0.0, guidance=guidance), unet_step=uck.get("step"),
-                       conditions=f"features of train[{a.n_real}:{a.n_real + n_syn}]", wall_s=sample_wall),
+                       conditions=f"features of train[{a.n_real}:{a.n_real + n_syn}]", wall_s=sample_wall,
+                       mask_postprocess="largest_component (as the platform delivers)"),
         segmenter=dict(network="3-level 3D UNet, channels 8/16/32", grid=f"1/{DOWN} of the model grid (pooled), Dice on the full grid",
                        steps=a.steps, batch=4, optimiser="Adam 2e-3", loss="BCE + soft Dice", augmentation="left-right flip",
                        params=sum(p.numel() for p in SegUNet3D().parameters())),

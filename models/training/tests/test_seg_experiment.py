@@ -48,3 +48,37 @@ def test_segmenter_learns_a_separable_toy():
     again = train_segmenter(xs, ys, steps=3, seed=5, threads=2)
     again2 = train_segmenter(xs, ys, steps=3, seed=5, threads=2)
     assert all(torch.equal(p, q) for p, q in zip(again.state_dict().values(), again2.state_dict().values()))
+
+
+def test_largest_component_keeps_the_biggest_face_connected_island():
+    from sbldm.postprocess import largest_component
+
+    m = np.zeros((4, 5, 6), np.uint8)
+    m[0, 0, 0:2] = 1  # 2 voxels
+    m[2, 2, 2:5] = 1  # 3 voxels
+    m[3, 3, 5] = 1  # touches the 3-voxel island only diagonally: its own component under 6-connectivity
+    kept, n = largest_component(m)
+    assert n == 3 and kept.sum() == 3 and kept[2, 2, 2:5].all()
+    tie = np.zeros((3, 3, 3), np.uint8)
+    tie[0, 0, 0] = tie[2, 2, 2] = 1
+    kept, n = largest_component(tie)
+    assert n == 2 and kept[0, 0, 0] and not kept[2, 2, 2]  # ties: first in C order
+    empty, n = largest_component(np.zeros((2, 2, 2)))
+    assert n == 0 and not empty.any()
+
+
+def test_component_fixture_matches_the_python_reference():
+    """packages/conditioning/fixtures/components.json (the TypeScript side checks itself against it too)."""
+    import json
+
+    from sbldm.postprocess import largest_component
+
+    repo = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+    sys.path.insert(0, os.path.join(repo, "packages", "conditioning", "scripts"))
+    from gen_fixtures import rle_decode, rle_encode
+
+    doc = json.load(open(os.path.join(repo, "packages", "conditioning", "fixtures", "components.json")))
+    assert len(doc["cases"]) >= 5
+    for c in doc["cases"]:
+        kept, n = largest_component(rle_decode(c["rle"], c["shapeDhw"]).reshape(c["shapeDhw"]))
+        assert n == c["components"] and rle_encode(kept) == c["keptRle"], c["name"]

@@ -174,6 +174,10 @@ def test_end_to_end_smoke_on_fake_brats(tmp_path):
     assert meta["training"]["n_train"] == 6
     assert len(meta["conditioning"]["empirical_sample"]) == 6
     assert "conditioning_adherence" in meta["metrics"]
+    # evaluation measures what the platform delivers: masks after the declared post-processing (and raw too)
+    assert meta["volume"]["channels"][1]["postprocess"]["op"] == "largest_component"
+    assert meta["metrics"]["conditioning_adherence"]["postprocess"] == "largest_component"
+    assert "spearman_rho_volume" in meta["metrics"]["conditioning_adherence_raw_masks"]
     for fn, info in meta["files"].items():
         assert os.path.getsize(out / fn) == info["bytes"]
     # resume continues from the checkpoint

@@ -9,3 +9,4 @@ export * from './spec.ts';
 export * from './sample.ts';
 export * from './empirical.ts';
 export * from './preview.ts';
+export * from './components.ts';

@@ -82,7 +82,25 @@ describe('loadModel', () => {
     expect(msg).toContain('graphs.denoiser: is required');
   });
 
-  it('resolveShape binds symbolic axes', async () => {
+  it('accepts the mask post-processing on the mask channel and names a bad one', async () => {
+    const meta = JSON.parse(await fs.readFile(path.join(MODELS_DIR, 'tiny-random', 'metadata.json'), 'utf8'));
+    const maskIdx = meta.volume.channels.findIndex((ch: { name: string }) => ch.name === 'mask');
+    meta.volume.channels[maskIdx].postprocess = { op: 'largest_component', connectivity: 6 };
+    expect(parseModelMetadata(meta).volume.channels[maskIdx]!.postprocess).toEqual({ op: 'largest_component', connectivity: 6 });
+    meta.volume.channels[maskIdx].postprocess = { op: 'open', connectivity: 26 };
+    meta.volume.channels[1 - maskIdx].postprocess = { op: 'largest_component', connectivity: 6 };
+    let msg = '';
+    try {
+      parseModelMetadata(meta);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain(`volume.channels[${maskIdx}].postprocess.op: must be one of "largest_component", got "open"`);
+    expect(msg).toContain(`volume.channels[${maskIdx}].postprocess.connectivity: must be one of 6, got 26`);
+    expect(msg).toContain(`volume.channels[${1 - maskIdx}].postprocess: applies to the "mask" channel only, got channel "image"`);
+  });
+
+    it('resolveShape binds symbolic axes', async () => {
     const m = await loadModel(MODELS_DIR, 'tiny-random', { verify: false });
     expect(resolveShape(m.metadata.graphs.denoiser.inputs[0]!, { B: 2 })).toEqual([2, 5, 16, 8, 8]);
     expect(() => resolveShape(m.metadata.graphs.denoiser.inputs[0]!, {})).toThrow(/symbolic "B"/);

@@ -31,11 +31,21 @@ export interface FileEntry {
   bytes: number;
 }
 
+/** Applied by the worker after thresholding (packages/conditioning largestComponent). */
+export const MASK_POSTPROCESS_OPS = ['largest_component'] as const;
+
+export interface MaskPostprocess {
+  op: (typeof MASK_POSTPROCESS_OPS)[number];
+  connectivity: 6;
+  note?: string;
+}
+
 export interface ChannelSpec {
   index: number;
   name: string;
   range: [number, number];
   threshold?: number;
+  postprocess?: MaskPostprocess;
   [key: string]: unknown;
 }
 
@@ -190,6 +200,14 @@ export function parseModelMetadata(raw: unknown, source = 'metadata.json'): Mode
         c.str(o.name, `volume.channels[${i}].name`);
         c.tuple(o.range, `volume.channels[${i}].range`, 2);
         if (o.threshold !== undefined) c.num(o.threshold, `volume.channels[${i}].threshold`);
+        if (o.postprocess !== undefined) {
+          const pp = c.obj(o.postprocess, `volume.channels[${i}].postprocess`);
+          if (pp) {
+            c.oneOf(pp.op, `volume.channels[${i}].postprocess.op`, MASK_POSTPROCESS_OPS);
+            c.oneOf(pp.connectivity, `volume.channels[${i}].postprocess.connectivity`, [6]);
+            if (o.name !== 'mask') c.fail(`volume.channels[${i}].postprocess`, `applies to the "mask" channel only, got channel ${JSON.stringify(o.name)}`);
+          }
+        }
       });
   }
   const lat = c.obj(m.latent, 'latent');

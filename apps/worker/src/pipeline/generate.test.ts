@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '@slicewise/models';
 import { SamplingCancelled } from '@slicewise/sampler';
 import { OrtModel } from '../onnx/index.ts';
-import { decodeLatent, generateVolume } from './generate.ts';
+import { decodeLatent, generateVolume, postprocessMask } from './generate.ts';
 import { resolveSamplerSettings } from './settings.ts';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, '../../../../models');
@@ -89,4 +89,27 @@ describe('parity with the PyTorch reference (models/training)', () => {
     for (let i = 0; i < g.latent.length; i++) maxDiff = Math.max(maxDiff, Math.abs(g.latent[i]! - refLatent[i]!));
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
   }, 60_000);
+});
+
+describe('postprocessMask', () => {
+  it('keeps the largest 6-connected component when the model declares it, and nothing otherwise', async () => {
+    const meta = ort.model.metadata;
+    const [D, H, W] = meta.volume.shape_dhw;
+    const mask = new Uint8Array(D * H * W);
+    const at = (d: number, h: number, w: number) => (d * H + h) * W + w;
+    for (let w = 2; w < 7; w++) mask[at(5, 5, w)] = 1; // 5-voxel tumour
+    mask[at(1, 1, 1)] = 1; // two specks
+    mask[at(10, 12, 3)] = 1;
+    const image = new Float32Array(D * H * W);
+    const plain = postprocessMask(meta, { image, mask });
+    expect(plain.maskPostprocess).toBeNull();
+    expect(plain.mask).toBe(mask);
+    const declared = structuredClone(meta);
+    declared.volume.channels.find((c) => c.name === 'mask')!.postprocess = { op: 'largest_component', connectivity: 6 };
+    const r = postprocessMask(declared, { image, mask });
+    expect(r.maskPostprocess).toEqual({ op: 'largest_component', connectivity: 6, componentsBefore: 3, removedVoxels: 2 });
+    expect(r.mask.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(r.mask[at(1, 1, 1)]).toBe(0);
+    expect(r.image).toBe(image);
+  });
 });

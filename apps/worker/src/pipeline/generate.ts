@@ -1,6 +1,7 @@
 /**
  * One subject, model in memory, no database or files: condition vector -> latent -> decoded slices ->
- * image + thresholded mask. Shared by the worker, replay and the benchmark.
+ * image + thresholded mask (then the model's declared mask post-processing). Shared by the worker, replay and
+ * the benchmark.
  *
  * Notation (shared design/model.md; metadata.latent.convention):
  *   z_scaled [C, D, h, w]  sampled by DDIM/DDPM; decoder input for slice d: z_scaled[:, d] / scale_factor
@@ -8,6 +9,7 @@
  *   (x[1] > threshold -> 1, uint8), stacked to [D, H, W].
  */
 import { DDIMScheduler, DDPMScheduler, createRng, sample, type DiffusionScheduler } from '@slicewise/sampler';
+import { largestComponent } from '@slicewise/conditioning';
 import type { ModelMetadata } from '@slicewise/models';
 import type { OrtModel } from '../onnx/index.ts';
 import { buildDenoiserFeeds, planDenoiser, spatialChannelFor } from './inputs.ts';
@@ -28,9 +30,19 @@ export interface GenerateRequest {
   stepDelayMs?: number;
 }
 
+export interface MaskPostprocessRecord {
+  op: string;
+  connectivity: number;
+  /** Components of the thresholded mask before post-processing. */
+  componentsBefore: number;
+  removedVoxels: number;
+}
+
 export interface GenerateResult {
   image: Float32Array; // [D, H, W]
-  mask: Uint8Array; // [D, H, W], 0/1
+  mask: Uint8Array; // [D, H, W], 0/1, after the model's declared post-processing
+  /** What the model's mask post-processing did; null when the model declares none. */
+  maskPostprocess: MaskPostprocessRecord | null;
   latent: Float32Array; // [C, D, h, w] z_scaled
   timings: { denoiserMs: number; samplerOverheadMs: number; decoderMs: number; totalMs: number };
   denoiserCalls: number;
@@ -87,11 +99,13 @@ export async function generateVolume(req: GenerateRequest): Promise<GenerateResu
     },
   });
   const tSampled = performance.now();
-  const { image, mask } = await decodeLatent(req.ort, latent5, req.decodeBatchSlices, req.signal);
+  const decoded = await decodeLatent(req.ort, latent5, req.decodeBatchSlices, req.signal);
+  const { image, mask, maskPostprocess } = postprocessMask(meta, decoded);
   const tDecoded = performance.now();
   return {
     image,
     mask,
+    maskPostprocess,
     latent: latent5,
     timings: {
       denoiserMs,
@@ -101,6 +115,24 @@ export async function generateVolume(req: GenerateRequest): Promise<GenerateResu
     },
     denoiserCalls: calls,
     denoiserRows: rowsTotal,
+  };
+}
+
+/**
+ * The mask post-processing the model declares (metadata volume.channels[mask].postprocess), if any:
+ * largest_component keeps the largest 6-connected component (training tumours are one component).
+ */
+export function postprocessMask(
+  meta: ModelMetadata,
+  decoded: { image: Float32Array; mask: Uint8Array },
+): { image: Float32Array; mask: Uint8Array; maskPostprocess: MaskPostprocessRecord | null } {
+  const pp = meta.volume.channels.find((c) => c.name === 'mask')?.postprocess;
+  if (!pp) return { ...decoded, maskPostprocess: null };
+  const r = largestComponent(decoded.mask, meta.volume.shape_dhw);
+  return {
+    image: decoded.image,
+    mask: r.mask,
+    maskPostprocess: { op: pp.op, connectivity: pp.connectivity, componentsBefore: r.components, removedVoxels: r.removedVoxels },
   };
 }
 

@@ -234,7 +234,7 @@ export class VolumeProcessor {
       outputs: {
         storage: storage.kind,
         image: { key: img.key, sha256: img.sha256, bytes: img.bytes, dtype: 'float32', intent: 'none', shapeDhw, spacingMm, affine, range: meta.volume.channels.find((c) => c.name === 'image')?.range ?? null },
-        mask: { key: msk.key, sha256: msk.sha256, bytes: msk.bytes, dtype: 'uint8', intent: 'label', labels: { 0: 'background', 1: 'whole tumour' }, shapeDhw, spacingMm, affine, voxels: f.raw.voxelCount },
+        mask: { key: msk.key, sha256: msk.sha256, bytes: msk.bytes, dtype: 'uint8', intent: 'label', labels: { 0: 'background', 1: 'whole tumour' }, shapeDhw, spacingMm, affine, voxels: f.raw.voxelCount, postprocess: gen.maskPostprocess },
       },
       createdAt: new Date().toISOString(),
     };
