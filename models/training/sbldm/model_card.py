@@ -40,20 +40,25 @@ def variant_table(meta, variants):
     def col(v):
         a = v["metrics"].get("conditioning_adherence", {})
         b = v["metrics"].get("brain_outline_dice", {})
+        raw = v["metrics"].get("conditioning_adherence_raw_masks")
         sw = v["metrics"].get("size_sweep", {})
         meas = sw.get("measured") or []
         mono = all(y > x for x, y in zip(meas, meas[1:])) if meas else None
         u = v["unet"]
+        st = v["metrics"].get("sampling", {}).get("settings", {})
         return [f"{v['label']}: variant '{v['variant']}'", f"{u['config']}, {u['steps']:,} steps, {u['wall_s'] / 60:.0f} min",
-                f(a.get("spearman_rho_volume")), f(a.get("centroid_err_pct_fov_mean"), 1),
+                (f"guidance {f(st.get('guidance_scale'), 1)}" + (" (off)" if st.get('guidance_scale') == 1.0 else "")) if st else "n/a",
+                f(a.get("spearman_rho_volume")) + (f" ({f(raw.get('spearman_rho_volume'))})" if raw else ""),
+                f(a.get("centroid_err_pct_fov_mean"), 1),
                 f(a.get("fraction_with_tumour"), 2), f(b.get("samples_vs_coarse_mean")),
                 "n/a" if mono is None else ("yes" if mono else "no") + " (" + ", ".join(f(x, 2) for x in meas) + ")"]
 
-    head = ["model", "UNet training", "rho volume", "centroid err % FOV", "tumour present", "brain Dice", "size sweep monotone"]
+    head = ["model", "UNet training", "sampling", "rho volume (raw masks)", "centroid err % FOV", "tumour present", "brain Dice", "size sweep monotone"]
     lines = ["What each choice buys: other trainings of the same pipeline, evaluated on the same held-out conditions",
              "with the same metrics. Variant 'paper' is the paper-faithful conditioning (the 9-vector added to the time",
              "embedding only, no guidance); 'spatial' adds our spatial condition channel, tumour-weighted loss and",
-             "classifier-free guidance.", "",
+             "classifier-free guidance. All rows use the same VAE and the mask post-processing; rho in brackets is",
+             "measured before it.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(col(v)) + " |" for v in rows]
     return lines + [""]
@@ -116,7 +121,8 @@ def render(meta, variants=None, segmentation=None):
     if samp:
         st = samp["settings"]
         lines += [f"Generated samples below used DDIM {st['num_inference_steps']} steps, eta {st['eta']}, guidance scale "
-                  f"{st['guidance_scale']}, EMA weights, PyTorch; conditions = the features of held-out phantoms.", ""]
+                  f"{st['guidance_scale']}, EMA weights, PyTorch; conditions = the features of held-out phantoms"
+                  + (f"; masks after the declared post-processing ({adh['postprocess']})." if adh.get("postprocess") else "."), ""]
     lines += [
         "| quantity | value | goal |",
         "|---|---|---|",
@@ -167,6 +173,12 @@ def render(meta, variants=None, segmentation=None):
         "- `encoder.onnx`, `decoder.onnx`, `denoiser.onnx`, `metadata.json`, `parity.json` (fixed inputs + PyTorch outputs)",
         "- `weights/vae_fp16.pt`, `weights/unet_ema_fp16.pt`: fp16 PyTorch state dicts (to inspect or fine-tune)",
         "- `NOTICE`: Colin27 (MNI) notice; the phantoms, hence the weights, derive from it.",
+    ]
+    if variants:
+        lines += ["- `variants/*.json`: training and metrics of the other trainings in the comparison table"]
+    if segmentation:
+        lines += ["- `experiments/segmentation.json`, `experiments/segmentation.png`: the downstream segmentation experiment"]
+    lines += [
         "",
         "## Limitations",
         "",
