@@ -153,7 +153,7 @@ def render(meta, variants=None, segmentation=None):
             f"| brain-outline Dice, sample vs the real phantom with the same condition | {f(br['sample_vs_real_phantom_mean'])} | |",
         ]
     if samp:
-        lines += [f"| sampling wall time per volume ({samp['engine']}, {samp['threads']} threads, incl. decode) | {f(samp['wall_s_per_volume'], 1)} s | |"]
+        lines += [f"| sampling wall time per volume ({samp['engine']}, {samp['threads']} thread{'s' if samp['threads'] != 1 else ''}, incl. decode) | {f(samp['wall_s_per_volume'], 1)} s | |"]
     lines += [""]
     if sw:
         lines += ["Size sweep at a fixed position " + str(sw["position_xyz"]) + " (same noise): requested voxel_volume "
