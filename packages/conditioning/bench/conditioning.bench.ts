@@ -1,10 +1,12 @@
 /**
- * Benchmark: feature extraction on the fixture masks (64^3 and [D, H, W] = [96, 192, 192]),
+ * Benchmark: feature extraction and the mask post-processing (largestComponent, reported also as a ratio of
+ * the feature extraction the worker runs on the same mask) on the fixture masks (64^3 and [96, 192, 192]),
  * 10,000 draws from each kind of distribution, and previewDistribution(n = 1000).
  * Prints progress, then one JSON line with the numbers (milliseconds).
  * Run: npm run bench -w @slicewise/conditioning
  */
 import { readFileSync } from 'node:fs';
+import { largestComponent } from '../src/components.ts';
 import { computeFeatures } from '../src/features.ts';
 import { fitEmpirical, empiricalSpec } from '../src/empirical.ts';
 import { previewDistribution } from '../src/preview.ts';
@@ -35,6 +37,10 @@ for (const c of bench.cases) {
   const rel = Math.abs(f.raw.surfaceAreaVox - c.expected.raw.surface_area_vox) / c.expected.raw.surface_area_vox;
   if (f.raw.voxelCount !== c.expected.raw.voxel_count || rel > 1e-4) throw new Error(`${c.name}: features disagree with Python (count ${f.raw.voxelCount}, area rel ${rel})`);
   result[`features_${c.name}_ms`] = Number(ms.toFixed(2));
+  log(`largestComponent: ${c.name} ...`);
+  const lc = time(() => largestComponent(mask, c.shapeDhw), 5);
+  result[`largest_component_${c.name}_ms`] = Number(lc.toFixed(2));
+  result[`largest_component_${c.name}_vs_features`] = Number((lc / ms).toFixed(3));
 }
 
 const model = testModel();
