@@ -31,6 +31,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .evaluate import dice
+
 DOWN = 2  # segmenter runs at 1/DOWN of the model grid
 
 
@@ -101,11 +103,6 @@ def train_segmenter(x, y, steps, seed, batch=4, lr=2e-3, threads=2, every=None):
             log(f"  seg step {step + 1}/{steps} loss {float(loss):.4f} {el / (step + 1):.2f} s/step "
                 f"ETA {(steps - step - 1) * el / (step + 1):.0f} s")
     return net
-
-
-def dice(a, b):
-    s = a.sum() + b.sum()
-    return 1.0 if s == 0 else float(2 * (a & b).sum() / s)
 
 
 @torch.no_grad()
