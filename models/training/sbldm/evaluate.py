@@ -29,7 +29,7 @@ from .phantoms import load_split
 from .postprocess import MASK_POSTPROCESS, largest_component
 from .sampling import ddim_sample
 from .spatial import render_spatial_condition
-from .train_vae import decode_latents, encode_volumes, mask_volume_ratio
+from .train_vae import decode_latents, dice, encode_volumes, mask_volume_ratio
 from .unet3d import UNet3D
 from .vae import SliceVAE
 
@@ -91,17 +91,7 @@ def postprocess_masks(masks):
 
 
 def brain_from_image(img):
-    b = img > BRAIN_THRESHOLD
-    lab, n = ndi.label(b)
-    if n == 0:
-        return b
-    sizes = ndi.sum(b, lab, index=np.arange(1, n + 1))
-    return ndi.binary_fill_holes(lab == 1 + int(np.argmax(sizes)))
-
-
-def dice(a, b):
-    s = a.sum() + b.sum()
-    return 1.0 if s == 0 else float(2 * (a & b).sum() / s)
+    return ndi.binary_fill_holes(largest_component(img > BRAIN_THRESHOLD)[0])
 
 
 def adherence(req, masks, max_v, max_a):

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
+from .postprocess import largest_component
+
 DEFAULT_SHAPE = (64, 64, 64)  # [D, H, W]
 VOXEL_MM = 3.0  # source-anatomy millimetres per model voxel (phantoms)
 
@@ -219,10 +221,7 @@ def make_phantom(src: SourceBrain, rng: np.random.Generator, cfg: PhantomConfig 
     mask = (q < 1.0) & brain
     if mask.sum() < 8:  # degenerate: keep the brain-clipped core so the phantom still has a tumour
         mask = (q < 1.3) & brain
-    lab, nlab = ndi.label(mask)
-    if nlab > 1:  # one connected tumour: stray noise islands would distort the bounding-box features
-        sizes = ndi.sum(mask, lab, index=np.arange(1, nlab + 1))
-        mask = lab == (1 + int(np.argmax(sizes)))
+    mask, _ = largest_component(mask)  # one connected tumour: stray islands would distort the bounding-box features
     q = np.where(mask | (q >= 1.0), q, 1.0)  # appearance follows the kept component only
     # soft layers (sigmoids of q) for the appearance
     sig = lambda v, s: 1.0 / (1.0 + np.exp(np.clip(-v / s, -60, 60)))

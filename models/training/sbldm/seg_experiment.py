@@ -31,7 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .evaluate import dice
+from .train_vae import dice
 
 DOWN = 2  # segmenter runs at 1/DOWN of the model grid
 

@@ -100,7 +100,7 @@ describe('loadModel', () => {
     expect(msg).toContain(`volume.channels[${1 - maskIdx}].postprocess: applies to the "mask" channel only, got channel "image"`);
   });
 
-    it('resolveShape binds symbolic axes', async () => {
+  it('resolveShape binds symbolic axes', async () => {
     const m = await loadModel(MODELS_DIR, 'tiny-random', { verify: false });
     expect(resolveShape(m.metadata.graphs.denoiser.inputs[0]!, { B: 2 })).toEqual([2, 5, 16, 8, 8]);
     expect(() => resolveShape(m.metadata.graphs.denoiser.inputs[0]!, {})).toThrow(/symbolic "B"/);

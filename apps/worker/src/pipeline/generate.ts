@@ -10,7 +10,7 @@
  */
 import { DDIMScheduler, DDPMScheduler, createRng, sample, type DiffusionScheduler } from '@slicewise/sampler';
 import { largestComponent } from '@slicewise/conditioning';
-import type { ModelMetadata } from '@slicewise/models';
+import type { MaskPostprocess, ModelMetadata } from '@slicewise/models';
 import type { OrtModel } from '../onnx/index.ts';
 import { buildDenoiserFeeds, planDenoiser, spatialChannelFor } from './inputs.ts';
 import type { SamplerSettings } from './settings.ts';
@@ -31,7 +31,7 @@ export interface GenerateRequest {
 }
 
 export interface MaskPostprocessRecord {
-  op: string;
+  op: MaskPostprocess['op'];
   connectivity: number;
   /** Components of the thresholded mask before post-processing. */
   componentsBefore: number;
