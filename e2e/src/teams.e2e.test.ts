@@ -131,7 +131,9 @@ describe('a new user', () => {
   it('requests a 2-volume cohort with a time estimate and watches it complete', async () => {
     const dialog = new CohortRequestDialog(page);
     await dialog.open();
-    await dialog.fill(2, 4, 1234);
+    // the dialog starts from the model's declared defaults (tiny-random: 4 DDIM steps), not a constant
+    await expect.poll(() => dialog.steps().inputValue()).toBe('4');
+    await dialog.fill(2, 3, 1234);
     expect(await dialog.estimateText()).toMatch(/About .* per volume/);
     await screenshot(page, 'cohort-request');
     await dialog.submit();
@@ -139,6 +141,7 @@ describe('a new user', () => {
     cohortId = cohort.idFromUrl();
     await cohort.rows().nth(1).waitFor();
     expect(await cohort.rows().count()).toBe(2);
+    expect(await cohort.samplerSettings().textContent()).toMatch(/DDIM · 3 steps · eta 0 · guidance 2/);
     if (!workerRuns) return; // no worker in this checkout: the cohort stays queued
     await cohort.waitForStatus('completed', 150_000);
     await screenshot(page, 'cohort');
@@ -155,6 +158,7 @@ describe('a new user', () => {
     expect(px.litFraction).toBeGreaterThan(0.01);
     const provenance = JSON.parse((await volume.provenance().textContent())!) as Record<string, unknown>;
     expect(JSON.stringify(provenance)).toContain('1234'); // the cohort seed we chose
+    expect(await volume.provenanceSummary().textContent()).toMatch(/DDIM · 3 steps · eta 0 · guidance 2 · 3 denoiser calls/);
     await screenshot(page, 'viewer');
     await volume.accept('looks plausible');
     const img = await page.evaluate(async (u) => (await fetch(u)).status, (await page.getByTestId('download-image').getAttribute('href'))!);

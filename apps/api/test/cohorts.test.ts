@@ -2,6 +2,7 @@
 // enqueue, quotas, approval, cancel, review, downloads. (Generation itself: apps/worker tests.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Caller, type Harness } from './harness.ts';
+import { fromGlobalId } from '../src/graphql/relay.ts';
 
 let h: Harness;
 let owner: Caller;
@@ -13,7 +14,7 @@ let modelId: string;
 const CREATE_DIST = `mutation($i: CreateDistributionInput!) { createDistribution(input: $i) {
   distribution { id name latestVersion { id version specHash } } version { id version spec } userErrors { field message code } } }`;
 const REQUEST = `mutation($i: RequestCohortInput!) { requestCohort(input: $i) {
-  cohort { id status size seed isPreview estimatedSeconds samplerSettings progress { total pending done failed } } userErrors { field message code } } }`;
+  cohort { id status size seed isPreview estimatedSeconds samplerSettings { sampler numInferenceSteps eta guidanceScale timestepSpacing stepsOffset setAlphaToOne } progress { total pending done failed } } userErrors { field message code } } }`;
 
 beforeAll(async () => {
   h = await startHarness({ MAX_COHORT_SIZE: '50', MAX_PREVIEW_SIZE: '4', MAX_OPEN_VOLUMES_PER_TEAM: '40' });
@@ -96,12 +97,15 @@ describe('cohorts', () => {
 
   it('request: the cohort, its volumes and one queued job per volume commit together; audited', async () => {
     const before = await jobs();
-    const r = await h.gql(REQUEST, { i: { projectId, distributionVersionId: versionId, modelId, size: 5, steps: 10 } }, member);
+    const r = await h.gql(REQUEST, { i: { projectId, distributionVersionId: versionId, modelId, size: 5, sampler: { numInferenceSteps: 10 } } }, member);
     const c = r.data.requestCohort.cohort;
     expect(r.data.requestCohort.userErrors).toEqual([]);
     expect(c).toMatchObject({ status: 'QUEUED', size: 5, isPreview: false, progress: { total: 5, pending: 5, done: 0, failed: 0 } });
     expect(Number(c.seed)).toBeGreaterThanOrEqual(0);
-    expect(c.samplerSettings).toMatchObject({ steps: 10 });
+    // stored complete: the override over tiny-random's declared defaults (what the worker runs, as it is)
+    expect(c.samplerSettings).toEqual({ sampler: 'DDIM', numInferenceSteps: 10, eta: 0, guidanceScale: 2, timestepSpacing: 'LEADING', stepsOffset: 0, setAlphaToOne: true });
+    const [stored] = await h.sql(`SELECT "samplerSettings" s FROM "Cohort" WHERE id = $1`, [fromGlobalId(c.id, 'Cohort').id]);
+    expect(stored.s).toEqual({ sampler: 'ddim', numInferenceSteps: 10, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true });
     expect(c.estimatedSeconds).toBeGreaterThan(0);
     expect(await jobs()).toBe(before + 5);
     const queued = await h.sql(`SELECT data FROM pgboss.job WHERE data->>'cohortId' IS NOT NULL ORDER BY (data->>'subjectIndex')::int`);
@@ -115,7 +119,9 @@ describe('cohorts', () => {
     [{ size: 51 }, 'input.size', /at most 50 subjects per cohort/],
     [{ size: 5, preview: true }, 'input.size', /a preview cohort has at most 4/],
     [{ size: 2, seed: -1 }, 'input.seed', /must be >= 0/],
-    [{ size: 2, eta: 2 }, 'input.eta', /\[0, 1\]/],
+    [{ size: 2, sampler: { eta: 2 } }, 'input.sampler.eta', /sampler\.eta = 2: .*\[0, 1\]/],
+    [{ size: 2, sampler: { numInferenceSteps: 1001 } }, 'input.sampler.numInferenceSteps', /1\.\.1000 \(at most the model's 1000 training timesteps\)/],
+    [{ size: 2, sampler: { guidanceScale: 21 } }, 'input.sampler.guidanceScale', /\[0, 20\]/],
   ])('bad request %j names the field and writes nothing', async (extra, field, msg) => {
     const before = { jobs: await jobs(), cohorts: (await h.sql('SELECT count(*)::int AS n FROM "Cohort"'))[0].n };
     const r = await h.gql(REQUEST, { i: { projectId, distributionVersionId: versionId, modelId, ...extra } }, member);

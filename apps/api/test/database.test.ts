@@ -1,6 +1,9 @@
 // Invariants the database itself enforces, whatever the application does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appliedMigrations, migrationNames } from '@slicewise/db/server';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseSamplerSettings } from '@slicewise/models';
+import { appliedMigrations, migrationNames, repoRoot } from '@slicewise/db/server';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -68,5 +71,30 @@ describe('database invariants', () => {
       /user_email_lowercase/,
     );
     await expect(h.sql(`UPDATE "Cohort" SET size = 0`)).rejects.toThrow(/cohort_size_positive/);
+  });
+
+  it('the sampler-settings migration completes settings stored before request-time resolution', async () => {
+    const meta = { sampler_defaults: { sampler: 'ddim', num_inference_steps: 4, eta: 0, guidance_scale: 2, timestep_spacing: 'trailing', steps_offset: 1, set_alpha_to_one: false } };
+    const [m] = await h.sql(`INSERT INTO "Model"(id, name, version, metadata, "fileHashes") VALUES (gen_random_uuid(), 'legacy', '1', $1, '{}') RETURNING id`, [JSON.stringify(meta)]);
+    const insert = async (settings: object) =>
+      (
+        await h.sql(
+          `INSERT INTO "Cohort"(id, "teamId", "projectId", "distributionVersionId", "modelId", name, size, seed, "samplerSettings", status)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, 'legacy', 1, 7, $5, 'COMPLETED') RETURNING id`,
+          [ids.team, ids.project, ids.dv, m.id, JSON.stringify(settings)],
+        )
+      )[0].id as string;
+    const legacy = await insert({ sampler: 'ddim', steps: 10, eta: 1, guidanceScale: 3 });
+    const empty = await insert({});
+    const complete = { sampler: 'ddpm', numInferenceSteps: 7, eta: 0.5, guidanceScale: 1, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true };
+    const untouched = await insert(complete);
+    const sql = fs.readFileSync(path.join(repoRoot, 'prisma/migrations/20261207000000_sampler_settings_complete/migration.sql'), 'utf8');
+    await h.sql(sql);
+    const settingsOf = async (id: string) => (await h.sql(`SELECT "samplerSettings" s FROM "Cohort" WHERE id = $1`, [id]))[0].s;
+    expect(await settingsOf(legacy)).toEqual({ sampler: 'ddim', numInferenceSteps: 10, eta: 1, guidanceScale: 3, timestepSpacing: 'trailing', stepsOffset: 1, setAlphaToOne: false });
+    expect(await settingsOf(empty)).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'trailing', stepsOffset: 1, setAlphaToOne: false });
+    expect(await settingsOf(untouched)).toEqual(complete);
+    // what the migration writes is what the worker accepts
+    for (const id of [legacy, empty]) expect(parseSamplerSettings(await settingsOf(id), { name: 'legacy', schedule: { num_train_timesteps: 1000 }, conditioning: { null_condition: {} } })).toBeTruthy();
   });
 });

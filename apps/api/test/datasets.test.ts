@@ -202,7 +202,7 @@ describe('diff, lineage and audits', () => {
       distributionVersion: { distribution: 'd', version: 1 },
       seed: '42',
       model: { name: 'tiny-random' },
-      generation: { executionProvider: 'cpu', worker: { id: 'test-worker' } },
+      generation: { schema: 'slicewise-volume-provenance/1', runtime: { executionProvider: { used: 'cpu' } }, worker: { id: 'test-worker' }, scheduler: { sampler: 'ddim' } },
     });
     expect(t[0].datasetVersions.map((v: any) => v.dataset)).toContain('main');
     const outsider = await h.signUp(`t${Math.random()}@example.org`);

@@ -132,6 +132,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
  */
 export async function completeFakeCohort(h: Harness, projectId: string, distributionVersionId: string, modelId: string, as: Caller, size = 3) {
   const { LocalStorage } = await import('@slicewise/storage');
+  const { exampleVolumeProvenance } = await import('@slicewise/provenance/testing');
   const storage = new LocalStorage(h.storageDir);
   const r = await h.gql('mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } userErrors { message } } }', {
     i: { projectId, distributionVersionId, modelId, size, seed: 42 },
@@ -154,7 +155,7 @@ export async function completeFakeCohort(h: Harness, projectId: string, distribu
         v.id, put.image!.key, put.image!.sha256, put.image!.bytes, put.mask!.key, put.mask!.sha256, put.mask!.bytes,
         JSON.stringify({ normalised: [0.1 + f, 0.2, 0.7, 0.5, 0.5, 0.5, 0.2, 0.2, 0.2] }),
         JSON.stringify({ normalised: [0.12 + f, 0.21, 0.69, 0.5, 0.51, 0.5, 0.2, 0.21, 0.2] }),
-        JSON.stringify({ worker: { id: 'test-worker' }, executionProvider: 'cpu', timingsMs: { total: 1234 } }),
+        JSON.stringify(exampleVolumeProvenance({ volumeId: v.id, cohortId: rawCohort, subjectIndex: v.subjectIndex, image: put.image, mask: put.mask })),
       ],
     );
   }

@@ -8,12 +8,12 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { modelConditioningFromMetadata, sampleConditionVector, validateSpec } from '@slicewise/conditioning';
 import { loadModel } from '@slicewise/models';
+import { parseVolumeProvenance, samplerSettingsOf } from '@slicewise/provenance';
 import { parseNifti } from '@slicewise/nifti';
 import { readAll, type Storage } from '@slicewise/storage';
 import { OrtModel, ORT_VERSION } from './onnx/index.ts';
 import { generateVolume } from './pipeline/generate.ts';
 import { encodeOutputs } from './pipeline/run-volume.ts';
-import type { SamplerSettings } from './pipeline/settings.ts';
 import type { VolumeRepository } from './pipeline/volume.repository.ts';
 
 export interface ReplayOptions {
@@ -71,10 +71,10 @@ export async function replayVolume(volumeId: string, opts: ReplayOptions): Promi
   if (v.status !== 'SUCCEEDED' || !v.provenance || !v.imageKey || !v.maskKey || !v.imageSha256 || !v.maskSha256) {
     throw new Error(`volume ${volumeId} has status ${v.status} and no complete provenance/outputs: nothing to replay`);
   }
-  const p = v.provenance as any;
+  const p = parseVolumeProvenance(v.provenance);
   const differences: string[] = [];
   const model = await loadModel(opts.modelsDir, p.model.name);
-  for (const [file, h] of Object.entries(p.model.fileHashes as Record<string, string>)) {
+  for (const [file, h] of Object.entries(p.model.fileHashes)) {
     if (model.fileHashes[file] !== h) differences.push(`model file ${file}: recorded ${h}, now ${model.fileHashes[file] ?? 'absent'}`);
   }
   const threads = opts.intraOpThreads ?? p.runtime.intraOpThreads;
@@ -91,7 +91,7 @@ export async function replayVolume(volumeId: string, opts: ReplayOptions): Promi
     if (p.worker.codeRevision !== opts.codeRevision) differences.push(`code revision: recorded ${p.worker.codeRevision}, replay ${opts.codeRevision}`);
 
     // the condition: recorded vector; re-drawn from the spec to check the draw is still the same
-    const condition: number[] = p.condition.requested;
+    const condition = p.condition.requested;
     let redrawIdentical = false;
     const mc = modelConditioningFromMetadata(model.metadata);
     if (mc.ok) {
@@ -103,23 +103,13 @@ export async function replayVolume(volumeId: string, opts: ReplayOptions): Promi
     }
     if (!redrawIdentical) differences.push('condition vector: re-drawing from the distribution version gives a different vector (sampler code changed?)');
 
-    const s = p.scheduler;
-    const settings: SamplerSettings = {
-      sampler: s.sampler,
-      numInferenceSteps: s.numInferenceSteps,
-      eta: s.eta,
-      guidanceScale: s.guidanceScale,
-      timestepSpacing: s.timestepSpacing,
-      stepsOffset: s.stepsOffset,
-      setAlphaToOne: s.setAlphaToOne,
-    };
     const gen = await generateVolume({
       ort,
       condition,
-      settings,
+      settings: samplerSettingsOf(p),
       noiseSeed: Number(p.seeds.volumeSeed),
       subjectIndex: p.subjectIndex,
-      decodeBatchSlices: opts.decodeBatchSlices ?? s.decodeBatchSlices ?? 16,
+      decodeBatchSlices: opts.decodeBatchSlices ?? p.scheduler.decodeBatchSlices,
     });
     const out = encodeOutputs(model.metadata, gen, p.model.name, p.cohort.id, p.subjectIndex);
     const imageSha = sha(out.imageBytes), maskSha = sha(out.maskBytes);

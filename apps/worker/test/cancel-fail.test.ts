@@ -69,6 +69,17 @@ describe('failures and cancellation', () => {
     expect(v.error).toMatch(/PermanentError: distribution version .* spec is invalid/);
   });
 
+  it('sampler settings that are not complete and valid fail at once, naming each field (the API stores them resolved)', async () => {
+    const c = await seedCohort(h, { size: 1, rawSamplerSettings: { steps: 5, eta: 3 } });
+    const v = await waitFor('volume failed', async () => {
+      const [row] = await h.q(`SELECT * FROM "Volume" WHERE id = $1`, [c.volumeIds[0]]);
+      return row.status === 'FAILED' ? row : null;
+    }, 20_000);
+    expect(v.attempts).toBe(1);
+    expect(v.error).toMatch(/PermanentError: stored sampler settings for model tiny-random: sampler = undefined: is missing/);
+    expect(v.error).toMatch(/steps = 5: is not a sampler setting/);
+  });
+
   it('cancelling a cohort stops the running volume at its next steps and its queued jobs do nothing', async () => {
     const c = await seedCohort(h, { size: 3, samplerSettings: { numInferenceSteps: 300 } }); // >= 15 s per volume
     await waitFor('a volume running', async () => (await h.q(`SELECT 1 FROM "Volume" WHERE "cohortId" = $1 AND status = 'RUNNING'`, [c.cohortId])).length > 0, 20_000, 50);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { computeFeatures, modelConditioningFromMetadata, sampleConditionVector, validateSpec } from '@slicewise/conditioning';
 import { readNifti } from '@slicewise/nifti';
+import { parseVolumeProvenance } from '@slicewise/provenance';
 import { LocalStorage } from '@slicewise/storage';
 import { VolumeRepository } from '../src/pipeline/volume.repository.ts';
 import { replayVolume } from '../src/replay.ts';
@@ -71,7 +72,8 @@ describe('worker end to end', () => {
       const f = computeFeatures(mask.data, [16, 16, 16], [1, 1, 1], { maxVoxelCount: meta.conditioning.normalisation.max_voxel_count, maxSurfaceArea: meta.conditioning.normalisation.max_surface_area });
       expect(v.measuredCondition.vector).toEqual(f.normalised);
 
-      const p = v.provenance;
+      // the stored record is a valid VolumeProvenance of its declared schema (one type for builder and readers)
+      const p = parseVolumeProvenance(v.provenance);
       expect(p.schema).toBe('slicewise-volume-provenance/1');
       expect(p.cohort.id).toBe(c.cohortId);
       expect(p.distributionVersion).toMatchObject({ version: 1 });

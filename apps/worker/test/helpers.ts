@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@slicewise/db/testing';
+import { parseModelMetadata, resolveSamplerSettings, type ModelMetadata, type SamplerOverrides } from '@slicewise/models';
 import { enqueueVolumeJobs, ensureQueueSchema, type QueuePolicy } from '@slicewise/queue';
 
 export const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,12 @@ export interface SeededCohort {
   modelId: string;
 }
 
+function modelMetadata(name: string): ModelMetadata {
+  // a test of a missing model folder still needs settings: any model's defaults will do
+  const folder = fs.existsSync(path.join(MODELS_DIR, name, 'metadata.json')) ? name : 'tiny-random';
+  return parseModelMetadata(JSON.parse(fs.readFileSync(path.join(MODELS_DIR, folder, 'metadata.json'), 'utf8')));
+}
+
 function modelFileHashes(name: string): Record<string, string> {
   const metaPath = path.join(MODELS_DIR, name, 'metadata.json');
   if (!fs.existsSync(metaPath)) return {};
@@ -61,7 +68,10 @@ export async function seedCohort(
     size: number;
     teamId?: string;
     modelName?: string;
-    samplerSettings?: Record<string, unknown>;
+    /** Overrides of the model's sampler defaults, resolved as the API does at request time. */
+    samplerSettings?: SamplerOverrides;
+    /** Stored as given instead (what an old or broken row would hold). */
+    rawSamplerSettings?: unknown;
     spec?: unknown;
     seed?: number;
     preview?: boolean;
@@ -94,7 +104,7 @@ export async function seedCohort(
     await sql(
       `INSERT INTO "Cohort"(id, "teamId", "projectId", "distributionVersionId", "modelId", name, size, seed, "samplerSettings", "isPreview", status)
        VALUES ($1, $2, $3, $4, $5, 'test cohort', $6, $7, $8, $9, 'QUEUED')`,
-      [cohortId, teamId, projectId, dvId, modelId, opts.size, opts.seed ?? 1234, JSON.stringify(opts.samplerSettings ?? {}), opts.preview ?? false],
+      [cohortId, teamId, projectId, dvId, modelId, opts.size, opts.seed ?? 1234, JSON.stringify(opts.rawSamplerSettings ?? resolveSamplerSettings(modelMetadata(modelName), opts.samplerSettings)), opts.preview ?? false],
     );
     for (let i = 0; i < opts.size; i++) {
       const id = randomUUID();

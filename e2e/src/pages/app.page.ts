@@ -210,9 +210,10 @@ export class CohortRequestDialog {
     await this.page.getByTestId('request-cohort').click();
     await this.dialog().waitFor();
   }
+  steps = () => this.dialog().getByRole('textbox', { name: /steps$/ });
   async fill(size: number, steps: number, seed: number) {
     await this.dialog().getByRole('textbox', { name: 'Subjects (N)' }).fill(String(size));
-    await this.dialog().getByRole('textbox', { name: 'DDIM steps' }).fill(String(steps));
+    await this.steps().fill(String(steps));
     await this.dialog().getByRole('textbox', { name: 'Seed' }).fill(String(seed));
   }
   async estimateText(): Promise<string> {
@@ -227,6 +228,7 @@ export class CohortRequestDialog {
 
 export class CohortPage {
   constructor(private readonly page: Page) {}
+  samplerSettings = () => this.page.getByTestId('cohort-sampler');
   idFromUrl(): string {
     return decodeURIComponent(new URL(this.page.url()).pathname.split('/')[2]!);
   }
@@ -272,6 +274,7 @@ export class VolumePage {
     }, png.toString('base64'));
   }
   provenance = () => this.page.getByTestId('provenance');
+  provenanceSummary = () => this.page.getByTestId('provenance-summary');
   async accept(comment: string) {
     await this.page.getByRole('textbox', { name: 'Comment' }).fill(comment);
     await this.page.getByTestId('accept-volume').click();

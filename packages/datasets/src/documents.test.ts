@@ -71,6 +71,7 @@ describe('derived documents', () => {
     expect(act['sw:executionProvider']).toBe('cpu');
     expect(act['sw:ortVersion']).toBe('1.30.0');
     expect(act['sw:codeRevision']).toBe('abc1234');
+    expect(JSON.parse(act['sw:samplerSettings'] as string)).toMatchObject({ sampler: 'ddim', numInferenceSteps: 4 });
     const assoc = Object.values(prov.wasAssociatedWith!);
     expect(assoc.some((a) => a['prov:activity'] === provIds.generation(v.id) && a['prov:agent']!.startsWith('sw:worker-'))).toBe(true);
     expect(assoc.some((a) => a['prov:activity'] === provIds.cohortRequest(v.cohortId) && a['prov:agent']!.startsWith('sw:user-'))).toBe(true);

@@ -16,6 +16,7 @@
  *   fields extracted from manifest.json by JSONPath.
  */
 import { FEATURE_NAMES } from '@slicewise/conditioning';
+import { samplerSettingsOf } from '@slicewise/provenance';
 import { canonicalJson } from './canonical.ts';
 import { type JsonValue, type Manifest, manifestBytes, manifestHash } from './manifest.ts';
 
@@ -99,19 +100,6 @@ function agentIdOfUser(requestedBy: JsonValue): string {
   return 'unknown';
 }
 
-function get(obj: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
-  let cur: JsonValue | undefined = obj;
-  for (const p of path) {
-    if (!cur || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-    cur = cur[p];
-  }
-  return cur;
-}
-
-function str(v: JsonValue | undefined): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
 /** A PROV-JSON typed literal holding a qualified name (how prov:type values are written). */
 function qn(name: string): JsonValue {
   return { $: name, type: 'prov:QUALIFIED_NAME' };
@@ -189,22 +177,20 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
       'sw:reviewState': v.review.state,
     };
     const p = v.provenance;
-    const workerName = str(get(p, 'worker', 'id')) ?? 'unknown';
+    const workerName = p.worker.id;
     const workerId = provIds.worker(workerName);
     agent[workerId] = { 'prov:type': qn('prov:SoftwareAgent'), 'sw:workerId': workerName };
-    const gen: Record<string, JsonValue> = { 'prov:type': qn('sw:VolumeGeneration') };
-    const fields: [string, JsonValue | undefined][] = [
-      ['prov:endTime', get(p, 'createdAt')],
-      ['sw:volumeSeed', get(p, 'seeds', 'volumeSeed')],
-      ['sw:executionProvider', get(p, 'runtime', 'executionProvider')],
-      ['sw:ortVersion', get(p, 'runtime', 'ortVersion')],
-      ['sw:codeRevision', get(p, 'worker', 'codeRevision')],
-      ['sw:host', get(p, 'worker', 'host')],
-    ];
-    for (const [k, val] of fields) if (val !== undefined && val !== null) gen[k] = typeof val === 'object' ? canonicalJson(val) : val;
-    const timings = get(p, 'timings');
-    if (timings !== undefined && timings !== null) gen['sw:timingsMs'] = canonicalJson(timings);
-    activity[genId] = gen;
+    activity[genId] = {
+      'prov:type': qn('sw:VolumeGeneration'),
+      'prov:endTime': p.createdAt,
+      'sw:volumeSeed': p.seeds.volumeSeed,
+      'sw:executionProvider': p.runtime.executionProvider.used,
+      'sw:ortVersion': p.runtime.ortVersion,
+      'sw:codeRevision': p.worker.codeRevision,
+      'sw:host': p.worker.host,
+      'sw:samplerSettings': canonicalJson(samplerSettingsOf(p)),
+      'sw:timingsMs': canonicalJson(p.timings),
+    };
     add('wasInformedBy', { 'prov:informed': genId, 'prov:informant': provIds.cohortRequest(c.id) });
     add('wasAssociatedWith', { 'prov:activity': genId, 'prov:agent': workerId });
     add('used', { 'prov:activity': genId, 'prov:entity': modelId });

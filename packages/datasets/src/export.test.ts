@@ -7,6 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { gunzipSync } from 'node:zlib';
+import { exampleVolumeProvenance } from '@slicewise/provenance/testing';
 import { type ObjectStat, type Storage, StorageError } from '@slicewise/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from './canonical.ts';
@@ -260,7 +261,7 @@ function generatedVersion(volumes: number, bytesPerFile: number): { manifest: Ma
     maskBytes: sizes.get(`v/${i}-mask.nii.gz`)!,
     requestedCondition: null,
     measuredCondition: null,
-    provenance: null,
+    provenance: exampleVolumeProvenance({ volumeId: `v${i}`, cohortId: cohort.id, subjectIndex: i }),
     reviewState: 'UNREVIEWED',
   }));
   return { manifest: buildManifest({ projectId: 'p', cohorts: [cohort], volumes: vols }), storage };

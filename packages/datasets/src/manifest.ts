@@ -11,6 +11,7 @@
  * Order never matters: volumes sort by (cohortId, subjectIndex), files by path, cohorts by id, object keys
  * are sorted by the canonical form.
  */
+import type { VolumeProvenance } from '@slicewise/provenance';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 
 export const MANIFEST_SCHEMA = 'slicewise-dataset-manifest/1';
@@ -30,7 +31,8 @@ export interface VolumeInput {
   maskBytes: number | bigint | string | null;
   requestedCondition: unknown;
   measuredCondition: unknown;
-  provenance: unknown;
+  /** Parsed by the caller (parseVolumeProvenance): a manifest only holds valid records. */
+  provenance: VolumeProvenance;
   reviewState: string;
   /** Reviewer id (or a { id, email, name } object); null if never reviewed. */
   reviewedBy?: unknown;
@@ -74,7 +76,7 @@ export interface ManifestVolume {
   mask: string; // path
   requestedCondition: JsonValue;
   measuredCondition: JsonValue;
-  provenance: JsonValue;
+  provenance: VolumeProvenance;
   review: { state: string; by: JsonValue; at: string | null };
 }
 
@@ -235,7 +237,7 @@ export function buildManifest(input: ManifestInput): Manifest {
       mask: mask.path,
       requestedCondition: toJson(v.requestedCondition ?? null, `${at}.requestedCondition`),
       measuredCondition: toJson(v.measuredCondition ?? null, `${at}.measuredCondition`),
-      provenance: toJson(v.provenance ?? null, `${at}.provenance`),
+      provenance: v.provenance,
       review: { state: v.reviewState, by: toJson(v.reviewedBy ?? null, `${at}.reviewedBy`), at: isoOf(v.reviewedAt, `${at}.reviewedAt`) },
     });
   }

@@ -1,2 +1,3 @@
 export * from './metadata.ts';
 export * from './load.ts';
+export * from './sampler-settings.ts';

@@ -7,6 +7,8 @@
  * symbolic names ("N", "B") for dynamic axes.
  */
 
+import { checkSamplerSettings, samplerDefaultsOf, samplerLimits, type SamplerDefaultsJson, type SamplerSettings } from './sampler-settings.ts';
+
 export type Dim = number | string;
 
 export interface TensorSpec {
@@ -80,15 +82,8 @@ export interface ModelMetadata {
     prediction_type: 'epsilon' | 'v_prediction' | 'sample';
     [key: string]: unknown;
   };
-  sampler_defaults: {
-    sampler: 'ddim' | 'ddpm';
-    num_inference_steps: number;
-    eta: number;
-    guidance_scale: number;
-    timestep_spacing: 'leading' | 'trailing';
-    steps_offset: number;
-    set_alpha_to_one: boolean;
-  };
+  /** The model's default sampler settings (snake_case view of SamplerSettings, sampler-settings.ts). */
+  sampler_defaults: SamplerDefaultsJson;
   conditioning: {
     feature_names: string[];
     normalisation: { max_voxel_count: number; max_surface_area: number; [key: string]: unknown };
@@ -163,6 +158,16 @@ class Checker {
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
+
+const SNAKE: Record<keyof SamplerSettings, string> = {
+  sampler: 'sampler',
+  numInferenceSteps: 'num_inference_steps',
+  eta: 'eta',
+  guidanceScale: 'guidance_scale',
+  timestepSpacing: 'timestep_spacing',
+  stepsOffset: 'steps_offset',
+  setAlphaToOne: 'set_alpha_to_one',
+};
 
 /** Validate parsed metadata.json; throws ModelError('INVALID_METADATA') listing every issue. */
 export function parseModelMetadata(raw: unknown, source = 'metadata.json'): ModelMetadata {
@@ -259,13 +264,13 @@ export function parseModelMetadata(raw: unknown, source = 'metadata.json'): Mode
   }
   const sd = c.obj(m.sampler_defaults, 'sampler_defaults');
   if (sd) {
-    c.oneOf(sd.sampler, 'sampler_defaults.sampler', ['ddim', 'ddpm']);
-    c.num(sd.num_inference_steps, 'sampler_defaults.num_inference_steps', { int: true, positive: true });
-    c.num(sd.eta, 'sampler_defaults.eta', { min: 0 });
-    c.num(sd.guidance_scale, 'sampler_defaults.guidance_scale', { min: 0 });
-    c.oneOf(sd.timestep_spacing, 'sampler_defaults.timestep_spacing', ['leading', 'trailing']);
-    c.num(sd.steps_offset, 'sampler_defaults.steps_offset', { int: true, min: 0 });
-    c.oneOf(sd.set_alpha_to_one, 'sampler_defaults.set_alpha_to_one', [true, false]);
+    // The same limits as every cohort request (sampler-settings.ts), checked once schedule and conditioning are readable.
+    const T = sch && typeof sch.num_train_timesteps === 'number' ? sch.num_train_timesteps : 1000;
+    const limits = samplerLimits({ schedule: { num_train_timesteps: T }, conditioning: isObj(m.conditioning) ? m.conditioning : {} });
+    const view = samplerDefaultsOf({ sampler_defaults: sd as unknown as SamplerDefaultsJson });
+    for (const issue of checkSamplerSettings(view, limits)) {
+      c.fail(`sampler_defaults.${SNAKE[issue.field]}`, `${issue.message}, got ${JSON.stringify(issue.value)}`);
+    }
   }
   const cond = c.obj(m.conditioning, 'conditioning');
   if (cond) {

@@ -1,4 +1,4 @@
-import type { Prisma } from '@slicewise/db';
+import type { SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
@@ -18,7 +18,8 @@ export interface CohortRow {
   name: string;
   size: number;
   seed: bigint;
-  samplerSettings: Record<string, unknown>;
+  /** Complete, resolved at request time (@slicewise/models SamplerSettings). */
+  samplerSettings: SamplerSettings;
   isPreview: boolean;
   status: CohortStatus;
   priority: number;
@@ -89,7 +90,7 @@ export class CohortRepository {
   }
 
   create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment'>): Promise<CohortRow> {
-    return clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: data.samplerSettings as Prisma.InputJsonValue } }) as never;
+    return clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings } } }) as never;
   }
 
   async createVolumes(tx: Tx, cohortId: string, size: number, seed: bigint): Promise<{ id: string; subjectIndex: number }[]> {

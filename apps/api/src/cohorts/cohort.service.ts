@@ -3,10 +3,11 @@
 // transaction; above the team's approval threshold the cohort waits for an admin instead.
 import { randomInt } from 'node:crypto';
 import { cancelCohortJobs, enqueueVolumeJobs, retryVolumeJob, type QueuePolicy } from '@slicewise/queue';
+import { resolveSamplerSettings, SamplerSettingsError, type ModelMetadata, type SamplerOverrides, type SamplerSettings } from '@slicewise/models';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
-import { notFound } from '../common/errors.ts';
+import { notFound, ValidationFailed } from '../common/errors.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import type { TransactionRunner, Tx } from '../common/transaction.repository.ts';
 import { userError, validate } from '../common/validation.ts';
@@ -54,18 +55,25 @@ export class CohortService {
         .min(1, 'must be at least 1')
         .max(max, preview ? `a preview cohort has at most ${max} subjects` : `at most ${max} subjects per cohort (the documented quota)`),
       seed: z.number().int('must be a whole number').min(0, 'must be >= 0').max(SEED_MAX, `must be <= ${SEED_MAX}`).optional(),
-      steps: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'at most 1000 (the training schedule length)').optional(),
-      eta: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').optional(),
-      guidanceScale: z.number().min(0, 'must be in [0, 20]').max(20, 'must be in [0, 20]').optional(),
       preview: z.boolean(),
     });
   }
 
-  async estimate(scope: RequestScope, modelId: string, size: number, steps?: number) {
+  async estimate(scope: RequestScope, modelId: string, size: number, sampler: SamplerOverrides | null) {
     scope.access.requireActor();
+    const settings = await this.resolveSettings(modelId, sampler);
+    return this.models.estimateSeconds(modelId, size, settings.numInferenceSteps);
+  }
+
+  /** The complete sampler settings of a request (the model's defaults + overrides); userErrors name `sampler.<field>`. */
+  private async resolveSettings(modelId: string, overrides: SamplerOverrides | null | undefined): Promise<SamplerSettings> {
     const { row } = await this.models.get(modelId);
-    const defaults = (row.metadata.sampler_defaults ?? {}) as { num_inference_steps?: number };
-    return this.models.estimateSeconds(modelId, size, steps ?? defaults.num_inference_steps ?? 50);
+    try {
+      return resolveSamplerSettings(row.metadata as unknown as ModelMetadata, overrides ?? {});
+    } catch (e) {
+      if (!(e instanceof SamplerSettingsError)) throw e;
+      throw new ValidationFailed(e.issues.map((i) => ({ field: ['sampler', i.field], message: `sampler.${i.field} = ${JSON.stringify(i.value)}: ${i.message}`, code: 'INVALID' })));
+    }
   }
 
   async request(
@@ -77,13 +85,12 @@ export class CohortService {
       size: number;
       name?: string | null;
       seed?: number | null;
-      steps?: number | null;
-      eta?: number | null;
-      guidanceScale?: number | null;
+      sampler?: SamplerOverrides | null;
       preview?: boolean | null;
     },
   ): Promise<CohortRow> {
-    const clean = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
+    const { sampler, ...rest } = input;
+    const clean = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
     const data = validate(this.requestSchema(input.preview ?? false), { preview: false, ...clean });
     const project = await this.projects.findProject(data.projectId);
     if (!project) throw notFound('Project', data.projectId);
@@ -97,20 +104,12 @@ export class CohortService {
     if (open + data.size > this.limits.maxOpenVolumesPerTeam) {
       throw userError(['size'], `size = ${data.size}: the team already has ${open} volumes queued or running; at most ${this.limits.maxOpenVolumesPerTeam} at once`, 'QUOTA');
     }
-    const defaults = (model.row.metadata.sampler_defaults ?? {}) as Record<string, unknown>;
-    // The worker reads these keys (apps/worker/src/pipeline/settings.ts) over the model's defaults;
-    // they are written out in full so the cohort shows what it will run.
-    const samplerSettings: Record<string, unknown> = {
-      sampler: (defaults.sampler as string | undefined) ?? 'ddim',
-      steps: data.steps ?? (defaults.num_inference_steps as number | undefined) ?? 50,
-      eta: data.eta ?? (defaults.eta as number | undefined) ?? 1,
-    };
-    const guidance = data.guidanceScale ?? (defaults.guidance_scale as number | undefined);
-    if (guidance !== undefined) samplerSettings.guidanceScale = guidance;
+    // Resolved and validated in full now, stored complete: the worker runs exactly what the cohort shows.
+    const samplerSettings = await this.resolveSettings(model.row.id, sampler);
     const seed = data.seed ?? randomInt(0, SEED_MAX);
     const team = await this.teams.findTeam(project.teamId);
     const needsApproval = !data.preview && team?.approvalThreshold != null && data.size > team.approvalThreshold;
-    const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.steps as number);
+    const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.numInferenceSteps);
     return this.tx.run(async (tx) => {
       const actor = auditActor(scope);
       const cohort = await this.repo.create(tx, {

@@ -1,6 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
+import { SamplerSettings, SamplerSettingsInput } from '../models/sampler.types.ts';
 
 export enum CohortStatusEnum {
   AWAITING_APPROVAL = 'AWAITING_APPROVAL',
@@ -45,7 +46,7 @@ export class Cohort extends Node {
   @Field(() => CohortStatusEnum) status!: CohortStatusEnum;
   @Field(() => Int) size!: number;
   @Field(() => String, { description: 'The cohort seed (decimal string).' }) seed!: string;
-  @Field(() => GraphQLJSONObject) samplerSettings!: Record<string, unknown>;
+  @Field(() => SamplerSettings, { description: 'The complete settings this cohort runs with (resolved when it was requested).' }) samplerSettings!: SamplerSettings;
   @Field(() => Boolean) isPreview!: boolean;
   @Field(() => Float, { nullable: true, description: 'Estimated seconds of generation when requested.' }) estimatedSeconds!: number | null;
   @Field(() => String, { nullable: true }) decisionComment!: string | null;
@@ -99,9 +100,8 @@ export class RequestCohortInput {
   @Field(() => Int, { description: 'Number of subjects (quota: see README).' }) size!: number;
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => Int, { nullable: true, description: '0..2^31-1; random when omitted (and shown on the cohort).' }) seed?: number | null;
-  @Field(() => Int, { nullable: true, description: 'DDIM steps (default: the model\'s).' }) steps?: number | null;
-  @Field(() => Float, { nullable: true, description: 'DDIM eta in [0, 1] (0 = deterministic).' }) eta?: number | null;
-  @Field(() => Float, { nullable: true, description: 'Classifier-free guidance scale (models trained for it).' }) guidanceScale?: number | null;
+  @Field(() => SamplerSettingsInput, { nullable: true, description: 'Overrides of the model\'s default sampler settings (Model.samplerDefaults, limits in Model.samplerLimits).' })
+  sampler?: SamplerSettingsInput | null;
   @Field(() => Boolean, { nullable: true, description: 'A preview: a handful of volumes served ahead of bulk work.' }) preview?: boolean | null;
 }
 

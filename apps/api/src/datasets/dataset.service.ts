@@ -3,6 +3,7 @@
 // @slicewise/datasets; its sha256 identifies the version, so publishing identical content twice
 // yields the same version. Tags are moving aliases; every move is audited.
 import { buildManifest, manifestBytes, manifestHash, parseManifest, type Manifest } from '@slicewise/datasets';
+import { parseVolumeProvenance, ProvenanceError, type VolumeProvenance } from '@slicewise/provenance';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
@@ -30,6 +31,27 @@ const publishInput = z.object({
   tags: z.array(tagName).max(20, 'at most 20 tags').default([]),
   description: z.string().max(2000, 'at most 2000 characters').default(''),
 });
+
+/** For traceFile: the typed record, or what is wrong with it (an audit shows a broken record, it does not hide it). */
+function traceableProvenance(raw: unknown): VolumeProvenance | { invalid: string; record: unknown } | null {
+  if (raw === null || raw === undefined) return null;
+  try {
+    return parseVolumeProvenance(raw);
+  } catch (e) {
+    if (e instanceof ProvenanceError) return { invalid: e.message, record: raw };
+    throw e;
+  }
+}
+
+/** A volume's stored provenance record, checked against its schema: a dataset only publishes valid records. */
+function provenanceOf(v: { id: string; subjectIndex: number; provenance: unknown }): VolumeProvenance {
+  try {
+    return parseVolumeProvenance(v.provenance);
+  } catch (e) {
+    if (!(e instanceof ProvenanceError)) throw e;
+    throw userError(['cohortIds'], `volume ${v.id} (subject ${v.subjectIndex}) has no valid provenance record, so it cannot be published: ${e.message}`, 'INVALID_PROVENANCE');
+  }
+}
 
 export class DatasetService {
   constructor(
@@ -72,7 +94,7 @@ export class DatasetService {
         requestedBy: who(c.requestedById),
         createdAt: c.createdAt,
       })),
-      volumes: volumes.map((v) => ({ ...v, reviewedBy: who(v.reviewedById) })),
+      volumes: volumes.map((v) => ({ ...v, provenance: provenanceOf(v), reviewedBy: who(v.reviewedById) })),
     });
     return { manifest, volumeIds: volumes.map((v) => v.id) };
   }
@@ -243,7 +265,7 @@ export class DatasetService {
       condition: { requested: v.requestedCondition, measured: v.measuredCondition },
       seed: v.seed.toString(),
       model: { name: v.cohort.model.name, version: v.cohort.model.version, fileHashes: v.cohort.model.fileHashes },
-      generation: v.provenance,
+      generation: traceableProvenance(v.provenance),
     }));
   }
 }

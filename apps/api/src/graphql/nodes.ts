@@ -53,6 +53,7 @@ export const auditNode = (r: AuditRow): AuditEvent =>
     createdAt: r.createdAt,
   });
 
+import { samplerDefaultsOf, samplerLimits, type ModelMetadata } from '@slicewise/models';
 import type { ModelRow } from '../models/model.repository.ts';
 import { Model } from '../models/model.types.ts';
 import type { DistributionRow, VersionRow } from '../distributions/distribution.repository.ts';
@@ -62,6 +63,7 @@ import { Cohort, CohortStatusEnum, ReviewStateEnum, Volume, VolumeStatusEnum } f
 
 export const modelNode = (r: ModelRow): Model => {
   const m = r.metadata as Record<string, any>;
+  const meta = r.metadata as unknown as ModelMetadata; // validated when the model was registered
   return Object.assign(new Model(), {
     id: toGlobalId('Model', r.id),
     rawId: r.id,
@@ -71,7 +73,8 @@ export const modelNode = (r: ModelRow): Model => {
     volumeShapeDhw: m.volume?.shape_dhw ?? [],
     spacingMm: m.volume?.spacing_mm ?? [],
     conditioning: m.conditioning ?? {},
-    samplerDefaults: m.sampler_defaults ?? {},
+    samplerDefaults: samplerDefaultsOf(meta),
+    samplerLimits: samplerLimits(meta),
     fileHashes: r.fileHashes,
     metrics: m.metrics ?? null,
     registeredAt: r.registeredAt,

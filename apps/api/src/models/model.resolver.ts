@@ -3,6 +3,7 @@ import type { Context } from '../graphql/context.ts';
 import { modelNode } from '../graphql/nodes.ts';
 import { fromGlobalId } from '../graphql/relay.ts';
 import { BrainProjection, CohortEstimate, Model } from './model.types.ts';
+import { SamplerSettingsInput } from './sampler.types.ts';
 import { FieldResolver, Root } from 'type-graphql';
 
 @Resolver(() => Model)
@@ -17,10 +18,10 @@ export class ModelResolver {
   async cohortEstimate(
     @Arg('modelId', () => ID) modelId: string,
     @Arg('size', () => Int) size: number,
-    @Arg('steps', () => Int, { nullable: true }) steps: number | null,
+    @Arg('sampler', () => SamplerSettingsInput, { nullable: true, description: 'Overrides of the model\'s default sampler settings, as in requestCohort.' }) sampler: SamplerSettingsInput | null,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.cohorts.estimate(ctx, fromGlobalId(modelId, 'Model').id, size, steps ?? undefined);
+    return ctx.services.cohorts.estimate(ctx, fromGlobalId(modelId, 'Model').id, size, sampler);
   }
 
   @FieldResolver(() => BrainProjection, { nullable: true })

@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Node } from '../graphql/common.types.ts';
+import { SamplerLimits, SamplerSettings } from './sampler.types.ts';
 
 @ObjectType({ description: 'Axial projection of the model\'s brain mask (1 = brain in some slice), for plotting positions.' })
 export class BrainProjection {
@@ -17,7 +18,8 @@ export class Model extends Node {
   @Field(() => [Int], { description: 'Volume shape [D, H, W].' }) volumeShapeDhw!: number[];
   @Field(() => [Float], { description: 'Voxel spacing [x, y, z] in mm.' }) spacingMm!: number[];
   @Field(() => GraphQLJSONObject, { description: 'Feature names, normalisation constants, training ranges, guidance.' }) conditioning!: Record<string, unknown>;
-  @Field(() => GraphQLJSONObject, { description: 'Default sampler settings.' }) samplerDefaults!: Record<string, unknown>;
+  @Field(() => SamplerSettings, { description: 'The sampler settings a cohort gets unless it overrides them.' }) samplerDefaults!: SamplerSettings;
+  @Field(() => SamplerLimits, { description: 'What a cohort request may choose, and the allowed values.' }) samplerLimits!: SamplerLimits;
   @Field(() => GraphQLJSONObject, { description: '{ file: sha256 } as verified at registration.' }) fileHashes!: Record<string, string>;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Measured metrics from the model card.' }) metrics!: Record<string, unknown> | null;
   @Field(() => GraphQLDateTime) registeredAt!: Date;

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '@slicewise/models';
+import { loadModel, resolveSamplerSettings } from '@slicewise/models';
 import { SamplingCancelled } from '@slicewise/sampler';
 import { OrtModel } from '../onnx/index.ts';
 import { decodeLatent, generateVolume, postprocessMask } from './generate.ts';
-import { resolveSamplerSettings } from './settings.ts';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, '../../../../models');
 let ort: OrtModel;

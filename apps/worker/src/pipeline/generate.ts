@@ -10,10 +10,10 @@
  */
 import { DDIMScheduler, DDPMScheduler, createRng, sample, type DiffusionScheduler } from '@slicewise/sampler';
 import { largestComponent } from '@slicewise/conditioning';
-import type { MaskPostprocess, ModelMetadata } from '@slicewise/models';
+import type { MaskPostprocess, ModelMetadata, SamplerSettings } from '@slicewise/models';
 import type { OrtModel } from '../onnx/index.ts';
 import { buildDenoiserFeeds, planDenoiser, spatialChannelFor } from './inputs.ts';
-import type { SamplerSettings } from './settings.ts';
+
 
 export interface GenerateRequest {
   ort: OrtModel;

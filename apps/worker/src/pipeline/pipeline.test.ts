@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { parseModelMetadata } from '@slicewise/models';
 import { renderSpatialCondition } from '@slicewise/conditioning';
 import { buildDenoiserFeeds, planDenoiser } from './inputs.ts';
-import { resolveSamplerSettings } from './settings.ts';
 import { checkRecordedHashes } from './model-cache.ts';
 
 const meta = parseModelMetadata(JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../../../models/tiny-random/metadata.json'), 'utf8')));
@@ -41,18 +40,6 @@ describe('planDenoiser / buildDenoiserFeeds', () => {
     const wrong = structuredClone(meta);
     wrong.graphs.denoiser.inputs[0]!.shape = ['B', 6, 16, 8, 8];
     expect(() => planDenoiser(wrong)).toThrow(/has 6 channels; latent.channels 4 \+ spatial 1 = 5/);
-  });
-});
-
-describe('resolveSamplerSettings', () => {
-  it('uses the model defaults and applies overrides', () => {
-    expect(resolveSamplerSettings(meta, {})).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true });
-    expect(resolveSamplerSettings(meta, { steps: 50, eta: 1, guidanceScale: 3 })).toMatchObject({ numInferenceSteps: 50, eta: 1, guidanceScale: 3 });
-  });
-  it('names invalid fields', () => {
-    expect(() => resolveSamplerSettings(meta, { numInferenceSteps: 0 })).toThrow(/numInferenceSteps/);
-    expect(() => resolveSamplerSettings(meta, { sampler: 'euler' })).toThrow(/sampler/);
-    expect(() => resolveSamplerSettings(meta, { steps: 5, numInferenceSteps: 6 })).toThrow(/give one/);
   });
 });
 

@@ -7,21 +7,17 @@
  * (cohort, subject index), written atomically, so a repeated attempt replaces identical bytes and no
  * partial file is ever visible; the DB write only happens while the volume is not yet SUCCEEDED.
  */
-import os from 'node:os';
 import { computeFeatures, sampleConditionVector, validateSpec, FEATURE_NAMES } from '@slicewise/conditioning';
 import { makeCenteredRasAffine, writeNifti } from '@slicewise/nifti';
 import { SamplingCancelled } from '@slicewise/sampler';
 import type { Storage } from '@slicewise/storage';
-import type { ModelMetadata } from '@slicewise/models';
+import { parseSamplerSettings, type ModelMetadata } from '@slicewise/models';
 import type { WorkerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { ORT_VERSION } from '../onnx/index.ts';
 import { generateVolume } from './generate.ts';
 import { checkRecordedHashes, type ModelCache } from './model-cache.ts';
-import { resolveSamplerSettings } from './settings.ts';
+import { buildVolumeProvenance } from './provenance.ts';
 import { RUNNABLE_COHORT, type VolumeContext, type VolumeRepository } from './volume.repository.ts';
-
-export const PROVENANCE_SCHEMA = 'slicewise-volume-provenance/1';
 
 /** An error no retry can fix (invalid spec, impossible condition): the volume fails at once. */
 export class PermanentError extends Error {
@@ -124,7 +120,8 @@ export class VolumeProcessor {
     }
     const settings = (() => {
       try {
-        return resolveSamplerSettings(meta, ctx.cohort.samplerSettings);
+        // resolved and validated at request time (API); stored complete on the cohort
+        return parseSamplerSettings(ctx.cohort.samplerSettings, meta);
       } catch (e) {
         throw new PermanentError((e as Error).message);
       }
@@ -190,54 +187,17 @@ export class VolumeProcessor {
       measureMs,
       totalBeforeRecordMs: performance.now() - t0,
     };
-    const provenance = {
-      schema: PROVENANCE_SCHEMA,
-      volumeId: ctx.volume.id,
-      cohort: { id: ctx.cohort.id, name: ctx.cohort.name, teamId: ctx.cohort.teamId, projectId: ctx.cohort.projectId, size: ctx.cohort.size, isPreview: ctx.cohort.isPreview },
-      distributionVersion: { id: ctx.distributionVersion.id, distributionId: ctx.distributionVersion.distributionId, version: ctx.distributionVersion.version, specHash: ctx.distributionVersion.specHash },
-      subjectIndex: ctx.volume.subjectIndex,
-      seeds: {
-        cohortSeed: String(ctx.cohort.seed),
-        volumeSeed: String(ctx.volume.seed),
-        condition: { algorithm: 'xoshiro128** (@slicewise/conditioning sampleConditionVector)', seed: cohortSeed, index: ctx.volume.subjectIndex, cohortSize: ctx.cohort.size },
-        noise: { algorithm: 'philox4x32-10 + Box-Muller (@slicewise/sampler)', rng: `createRng(${volumeSeed}).fork(${ctx.volume.subjectIndex})` },
-      },
-      condition: { requested: draw.vector, measured: f.normalised, measuredPhysical: f.physical, stratum: draw.stratum, drawTries: draw.tries, rejections: draw.rejections },
-      model: {
-        id: ctx.model.id,
-        name: ctx.model.name,
-        version: ctx.model.version,
-        folderVersion: model.loaded.version,
-        metadataSha256: model.loaded.metadataSha256,
-        fileHashes: model.loaded.fileHashes,
-      },
-      scheduler: {
-        ...settings,
-        schedule: meta.schedule,
-        requestedSettings: ctx.cohort.samplerSettings ?? null,
-        guidance: meta.conditioning.null_condition ? 'classifier-free, conditional and null rows in one batched call' : 'none',
-        decodeBatchSlices: config.decodeBatchSlices,
-        denoiserCalls: gen.denoiserCalls,
-      },
-      runtime: {
-        executionProvider: model.ort.provider,
-        onnxruntime: `onnxruntime-node ${ORT_VERSION}`,
-        ortVersion: ORT_VERSION,
-        intraOpThreads: model.ort.intraOpThreads,
-        interOpThreads: 1,
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        cpu: os.cpus()[0]?.model ?? 'unknown',
-      },
-      worker: { id: config.workerId, host: os.hostname(), codeRevision: config.codeRevision, jobId: job.jobId, attempt: started.attempts, queueRetryCount: attemptLabel.retryCount },
+    const provenance = buildVolumeProvenance({
+      ctx,
+      model,
+      draw: { ...draw, vector: draw.vector },
+      settings,
+      gen,
+      features: f,
+      outputs: { storageKind: storage.kind, image: img, mask: msk, affine, shapeDhw, spacingMm },
+      worker: { id: config.workerId, codeRevision: config.codeRevision, jobId: job.jobId, attempt: started.attempts, queueRetryCount: attemptLabel.retryCount, decodeBatchSlices: config.decodeBatchSlices },
       timings,
-      outputs: {
-        storage: storage.kind,
-        image: { key: img.key, sha256: img.sha256, bytes: img.bytes, dtype: 'float32', intent: 'none', shapeDhw, spacingMm, affine, range: meta.volume.channels.find((c) => c.name === 'image')?.range ?? null },
-        mask: { key: msk.key, sha256: msk.sha256, bytes: msk.bytes, dtype: 'uint8', intent: 'label', labels: { 0: 'background', 1: 'whole tumour' }, shapeDhw, spacingMm, affine, voxels: f.raw.voxelCount, postprocess: gen.maskPostprocess },
-      },
-      createdAt: new Date().toISOString(),
-    };
+    });
     const tR0 = performance.now();
     const recorded = await repo.recordSuccess({
       volumeId: ctx.volume.id,

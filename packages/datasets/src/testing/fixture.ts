@@ -4,6 +4,7 @@
  * database. Deterministic for a given seed.
  */
 import { writeNifti } from '@slicewise/nifti';
+import { exampleVolumeProvenance } from '@slicewise/provenance/testing';
 import type { Storage } from '@slicewise/storage';
 import type { CohortInput, ManifestInput, VolumeInput } from '../manifest.ts';
 
@@ -90,14 +91,19 @@ export async function writeFakeVersion(storage: Storage, opts: FakeVersionOption
         empty: false,
         physical: { volumeMl: measured[0]! * 40, surfaceAreaMm2: measured[1]! * 9000, sphericity: measured[2]!, centroidMm: [120, 120, 77], extentsMm: [30, 28, 25] },
       },
-      provenance: {
-        schema: 'slicewise-volume-provenance/1',
-        seeds: { cohortSeed: String(cohort.seed), volumeSeed: String(5000 + i) },
-        runtime: { executionProvider: 'cpu', ortVersion: '1.30.0' },
-        worker: { id: `worker-${i % 3}`, host: 'test-host', codeRevision: 'abc1234' },
-        timings: { denoiserMs: 100 + i, decoderMs: 20 },
+      provenance: exampleVolumeProvenance({
+        volumeId: id,
+        cohortId: cohort.id,
+        subjectIndex,
+        cohortSeed: Number(cohort.seed),
+        volumeSeed: 5000 + i,
+        requested,
+        measured,
+        image: img,
+        mask: msk,
+        workerId: `worker-${i % 3}`,
         createdAt: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(),
-      },
+      }),
       reviewState: i % 5 === 0 ? 'ACCEPTED' : 'UNREVIEWED',
       reviewedBy: i % 5 === 0 ? cohort.requestedBy : null,
       reviewedAt: i % 5 === 0 ? new Date(Date.UTC(2026, 0, 3)) : null,

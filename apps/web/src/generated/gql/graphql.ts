@@ -94,21 +94,17 @@ export type PublishDatasetVersionInput = {
 
 export type RequestCohortInput = {
   distributionVersionId: string | number;
-  /** DDIM eta in [0, 1] (0 = deterministic). */
-  eta?: number | null | undefined;
-  /** Classifier-free guidance scale (models trained for it). */
-  guidanceScale?: number | null | undefined;
   modelId: string | number;
   name?: string | null | undefined;
   /** A preview: a handful of volumes served ahead of bulk work. */
   preview?: boolean | null | undefined;
   projectId: string | number;
+  /** Overrides of the model's default sampler settings (Model.samplerDefaults, limits in Model.samplerLimits). */
+  sampler?: SamplerSettingsInput | null | undefined;
   /** 0..2^31-1; random when omitted (and shown on the cohort). */
   seed?: number | null | undefined;
   /** Number of subjects (quota: see README). */
   size: number;
-  /** DDIM steps (default: the model's). */
-  steps?: number | null | undefined;
 };
 
 export type ReviewState =
@@ -123,6 +119,22 @@ export type Role =
   | 'OWNER'
   | 'VIEWER';
 
+/** Diffusion sampler (the model declares its default). */
+export type Sampler =
+  | 'DDIM'
+  | 'DDPM';
+
+/** Overrides of the model's default sampler settings; unset fields keep the default. */
+export type SamplerSettingsInput = {
+  /** DDIM eta in [0, 1]. */
+  eta?: number | null | undefined;
+  /** Guidance scale in [0, 20]. */
+  guidanceScale?: number | null | undefined;
+  /** 1..the model's training timesteps. */
+  numInferenceSteps?: number | null | undefined;
+  sampler?: Sampler | null | undefined;
+};
+
 export type SignInInput = {
   email: string;
   password: string;
@@ -133,6 +145,11 @@ export type SignUpInput = {
   name: string;
   password: string;
 };
+
+/** How inference timesteps are spaced over the training schedule (diffusers). */
+export type TimestepSpacing =
+  | 'LEADING'
+  | 'TRAILING';
 
 /** API token scopes: READ < GENERATE < ADMIN (each includes the ones before) */
 export type TokenScope =
@@ -323,7 +340,7 @@ export type ProjectOverviewQuery = { project: { id: string, name: string, slug: 
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ id: string, name: string, version: string, description: string | null, spacingMm: Array<number>, volumeShapeDhw: Array<number>, conditioning: Record<string, unknown>, samplerDefaults: Record<string, unknown>, brainProjection: { width: number, height: number, rows: Array<string> } | null }> };
+export type ModelsQuery = { models: Array<{ id: string, name: string, version: string, description: string | null, spacingMm: Array<number>, volumeShapeDhw: Array<number>, conditioning: Record<string, unknown>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean }, brainProjection: { width: number, height: number, rows: Array<string> } | null }> };
 
 export type PreviewDistributionQueryVariables = Exact<{
   modelId: string | number;
@@ -379,10 +396,12 @@ export type DistributionVersionSpecQuery = { node:
     | { id: string }
    | null };
 
+export type SamplerSettingsFieldsFragment = { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean };
+
 export type CohortEstimateQueryVariables = Exact<{
   modelId: string | number;
   size: number;
-  steps?: number | null | undefined;
+  sampler?: SamplerSettingsInput | null | undefined;
 }>;
 
 
@@ -401,7 +420,7 @@ export type CohortQueryVariables = Exact<{
 }>;
 
 
-export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, samplerSettings: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, team: { id: string, viewerRole: Role | null } | null } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, team: { id: string, viewerRole: Role | null } | null } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CancelCohortMutationVariables = Exact<{
   cohortId: string | number;
@@ -510,7 +529,17 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const SamplerSettingsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SamplerSettingsFields on SamplerSettings {
+  sampler
+  numInferenceSteps
+  eta
+  guidanceScale
+  timestepSpacing
+  stepsOffset
+  setAlphaToOne
+}
+    `, {"fragmentName":"SamplerSettingsFields"}) as unknown as TypedDocumentString<SamplerSettingsFieldsFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -995,7 +1024,17 @@ export const ModelsDocument = new TypedDocumentString(`
     spacingMm
     volumeShapeDhw
     conditioning
-    samplerDefaults
+    samplerDefaults {
+      ...SamplerSettingsFields
+    }
+    samplerLimits {
+      samplers
+      minInferenceSteps
+      maxInferenceSteps
+      eta
+      guidanceScale
+      guidance
+    }
     brainProjection {
       width
       height
@@ -1003,7 +1042,15 @@ export const ModelsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+    fragment SamplerSettingsFields on SamplerSettings {
+  sampler
+  numInferenceSteps
+  eta
+  guidanceScale
+  timestepSpacing
+  stepsOffset
+  setAlphaToOne
+}`) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
 export const PreviewDistributionDocument = new TypedDocumentString(`
     query PreviewDistribution($modelId: ID!, $spec: JSONObject!, $n: Int!, $seed: Int!) {
   previewDistribution(modelId: $modelId, spec: $spec, n: $n, seed: $seed) {
@@ -1103,8 +1150,8 @@ export const DistributionVersionSpecDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DistributionVersionSpecQuery, DistributionVersionSpecQueryVariables>;
 export const CohortEstimateDocument = new TypedDocumentString(`
-    query CohortEstimate($modelId: ID!, $size: Int!, $steps: Int) {
-  cohortEstimate(modelId: $modelId, size: $size, steps: $steps) {
+    query CohortEstimate($modelId: ID!, $size: Int!, $sampler: SamplerSettingsInput) {
+  cohortEstimate(modelId: $modelId, size: $size, sampler: $sampler) {
     seconds
     perVolumeSeconds
     basis
@@ -1140,7 +1187,9 @@ export const CohortDocument = new TypedDocumentString(`
     finishedAt
     cancelledAt
     estimatedSeconds
-    samplerSettings
+    samplerSettings {
+      ...SamplerSettingsFields
+    }
     decidedAt
     decisionComment
     requestedBy {
@@ -1197,7 +1246,15 @@ export const CohortDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CohortQuery, CohortQueryVariables>;
+    fragment SamplerSettingsFields on SamplerSettings {
+  sampler
+  numInferenceSteps
+  eta
+  guidanceScale
+  timestepSpacing
+  stepsOffset
+  setAlphaToOne
+}`) as unknown as TypedDocumentString<CohortQuery, CohortQueryVariables>;
 export const CancelCohortDocument = new TypedDocumentString(`
     mutation CancelCohort($cohortId: ID!) {
   cancelCohort(cohortId: $cohortId) {

@@ -97,6 +97,10 @@ export default function CohortPage() {
                 <>
                   {c.size} subjects · seed <Code>{c.seed}</Code> · {c.model ? `${c.model.name} ${c.model.version}` : 'model removed'}
                   {c.distributionVersion && <> · distribution v{c.distributionVersion.version}</>} · requested by {c.requestedBy?.name ?? '—'} {formatDate(c.createdAt)}
+                  <br />
+                  <span data-testid="cohort-sampler">
+                    {c.samplerSettings.sampler} · {c.samplerSettings.numInferenceSteps} steps · eta {c.samplerSettings.eta} · guidance {c.samplerSettings.guidanceScale}
+                  </span>
                 </>
               }
               actions={

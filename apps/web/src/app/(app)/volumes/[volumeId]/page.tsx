@@ -15,6 +15,8 @@ import { LoadingState, QueryGate } from '../../../../components/states';
 import { ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
 import { useCurrentTeam } from '../../../../components/current-team';
 import { roleAtLeast } from '../../../../lib/roles';
+import { ProvenanceSummary } from '../../../../components/provenance-summary';
+import type { VolumeProvenance } from '@slicewise/provenance';
 
 const VolumeViewer = dynamic(() => import('../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
   ssr: false,
@@ -165,9 +167,8 @@ export default function VolumePage() {
                       Provenance
                     </Title>
                     {v.provenance ? (
-                      <Code block data-testid="provenance" style={{ maxHeight: 320, overflow: 'auto', fontSize: 11 }}>
-                        {JSON.stringify(v.provenance, null, 2)}
-                      </Code>
+                      // written only by the worker's typed builder (apps/worker/src/pipeline/provenance.ts)
+                      <ProvenanceSummary record={v.provenance as VolumeProvenance} />
                     ) : (
                       <Text size="sm" c="dimmed">
                         No provenance record yet.
