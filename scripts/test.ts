@@ -30,6 +30,7 @@ const node = process.execPath;
 const bin = (p: string) => path.join(root, 'node_modules', p);
 
 step('lint', node, [bin('eslint/bin/eslint.js'), '.']);
+step('dependency boundaries', node, [bin('tsx/dist/cli.mjs'), 'scripts/check-deps.ts']);
 step('typecheck', node, [bin('tsx/dist/cli.mjs'), 'scripts/typecheck.ts']);
 
 interface VitestJson {

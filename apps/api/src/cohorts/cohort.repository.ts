@@ -1,64 +1,24 @@
+import type { Cohort, Volume } from '@slicewise/db';
+import { OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 import type { SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { SqlExecutor } from '@slicewise/queue';
 
-export type CohortStatus = 'AWAITING_APPROVAL' | 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'REJECTED';
-export type VolumeStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+/** A cohort row. samplerSettings is narrowed from JSON: the API stores it complete (resolveSamplerSettings). */
+export type CohortRow = Omit<Cohort, 'samplerSettings'> & { samplerSettings: SamplerSettings };
+export type VolumeRow = Volume;
+export type { CohortStatus, VolumeStatus };
 
-export interface CohortRow {
-  id: string;
-  teamId: string;
-  projectId: string;
-  distributionVersionId: string;
-  modelId: string;
-  requestedById: string | null;
-  requestedByTokenId: string | null;
-  name: string;
-  size: number;
-  seed: bigint;
-  /** Complete, resolved at request time (@slicewise/models SamplerSettings). */
-  samplerSettings: SamplerSettings;
-  isPreview: boolean;
-  status: CohortStatus;
-  priority: number;
-  estimatedSeconds: number | null;
-  decidedById: string | null;
-  decidedAt: Date | null;
-  decisionComment: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  cancelledAt: Date | null;
-}
+// The database enums and the lifecycle module name the same states.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameStates: [Same<Cohort['status'], CohortStatus>, Same<Volume['status'], VolumeStatus>] = [true, true];
+void sameStates;
 
-export interface VolumeRow {
-  id: string;
-  cohortId: string;
-  subjectIndex: number;
-  status: VolumeStatus;
-  attempts: number;
-  error: string | null;
-  seed: bigint;
-  requestedCondition: unknown;
-  measuredCondition: unknown;
-  imageKey: string | null;
-  imageSha256: string | null;
-  imageBytes: bigint | null;
-  maskKey: string | null;
-  maskSha256: string | null;
-  maskBytes: bigint | null;
-  provenance: unknown;
-  workerId: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  reviewState: 'UNREVIEWED' | 'ACCEPTED' | 'REJECTED';
-  reviewedById: string | null;
-  reviewedAt: Date | null;
-  reviewComment: string | null;
-}
+/** The one place a stored cohort becomes a CohortRow. */
+const asCohortRow = (c: Cohort): CohortRow => c as Omit<Cohort, 'samplerSettings'> as CohortRow;
+const asCohortRows = (cs: Cohort[]): CohortRow[] => cs.map(asCohortRow);
 
 export interface Progress {
   total: number;
@@ -89,8 +49,8 @@ export class CohortRepository {
     };
   }
 
-  create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment'>): Promise<CohortRow> {
-    return clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings } } }) as never;
+  async create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment'>): Promise<CohortRow> {
+    return asCohortRow(await clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings } } }));
   }
 
   async createVolumes(tx: Tx, cohortId: string, size: number, seed: bigint): Promise<{ id: string; subjectIndex: number }[]> {
@@ -99,48 +59,50 @@ export class CohortRepository {
     return c.volume.findMany({ where: { cohortId }, select: { id: true, subjectIndex: true }, orderBy: { subjectIndex: 'asc' } });
   }
 
-  find(id: string, tx?: Tx): Promise<CohortRow | null> {
-    return clientOf(this.db, tx).cohort.findUnique({ where: { id } }) as never;
+  async find(id: string, tx?: Tx): Promise<CohortRow | null> {
+    const c = await clientOf(this.db, tx).cohort.findUnique({ where: { id } });
+    return c && asCohortRow(c);
   }
-  findByIds(ids: readonly string[]): Promise<CohortRow[]> {
-    return clientOf(this.db).cohort.findMany({ where: { id: { in: [...ids] } } }) as never;
+  async findByIds(ids: readonly string[]): Promise<CohortRow[]> {
+    return asCohortRows(await clientOf(this.db).cohort.findMany({ where: { id: { in: [...ids] } } }));
   }
   async lockForUpdate(tx: Tx, id: string): Promise<CohortRow | null> {
     await clientOf(this.db, tx).$queryRaw`SELECT id FROM "Cohort" WHERE id = ${id}::uuid FOR UPDATE`;
     return this.find(id, tx);
   }
-  update(tx: Tx, id: string, data: Partial<Pick<CohortRow, 'status' | 'decidedById' | 'decidedAt' | 'decisionComment' | 'cancelledAt' | 'finishedAt'>>): Promise<CohortRow> {
-    return clientOf(this.db, tx).cohort.update({ where: { id }, data }) as never;
+  async update(tx: Tx, id: string, data: Partial<Pick<CohortRow, 'status' | 'decidedById' | 'decidedAt' | 'decisionComment' | 'cancelledAt' | 'finishedAt'>>): Promise<CohortRow> {
+    return asCohortRow(await clientOf(this.db, tx).cohort.update({ where: { id }, data }));
   }
   async cancelOpenVolumes(tx: Tx, cohortId: string): Promise<number> {
     const r = await clientOf(this.db, tx).volume.updateMany({ where: { cohortId, status: 'PENDING' }, data: { status: 'CANCELLED' } });
     return r.count;
   }
   volumes(cohortId: string, where: { status?: VolumeStatus }, tx?: Tx): Promise<VolumeRow[]> {
-    return clientOf(this.db, tx).volume.findMany({ where: { cohortId, ...where }, orderBy: { subjectIndex: 'asc' } }) as never;
+    return clientOf(this.db, tx).volume.findMany({ where: { cohortId, ...where }, orderBy: { subjectIndex: 'asc' } });
   }
   async resetVolume(tx: Tx, id: string): Promise<void> {
     await clientOf(this.db, tx).volume.update({ where: { id }, data: { status: 'PENDING', error: null, attempts: 0 } });
   }
-  findVolume(id: string): Promise<(VolumeRow & { cohort: CohortRow }) | null> {
-    return clientOf(this.db).volume.findUnique({ where: { id }, include: { cohort: true } }) as never;
+  async findVolume(id: string): Promise<(VolumeRow & { cohort: CohortRow }) | null> {
+    const v = await clientOf(this.db).volume.findUnique({ where: { id }, include: { cohort: true } });
+    return v && { ...v, cohort: asCohortRow(v.cohort) };
   }
-  review(tx: Tx, id: string, data: { reviewState: 'ACCEPTED' | 'REJECTED' | 'UNREVIEWED'; reviewedById: string | null; reviewComment: string | null }): Promise<VolumeRow> {
-    return clientOf(this.db, tx).volume.update({ where: { id }, data: { ...data, reviewedAt: new Date() } }) as never;
+  review(tx: Tx, id: string, data: { reviewState: VolumeRow['reviewState']; reviewedById: string | null; reviewComment: string | null }): Promise<VolumeRow> {
+    return clientOf(this.db, tx).volume.update({ where: { id }, data: { ...data, reviewedAt: new Date() } });
   }
 
   /** Newest first, for many projects in ONE query. */
   listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {
     return pagePerParent<CohortRow>(this.db, 'Cohort', projectIds, k, 'desc');
   }
-  listAwaitingApproval(teamId: string, take: number): Promise<CohortRow[]> {
-    return clientOf(this.db).cohort.findMany({ where: { teamId, status: 'AWAITING_APPROVAL' }, orderBy: { createdAt: 'asc' }, take }) as never;
+  async listAwaitingApproval(teamId: string, take: number): Promise<CohortRow[]> {
+    return asCohortRows(await clientOf(this.db).cohort.findMany({ where: { teamId, status: 'AWAITING_APPROVAL' }, orderBy: { createdAt: 'asc' }, take }));
   }
 
   /** Volumes of a cohort ordered by subject index (keyset), with an optional status and review filter. */
   listVolumes(cohortId: string, k: Keyset<number>, filter: { status?: VolumeStatus; reviewState?: VolumeRow['reviewState'] }): Promise<VolumeRow[]> {
     const q = numberKeyset('subjectIndex', k, 'asc');
-    return clientOf(this.db).volume.findMany({ ...q, where: { cohortId, ...filter, ...q.where } }) as never;
+    return clientOf(this.db).volume.findMany({ ...q, where: { cohortId, ...filter, ...q.where } });
   }
 
   /** Progress of many cohorts in one query. */
@@ -165,7 +127,7 @@ export class CohortRepository {
   async openVolumesOfTeam(teamId: string): Promise<number> {
     const rows = await clientOf(this.db).$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
-      WHERE c."teamId" = ${teamId}::uuid AND v.status IN ('PENDING', 'RUNNING')`;
+      WHERE c."teamId" = ${teamId}::uuid AND v.status::text = ANY(${[...OPEN_VOLUME_STATUSES]})`;
     return rows[0]?.n ?? 0;
   }
 

@@ -1,3 +1,4 @@
+import type { VolumeStatus } from '@slicewise/lifecycle';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import { DistributionVersion } from '../distributions/distribution.types.ts';
@@ -22,7 +23,7 @@ import {
 
 @ArgsType()
 class VolumePageArgs extends PageArgs {
-  @Field(() => VolumeStatusEnum, { nullable: true }) status?: VolumeStatusEnum | null;
+  @Field(() => VolumeStatusEnum, { nullable: true }) status?: VolumeStatus | null;
   @Field(() => ReviewStateEnum, { nullable: true }) reviewState?: ReviewStateEnum | null;
 }
 

@@ -3,7 +3,8 @@
 // transaction; above the team's approval threshold the cohort waits for an admin instead.
 import { randomInt } from 'node:crypto';
 import { cancelCohortJobs, enqueueVolumeJobs, retryVolumeJob, type QueuePolicy } from '@slicewise/queue';
-import { resolveSamplerSettings, SamplerSettingsError, type ModelMetadata, type SamplerOverrides, type SamplerSettings } from '@slicewise/models';
+import { isFinalCohort, isRetryableCohort } from '@slicewise/lifecycle';
+import { resolveSamplerSettings, SamplerSettingsError, type SamplerOverrides, type SamplerSettings } from '@slicewise/models';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
@@ -28,7 +29,6 @@ export interface CohortLimits {
 }
 
 const SEED_MAX = 2 ** 31 - 1;
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'REJECTED']);
 
 export class CohortService {
   constructor(
@@ -69,7 +69,7 @@ export class CohortService {
   private async resolveSettings(modelId: string, overrides: SamplerOverrides | null | undefined): Promise<SamplerSettings> {
     const { row } = await this.models.get(modelId);
     try {
-      return resolveSamplerSettings(row.metadata as unknown as ModelMetadata, overrides ?? {});
+      return resolveSamplerSettings(row.metadata, overrides ?? {});
     } catch (e) {
       if (!(e instanceof SamplerSettingsError)) throw e;
       throw new ValidationFailed(e.issues.map((i) => ({ field: ['sampler', i.field], message: `sampler.${i.field} = ${JSON.stringify(i.value)}: ${i.message}`, code: 'INVALID' })));
@@ -162,7 +162,7 @@ export class CohortService {
     await scope.access.require('cohort.cancel', c.teamId, { type: 'Cohort', id });
     return this.tx.run(async (tx) => {
       const locked = (await this.repo.lockForUpdate(tx, id))!;
-      if (FINAL.has(locked.status)) throw userError(['cohortId'], `cohort is already ${locked.status}; nothing to cancel`, 'ALREADY_FINAL');
+      if (isFinalCohort(locked.status)) throw userError(['cohortId'], `cohort is already ${locked.status}; nothing to cancel`, 'ALREADY_FINAL');
       const updated = await this.repo.update(tx, id, { status: 'CANCELLED', cancelledAt: new Date(), finishedAt: new Date() });
       const volumes = await this.repo.cancelOpenVolumes(tx, id);
       const jobs = await cancelCohortJobs(this.repo.queueSql(tx), id, { teamId: c.teamId });
@@ -177,7 +177,7 @@ export class CohortService {
     await scope.access.require('cohort.retry', c.teamId, { type: 'Cohort', id: cohortId });
     return this.tx.run(async (tx) => {
       const locked = (await this.repo.lockForUpdate(tx, cohortId))!;
-      if (locked.status === 'CANCELLED' || locked.status === 'REJECTED' || locked.status === 'AWAITING_APPROVAL') {
+      if (!isRetryableCohort(locked.status)) {
         throw userError(['cohortId'], `cohort is ${locked.status}; only failed volumes of an approved, not cancelled cohort can be retried`, 'NOT_RETRYABLE');
       }
       const failed = (await this.repo.volumes(cohortId, { status: 'FAILED' }, tx)).filter((v) => !volumeId || v.id === volumeId);
@@ -187,7 +187,7 @@ export class CohortService {
         await this.repo.resetVolume(tx, v.id);
         await retryVolumeJob(sql, { volumeId: v.id, cohortId, teamId: c.teamId, subjectIndex: v.subjectIndex }, { preview: c.isPreview, ...(this.limits.queuePolicy ? { policy: this.limits.queuePolicy } : {}) });
       }
-      const updated = FINAL.has(locked.status) ? await this.repo.update(tx, cohortId, { status: 'QUEUED', finishedAt: null }) : locked;
+      const updated = isFinalCohort(locked.status) ? await this.repo.update(tx, cohortId, { status: 'QUEUED', finishedAt: null }) : locked;
       await this.audit.record(tx, { ...auditActor(scope), teamId: c.teamId, action: 'cohort.retry', targetType: 'Cohort', targetId: cohortId, data: { volumes: failed.map((v) => v.subjectIndex) } });
       return updated;
     });

@@ -2,24 +2,13 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
 import { SamplerSettings, SamplerSettingsInput } from '../models/sampler.types.ts';
+import { COHORT_STATUSES, VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 
-export enum CohortStatusEnum {
-  AWAITING_APPROVAL = 'AWAITING_APPROVAL',
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  COMPLETED = 'COMPLETED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-  REJECTED = 'REJECTED',
-}
+// GraphQL enums from the lifecycle module's states (one list for API, worker and database).
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+export const CohortStatusEnum = enumOf(COHORT_STATUSES);
 registerEnumType(CohortStatusEnum, { name: 'CohortStatus' });
-export enum VolumeStatusEnum {
-  PENDING = 'PENDING',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
+export const VolumeStatusEnum = enumOf(VOLUME_STATUSES);
 registerEnumType(VolumeStatusEnum, { name: 'VolumeStatus' });
 export enum ReviewStateEnum {
   UNREVIEWED = 'UNREVIEWED',
@@ -43,7 +32,7 @@ export class CohortProgress {
 @ObjectType({ implements: Node })
 export class Cohort extends Node {
   @Field(() => String) name!: string;
-  @Field(() => CohortStatusEnum) status!: CohortStatusEnum;
+  @Field(() => CohortStatusEnum) status!: CohortStatus;
   @Field(() => Int) size!: number;
   @Field(() => String, { description: 'The cohort seed (decimal string).' }) seed!: string;
   @Field(() => SamplerSettings, { description: 'The complete settings this cohort runs with (resolved when it was requested).' }) samplerSettings!: SamplerSettings;
@@ -67,7 +56,7 @@ export class Cohort extends Node {
 @ObjectType({ implements: Node, description: 'One generated subject: image + mask NIfTI files and their provenance.' })
 export class Volume extends Node {
   @Field(() => Int) subjectIndex!: number;
-  @Field(() => VolumeStatusEnum) status!: VolumeStatusEnum;
+  @Field(() => VolumeStatusEnum) status!: VolumeStatus;
   @Field(() => Int) attempts!: number;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Requested condition (9 features, normalised + physical).' }) requestedCondition!: unknown;

@@ -1,27 +1,9 @@
-import type { Prisma } from '@slicewise/db';
+import type { DatasetTag, DatasetVersion, Prisma } from '@slicewise/db';
 import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
-export interface DatasetVersionRow {
-  id: string;
-  projectId: string;
-  dataset: string;
-  manifestHash: string;
-  manifest: unknown;
-  manifestText: string;
-  volumeCount: number;
-  description: string;
-  createdById: string | null;
-  createdAt: Date;
-}
-export interface TagRow {
-  id: string;
-  projectId: string;
-  dataset: string;
-  name: string;
-  datasetVersionId: string;
-  updatedAt: Date;
-}
+export type DatasetVersionRow = DatasetVersion;
+export type TagRow = DatasetTag;
 
 export class DatasetRepository {
   constructor(private readonly db: Db) {}
@@ -48,22 +30,22 @@ export class DatasetRepository {
     return clientOf(this.db).user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, email: true, name: true } });
   }
   findByHash(projectId: string, dataset: string, manifestHash: string, tx?: Tx): Promise<DatasetVersionRow | null> {
-    return clientOf(this.db, tx).datasetVersion.findUnique({ where: { projectId_dataset_manifestHash: { projectId, dataset, manifestHash } } }) as never;
+    return clientOf(this.db, tx).datasetVersion.findUnique({ where: { projectId_dataset_manifestHash: { projectId, dataset, manifestHash } } });
   }
   /** A hash prefix (>= 8 hex) is accepted like git's abbreviated hashes, when unambiguous. */
   findByHashPrefix(projectId: string, dataset: string, prefix: string): Promise<DatasetVersionRow[]> {
-    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2 }) as never;
+    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2 });
   }
   find(id: string): Promise<DatasetVersionRow | null> {
-    return clientOf(this.db).datasetVersion.findUnique({ where: { id } }) as never;
+    return clientOf(this.db).datasetVersion.findUnique({ where: { id } });
   }
   findMany(ids: readonly string[]): Promise<DatasetVersionRow[]> {
-    return clientOf(this.db).datasetVersion.findMany({ where: { id: { in: [...ids] } } }) as never;
+    return clientOf(this.db).datasetVersion.findMany({ where: { id: { in: [...ids] } } });
   }
-  create(tx: Tx, v: Omit<DatasetVersionRow, 'id' | 'createdAt'>, volumeIds: string[]): Promise<DatasetVersionRow> {
+  create(tx: Tx, v: Omit<DatasetVersionRow, 'id' | 'createdAt' | 'manifest'> & { manifest: object }, volumeIds: string[]): Promise<DatasetVersionRow> {
     return clientOf(this.db, tx).datasetVersion.create({
       data: { ...v, manifest: v.manifest as Prisma.InputJsonValue, volumes: { create: volumeIds.map((volumeId) => ({ volumeId })) } },
-    }) as never;
+    });
   }
   findTag(projectId: string, dataset: string, name: string, tx?: Tx): Promise<TagRow | null> {
     return clientOf(this.db, tx).datasetTag.findUnique({ where: { projectId_dataset_name: { projectId, dataset, name } } });
@@ -80,7 +62,7 @@ export class DatasetRepository {
   }
   listForProject(projectId: string, k: Keyset<TimeCursor>, dataset?: string): Promise<DatasetVersionRow[]> {
     const q = timeKeyset(k, 'desc');
-    return clientOf(this.db).datasetVersion.findMany({ ...q, where: { projectId, ...(dataset ? { dataset } : {}), ...q.where } }) as never;
+    return clientOf(this.db).datasetVersion.findMany({ ...q, where: { projectId, ...(dataset ? { dataset } : {}), ...q.where } });
   }
   findProjectBySlug(teamIds: readonly string[], slug: string) {
     return clientOf(this.db).project.findMany({ where: { slug, teamId: { in: [...teamIds] } }, take: 2 });

@@ -1,27 +1,11 @@
-import type { Prisma } from '@slicewise/db';
+import type { ConditionDistribution, DistributionVersion, Prisma } from '@slicewise/db';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
-export interface DistributionRow {
-  id: string;
-  teamId: string;
-  projectId: string;
-  name: string;
-  description: string;
-  createdById: string | null;
-  createdAt: Date;
-}
-export interface VersionRow {
-  id: string;
-  distributionId: string;
-  version: number;
-  spec: Record<string, unknown>;
-  specHash: string;
-  createdById: string | null;
-  createdAt: Date;
-  sourceFiles: unknown;
-}
+export type DistributionRow = ConditionDistribution;
+/** A distribution version; `spec` stays JSON here: services validate it against a model (validateSpec). */
+export type VersionRow = DistributionVersion;
 
 export class DistributionRepository {
   constructor(private readonly db: Db) {}
@@ -30,7 +14,7 @@ export class DistributionRepository {
     return clientOf(this.db).conditionDistribution.findUnique({ where: { id } });
   }
   findVersion(id: string): Promise<(VersionRow & { distribution: DistributionRow }) | null> {
-    return clientOf(this.db).distributionVersion.findUnique({ where: { id }, include: { distribution: true } }) as never;
+    return clientOf(this.db).distributionVersion.findUnique({ where: { id }, include: { distribution: true } });
   }
   async nameTaken(projectId: string, name: string, tx?: Tx): Promise<boolean> {
     return (await clientOf(this.db, tx).conditionDistribution.count({ where: { projectId, name } })) > 0;
@@ -52,22 +36,22 @@ export class DistributionRepository {
         createdById: v.createdById,
         sourceFiles: (v.sourceFiles ?? []) as Prisma.InputJsonValue,
       },
-    }) as unknown as Promise<VersionRow>;
+    });
   }
   latestVersion(distributionId: string): Promise<VersionRow | null> {
-    return clientOf(this.db).distributionVersion.findFirst({ where: { distributionId }, orderBy: { version: 'desc' } }) as never;
+    return clientOf(this.db).distributionVersion.findFirst({ where: { distributionId }, orderBy: { version: 'desc' } });
   }
   /** Newest version first. */
   listVersions(distributionId: string, k: Keyset<number>): Promise<VersionRow[]> {
     const q = numberKeyset('version', k, 'desc');
-    return clientOf(this.db).distributionVersion.findMany({ ...q, where: { distributionId, ...q.where } }) as never;
+    return clientOf(this.db).distributionVersion.findMany({ ...q, where: { distributionId, ...q.where } });
   }
   /** Newest first, for many projects in ONE query. */
   listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {
     return pagePerParent<DistributionRow>(this.db, 'ConditionDistribution', projectIds, k, 'desc');
   }
   findVersionsByIds(ids: readonly string[]): Promise<VersionRow[]> {
-    return clientOf(this.db).distributionVersion.findMany({ where: { id: { in: [...ids] } } }) as never;
+    return clientOf(this.db).distributionVersion.findMany({ where: { id: { in: [...ids] } } });
   }
   async cohortsUsing(versionId: string): Promise<number> {
     return clientOf(this.db).cohort.count({ where: { distributionVersionId: versionId } });

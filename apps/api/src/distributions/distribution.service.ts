@@ -110,7 +110,7 @@ export class DistributionService {
     const { conditioning } = await this.models.conditioningOf(input.modelId);
     const spec = await this.checkSpec(input.spec, input.modelId);
     const t = performance.now();
-    const p = previewDistribution(spec as never, n, input.seed, conditioning);
+    const p = previewDistribution(spec, n, input.seed, conditioning);
     return { preview: p, millis: performance.now() - t };
   }
 

@@ -1,30 +1,22 @@
-import type { Prisma } from '@slicewise/db';
+import type { Prisma, ReferenceFile } from '@slicewise/db';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
-export interface ReferenceRow {
-  id: string;
-  teamId: string;
-  projectId: string;
-  sha256: string;
-  filename: string;
-  bytes: number;
-  features: Record<string, unknown>;
-  createdAt: Date;
-}
+/** A reference-mask upload; `features` is the JSON the service measured (reference.service.ts). */
+export type ReferenceRow = ReferenceFile;
 
 export class ReferenceRepository {
   constructor(private readonly db: Db) {}
 
   findBySha(projectId: string, sha256: string): Promise<ReferenceRow | null> {
-    return clientOf(this.db).referenceFile.findUnique({ where: { projectId_sha256: { projectId, sha256 } } }) as never;
+    return clientOf(this.db).referenceFile.findUnique({ where: { projectId_sha256: { projectId, sha256 } } });
   }
-  create(tx: Tx, r: Omit<ReferenceRow, 'id' | 'createdAt'>): Promise<ReferenceRow> {
-    return clientOf(this.db, tx).referenceFile.create({ data: { ...r, features: r.features as Prisma.InputJsonValue } }) as never;
+  create(tx: Tx, r: Omit<ReferenceRow, 'id' | 'createdAt' | 'features'> & { features: object }): Promise<ReferenceRow> {
+    return clientOf(this.db, tx).referenceFile.create({ data: { ...r, features: r.features as Prisma.InputJsonValue } });
   }
   findMany(ids: readonly string[]): Promise<ReferenceRow[]> {
-    return clientOf(this.db).referenceFile.findMany({ where: { id: { in: [...ids] } } }) as never;
+    return clientOf(this.db).referenceFile.findMany({ where: { id: { in: [...ids] } } });
   }
   listForProject(projectId: string, take: number): Promise<ReferenceRow[]> {
-    return clientOf(this.db).referenceFile.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' }, take }) as never;
+    return clientOf(this.db).referenceFile.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' }, take });
   }
 }

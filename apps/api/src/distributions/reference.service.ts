@@ -119,7 +119,7 @@ export class ReferenceService {
       throw userError(['file'], `file "${filename}" has no tumour voxel on the ${W}x${H}x${D} model grid (empty mask, or a tumour smaller than one model voxel)`, 'EMPTY');
     }
     return this.tx.run(async (tx) => {
-      const row = await this.repo.create(tx, { teamId: project.teamId, projectId: project.id, sha256, filename, bytes, features: features as unknown as Record<string, unknown> });
+      const row = await this.repo.create(tx, { teamId: project.teamId, projectId: project.id, sha256, filename, bytes, features });
       await this.audit.record(tx, { ...auditActor(scope), teamId: project.teamId, action: 'reference.upload', targetType: 'ReferenceFile', targetId: row.id, data: { sha256, filename, bytes, model: model.name } });
       return row;
     });

@@ -53,17 +53,16 @@ export const auditNode = (r: AuditRow): AuditEvent =>
     createdAt: r.createdAt,
   });
 
-import { samplerDefaultsOf, samplerLimits, type ModelMetadata } from '@slicewise/models';
+import { samplerDefaultsOf, samplerLimits } from '@slicewise/models';
 import type { ModelRow } from '../models/model.repository.ts';
 import { Model } from '../models/model.types.ts';
 import type { DistributionRow, VersionRow } from '../distributions/distribution.repository.ts';
 import { ConditionDistribution, DistributionVersion } from '../distributions/distribution.types.ts';
 import type { CohortRow, VolumeRow } from '../cohorts/cohort.repository.ts';
-import { Cohort, CohortStatusEnum, ReviewStateEnum, Volume, VolumeStatusEnum } from '../cohorts/cohort.types.ts';
+import { Cohort, ReviewStateEnum, Volume } from '../cohorts/cohort.types.ts';
 
 export const modelNode = (r: ModelRow): Model => {
-  const m = r.metadata as Record<string, any>;
-  const meta = r.metadata as unknown as ModelMetadata; // validated when the model was registered
+  const m = r.metadata;
   return Object.assign(new Model(), {
     id: toGlobalId('Model', r.id),
     rawId: r.id,
@@ -73,8 +72,8 @@ export const modelNode = (r: ModelRow): Model => {
     volumeShapeDhw: m.volume?.shape_dhw ?? [],
     spacingMm: m.volume?.spacing_mm ?? [],
     conditioning: m.conditioning ?? {},
-    samplerDefaults: samplerDefaultsOf(meta),
-    samplerLimits: samplerLimits(meta),
+    samplerDefaults: samplerDefaultsOf(m),
+    samplerLimits: samplerLimits(m),
     fileHashes: r.fileHashes,
     metrics: m.metrics ?? null,
     registeredAt: r.registeredAt,
@@ -99,7 +98,7 @@ export const cohortNode = (r: CohortRow): Cohort =>
     id: toGlobalId('Cohort', r.id),
     rawId: r.id,
     name: r.name,
-    status: r.status as CohortStatusEnum,
+    status: r.status,
     size: r.size,
     seed: r.seed.toString(),
     samplerSettings: r.samplerSettings,
@@ -124,7 +123,7 @@ export const volumeNode = (r: VolumeRow): Volume =>
     rawId: r.id,
     cohortId: r.cohortId,
     subjectIndex: r.subjectIndex,
-    status: r.status as VolumeStatusEnum,
+    status: r.status,
     attempts: r.attempts,
     error: r.error,
     requestedCondition: r.requestedCondition,

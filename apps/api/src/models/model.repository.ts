@@ -1,14 +1,12 @@
-import type { Prisma } from '@slicewise/db';
+import type { Model, Prisma } from '@slicewise/db';
+import type { ModelMetadata } from '@slicewise/models';
 import { clientOf, type Db } from '../common/transaction.repository.ts';
 
-export interface ModelRow {
-  id: string;
-  name: string;
-  version: string;
-  metadata: Record<string, unknown>;
-  fileHashes: Record<string, string>;
-  registeredAt: Date;
-}
+/** A registered model. JSON fields narrowed: `metadata` passed parseModelMetadata when it was registered. */
+export type ModelRow = Omit<Model, 'metadata' | 'fileHashes'> & { metadata: ModelMetadata; fileHashes: Record<string, string> };
+
+/** The one place a stored model becomes a ModelRow. */
+const asModelRow = (m: Model): ModelRow => m as Omit<Model, 'metadata' | 'fileHashes'> as ModelRow;
 
 export class ModelRepository {
   constructor(private readonly db: Db) {}
@@ -20,21 +18,22 @@ export class ModelRepository {
       create: { name: m.name, version: m.version, metadata: m.metadata as Prisma.InputJsonValue, fileHashes: m.fileHashes },
       update: {},
     });
-    return row as unknown as ModelRow;
+    return asModelRow(row);
   }
 
   async find(id: string): Promise<ModelRow | null> {
-    return (await clientOf(this.db).model.findUnique({ where: { id } })) as unknown as ModelRow | null;
+    const m = await clientOf(this.db).model.findUnique({ where: { id } });
+    return m && asModelRow(m);
   }
 
   async findByIds(ids: readonly string[]): Promise<ModelRow[]> {
-    return (await clientOf(this.db).model.findMany({ where: { id: { in: [...ids] } } })) as unknown as ModelRow[];
+    return (await clientOf(this.db).model.findMany({ where: { id: { in: [...ids] } } })).map(asModelRow);
   }
 
   async listLatest(names: string[]): Promise<ModelRow[]> {
     const rows = await clientOf(this.db).model.findMany({ where: { name: { in: names } }, orderBy: [{ name: 'asc' }, { registeredAt: 'desc' }] });
     const seen = new Set<string>();
-    return (rows as unknown as ModelRow[]).filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)));
+    return rows.map(asModelRow).filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)));
   }
 
   /** Seconds per volume of the most recent successful volumes of a model (for estimates). */

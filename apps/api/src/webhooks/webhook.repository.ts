@@ -1,28 +1,8 @@
-import type { Prisma } from '@slicewise/db';
+import type { Prisma, Webhook, WebhookDelivery } from '@slicewise/db';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
-export interface WebhookRow {
-  id: string;
-  teamId: string;
-  url: string;
-  secret: string;
-  events: string[];
-  active: boolean;
-  createdAt: Date;
-}
-export interface DeliveryRow {
-  id: string;
-  webhookId: string;
-  event: string;
-  payload: unknown;
-  attempts: number;
-  status: string;
-  responseCode: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
-  nextAttemptAt: Date;
-}
+export type WebhookRow = Webhook;
+export type DeliveryRow = WebhookDelivery;
 
 export class WebhookRepository {
   constructor(private readonly db: Db) {}
@@ -40,7 +20,7 @@ export class WebhookRepository {
     return clientOf(this.db).webhook.findMany({ where: { teamId }, orderBy: { createdAt: 'desc' } });
   }
   deliveries(webhookId: string, take: number): Promise<DeliveryRow[]> {
-    return clientOf(this.db).webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'desc' }, take }) as never;
+    return clientOf(this.db).webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'desc' }, take });
   }
 
   /** Outbox: one delivery per active webhook of the team subscribed to the event, in the caller's transaction. */

@@ -17,7 +17,8 @@ import type { Logger } from '../log.ts';
 import { generateVolume } from './generate.ts';
 import { checkRecordedHashes, type ModelCache } from './model-cache.ts';
 import { buildVolumeProvenance } from './provenance.ts';
-import { RUNNABLE_COHORT, type VolumeContext, type VolumeRepository } from './volume.repository.ts';
+import { isRunnableCohort } from '@slicewise/lifecycle';
+import type { VolumeContext, VolumeRepository } from './volume.repository.ts';
 
 /** An error no retry can fix (invalid spec, impossible condition): the volume fails at once. */
 export class PermanentError extends Error {
@@ -95,7 +96,7 @@ export class VolumeProcessor {
       await repo.markCancelled(job.volumeId, ctx.cohort.id);
       return { kind: 'skipped', volumeId: job.volumeId, why: 'cohort cancelled' };
     }
-    if (!RUNNABLE_COHORT.includes(ctx.cohort.status)) {
+    if (!isRunnableCohort(ctx.cohort.status)) {
       return { kind: 'skipped', volumeId: job.volumeId, why: `cohort is ${ctx.cohort.status}` };
     }
     const started = await repo.startAttempt(job.volumeId, config.workerId);

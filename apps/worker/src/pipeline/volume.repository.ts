@@ -4,21 +4,25 @@
  * row first, so two workers finishing the last two volumes cannot both miss the cohort's completion.
  */
 import { createPrismaClient, Prisma, type PrismaClient } from '@slicewise/db';
-
-export type CohortStatusName = 'AWAITING_APPROVAL' | 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'REJECTED';
-export type VolumeStatusName = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-/** Cohort states whose volumes may run (a retried volume re-opens a COMPLETED / FAILED cohort). */
-export const RUNNABLE_COHORT: CohortStatusName[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'];
+import {
+  ACTIVE_COHORT_STATUSES,
+  finishedCohortStatus,
+  OPEN_VOLUME_STATUSES,
+  REOPENABLE_COHORT_STATUSES,
+  RUNNABLE_COHORT_STATUSES,
+  STARTABLE_VOLUME_STATUSES,
+  type CohortStatus,
+  type VolumeStatus,
+} from '@slicewise/lifecycle';
 
 export interface VolumeContext {
-  volume: { id: string; cohortId: string; subjectIndex: number; status: VolumeStatusName; attempts: number; seed: bigint };
+  volume: { id: string; cohortId: string; subjectIndex: number; status: VolumeStatus; attempts: number; seed: bigint };
   cohort: {
     id: string;
     teamId: string;
     projectId: string;
     name: string;
-    status: CohortStatusName;
+    status: CohortStatus;
     seed: bigint;
     size: number;
     samplerSettings: unknown;
@@ -100,7 +104,7 @@ export class VolumeRepository {
     return { volume, cohort: c, distributionVersion, model };
   }
 
-  async cohortStatus(cohortId: string): Promise<CohortStatusName | null> {
+  async cohortStatus(cohortId: string): Promise<CohortStatus | null> {
     const c = await this.prisma.cohort.findUnique({ where: { id: cohortId }, select: { status: true } });
     return c?.status ?? null;
   }
@@ -112,14 +116,14 @@ export class VolumeRepository {
   async startAttempt(volumeId: string, workerId: string): Promise<{ attempts: number } | null> {
     return this.prisma.$transaction(async (tx) => {
       const updated = await tx.volume.updateMany({
-        where: { id: volumeId, status: { in: ['PENDING', 'RUNNING', 'FAILED'] }, cohort: { status: { in: RUNNABLE_COHORT } } },
+        where: { id: volumeId, status: { in: [...STARTABLE_VOLUME_STATUSES] }, cohort: { status: { in: [...RUNNABLE_COHORT_STATUSES] } } },
         data: { status: 'RUNNING', attempts: { increment: 1 }, startedAt: new Date(), workerId, finishedAt: null },
       });
       if (updated.count === 0) return null;
       const v = await tx.volume.findUniqueOrThrow({ where: { id: volumeId }, select: { attempts: true, cohortId: true } });
       await tx.cohort.updateMany({ where: { id: v.cohortId, status: 'QUEUED' }, data: { status: 'RUNNING' } });
       // a retried volume of a finished cohort re-opens it; finaliseCohort closes it again
-      await tx.cohort.updateMany({ where: { id: v.cohortId, status: { in: ['COMPLETED', 'FAILED'] } }, data: { status: 'RUNNING', finishedAt: null } });
+      await tx.cohort.updateMany({ where: { id: v.cohortId, status: { in: [...REOPENABLE_COHORT_STATUSES] } }, data: { status: 'RUNNING', finishedAt: null } });
       await tx.cohort.updateMany({ where: { id: v.cohortId, startedAt: null }, data: { startedAt: new Date() } });
       return { attempts: v.attempts };
     });
@@ -152,7 +156,7 @@ export class VolumeRepository {
     await this.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM "Cohort" WHERE id = ${cohortId}::uuid FOR UPDATE`;
       await tx.volume.updateMany({
-        where: { id: volumeId, status: { in: ['PENDING', 'RUNNING'] } },
+        where: { id: volumeId, status: { in: [...OPEN_VOLUME_STATUSES] } },
         data: final ? { status: 'FAILED', error, finishedAt: new Date() } : { status: 'PENDING', error },
       });
       if (final) await finaliseCohort(tx, cohortId);
@@ -164,7 +168,7 @@ export class VolumeRepository {
     await this.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM "Cohort" WHERE id = ${cohortId}::uuid FOR UPDATE`;
       await tx.volume.updateMany({
-        where: { id: volumeId, status: { in: ['PENDING', 'RUNNING'] } },
+        where: { id: volumeId, status: { in: [...OPEN_VOLUME_STATUSES] } },
         data: { status: 'CANCELLED', finishedAt: new Date() },
       });
       await tx.cohort.updateMany({ where: { id: cohortId, status: 'CANCELLED', finishedAt: null }, data: { finishedAt: new Date() } });
@@ -200,20 +204,14 @@ type Tx = Prisma.TransactionClient;
 
 async function countVolumes(db: Tx | PrismaClient, cohortId: string): Promise<CohortCounts> {
   const groups = await db.volume.groupBy({ by: ['status'], where: { cohortId }, _count: { _all: true } });
-  const n = (s: VolumeStatusName) => groups.find((g) => g.status === s)?._count._all ?? 0;
+  const n = (s: VolumeStatus) => groups.find((g) => g.status === s)?._count._all ?? 0;
   const c = { succeeded: n('SUCCEEDED'), failed: n('FAILED'), cancelled: n('CANCELLED'), pending: n('PENDING'), running: n('RUNNING') };
   return { total: c.succeeded + c.failed + c.cancelled + c.pending + c.running, ...c };
 }
 
-/**
- * RUNNING/QUEUED -> COMPLETED when every volume is final and none failed, FAILED when every volume is
- * final and some failed (the API can retry failed volumes). Caller holds the cohort row lock.
- */
+/** Close the cohort once no volume is open (the lifecycle's finalisation rule). Caller holds the cohort row lock. */
 async function finaliseCohort(tx: Tx, cohortId: string): Promise<void> {
-  const c = await countVolumes(tx, cohortId);
-  if (c.pending + c.running > 0) return;
-  await tx.cohort.updateMany({
-    where: { id: cohortId, status: { in: ['QUEUED', 'RUNNING'] } },
-    data: { status: c.failed > 0 ? 'FAILED' : 'COMPLETED', finishedAt: new Date() },
-  });
+  const status = finishedCohortStatus(await countVolumes(tx, cohortId));
+  if (!status) return;
+  await tx.cohort.updateMany({ where: { id: cohortId, status: { in: [...ACTIVE_COHORT_STATUSES] } }, data: { status, finishedAt: new Date() } });
 }
