@@ -14,4 +14,19 @@ export {
 export { SchedulerBase, type DiffusionScheduler, type SchedulerOptions, type SchedulerStepOutput } from './scheduler.ts';
 export { DDIMScheduler, type DDIMOptions } from './ddim.ts';
 export { DDPMScheduler, type DDPMOptions, type DDPMVarianceType } from './ddpm.ts';
-export { sample, type DenoiseInput, type Denoiser, type SampleOptions, type SampleProgress, type TensorShape } from './sample.ts';
+export { MultistepSchedulerBase } from './multistep.ts';
+export { DPMSolverPP2MScheduler, type DPMSolverPP2MOptions } from './dpmpp2m.ts';
+export { UniPCScheduler, type UniPCOptions } from './unipc.ts';
+export { SAMPLER_NAMES, createScheduler, type SamplerName, type SchedulerSettings } from './create.ts';
+export {
+  checkGuidanceInterval,
+  denoiserCallPlan,
+  guidanceActiveAt,
+  sample,
+  type DenoiseInput,
+  type Denoiser,
+  type GuidanceInterval,
+  type SampleOptions,
+  type SampleProgress,
+  type TensorShape,
+} from './sample.ts';
