@@ -1,4 +1,4 @@
-"""Reference diffusion samplers (DDPM, DDIM) and the shared seeded Gaussian RNG.
+"""Reference diffusion samplers (DDPM, DDIM, DPM-Solver++(2M), UniPC) and the shared seeded Gaussian RNG.
 
 This module is the Python twin of `packages/sampler` (TypeScript). Both implement the same
 noise schedule, the same scheduler steps in the same floating-point operation order, and the same
@@ -37,6 +37,15 @@ Final alpha: at the last step the "previous" timestep is negative; DDIM then use
 when set_alpha_to_one (diffusers' default, the step lands exactly on x0), else alpha_bar_0. DDPM
 always uses 1.
 
+Multistep solvers (DPM-Solver++(2M), Lu et al. 2022, arXiv 2211.01095; UniPC bh2 order 2, Zhao et al.
+2023, arXiv 2302.04867): the notation blocks of packages/sampler/src/{multistep,dpmpp2m,unipc}.ts apply
+here line by line. They step from timesteps[i] to timesteps[i+1] and, after the last timestep, to sigma = 0
+(diffusers' final_sigmas_type "zero"); each update is a linear combination of float32 arrays with float64
+coefficients, evaluated left to right in both languages.
+
+Guidance interval (Kynkaanniemi et al. 2024, arXiv 2404.07724): `guidance_interval=(t_lo, t_hi)` in training
+timesteps, inclusive; guided steps make one call on 2B rows, the others one call on the B conditional rows.
+
 Differences from diffusers: betas and alpha_bar are float64 here (diffusers keeps float32), the
 difference is ~1e-7 relative. Arrays are float32 between steps; each step computes in float64.
 """
@@ -56,7 +65,12 @@ __all__ = [
     "SBLDM_SCHEDULE",
     "DDIMScheduler",
     "DDPMScheduler",
+    "DPMSolverPP2MScheduler",
+    "UniPCScheduler",
+    "SAMPLER_NAMES",
+    "make_scheduler",
     "sample_loop",
+    "sample_with_settings",
     "ddim_sample",
     "ddpm_sample",
 ]
@@ -370,7 +384,206 @@ class DDPMScheduler(_SchedulerBase):
         return {"prev_sample": prev.astype(np.float32), "pred_original_sample": x0.astype(np.float32)}
 
 
+class _MultistepBase(_SchedulerBase):
+    """Twin of MultistepSchedulerBase (multistep.ts): alpha_i, sigma_i, lambda_i of the timesteps plus the
+    end point (1, 0, +inf) at index n; step() must follow `timesteps` in order (t = timesteps[0] restarts)."""
+
+    def __init__(self, schedule: NoiseSchedule = SBLDM_SCHEDULE, **kw: Any):
+        super().__init__(schedule, **kw)
+        self.alpha_at: list = []
+        self.sigma_at: list = []
+        self.lambda_at: list = []
+        self._next_index = 0
+        self._history_len = -1
+
+    def set_timesteps(self, n: int) -> None:
+        super().set_timesteps(n)
+        self.alpha_at, self.sigma_at, self.lambda_at = [], [], []
+        for t in self._timesteps:
+            ab = float(self.alphas_cumprod[int(t)])
+            a, sg = math.sqrt(ab), math.sqrt(1.0 - ab)
+            self.alpha_at.append(a)
+            self.sigma_at.append(sg)
+            self.lambda_at.append(math.log(a) - math.log(sg))
+        self.alpha_at.append(1.0)
+        self.sigma_at.append(0.0)
+        self.lambda_at.append(math.inf)
+        self._next_index = 0
+        self._reset_history()
+
+    def _reset_history(self) -> None:
+        raise NotImplementedError
+
+    def _enter_step(self, model_output, t, sample):
+        mo, x, t, _ = self._prepare(model_output, t, sample)
+        ts = self._timesteps
+        if t == int(ts[0]):
+            self._next_index = 0
+            self._reset_history()
+            self._history_len = x.size
+        i = self._next_index
+        if i >= len(ts) or int(ts[i]) != t:
+            expected = (f"the trajectory is finished (restart with t = {int(ts[0])})" if i >= len(ts)
+                        else f"expected t = {int(ts[i])} (step {i + 1} of {len(ts)})")
+            raise ValueError(f"step() got t = {t} but {expected}: a multistep solver reuses the model outputs of "
+                             f"earlier steps, so step() must follow scheduler.timesteps in order")
+        if x.size != self._history_len:
+            raise ValueError(f"sample has {x.size} values but this trajectory started with {self._history_len}")
+        self._next_index = i + 1
+        return i, mo, x
+
+    def _data_prediction(self, mo: np.ndarray, x: np.ndarray, i: int) -> np.ndarray:
+        """x0_i = x_theta(x_i, t_i) (float64 math, optional clip, rounded to float32)."""
+        sa, sb = self.alpha_at[i], self.sigma_at[i]
+        pt = self.schedule.prediction_type
+        if pt == "epsilon":
+            x0 = (x - sb * mo) / sa
+        elif pt == "v_prediction":
+            x0 = sa * x - sb * mo
+        else:
+            x0 = mo
+        return self._clip(x0).astype(np.float32)
+
+
+def _lin(coefs: Sequence[float], arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """sum_j c_j a_j in float64, left to right (TypeScript linearCombination), rounded to float32."""
+    out = coefs[0] * np.asarray(arrays[0], dtype=np.float64)
+    for c, a in zip(coefs[1:], arrays[1:]):
+        out = out + c * np.asarray(a, dtype=np.float64)
+    return out.astype(np.float32)
+
+
+class DPMSolverPP2MScheduler(_MultistepBase):
+    """DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2), twin of dpmpp2m.ts. Deterministic (rng ignored)."""
+
+    def _reset_history(self) -> None:
+        self._prev_x0: Optional[np.ndarray] = None
+
+    def step(self, model_output, t: int, sample, rng: Optional[RngLike] = None) -> Dict[str, np.ndarray]:
+        # 1. step index (order checked), data prediction m0
+        i, mo, x = self._enter_step(model_output, t, sample)
+        m0 = self._data_prediction(mo, x, i)
+        n = len(self._timesteps)
+        if i == n - 1:
+            # 2. last step, to sigma = 0: the x0 prediction exactly
+            prev = m0.copy()
+        else:
+            a_next = self.alpha_at[i + 1]
+            h = self.lambda_at[i + 1] - self.lambda_at[i]
+            cx = self.sigma_at[i + 1] / self.sigma_at[i]
+            # 3. A = -alpha_{i+1} (e^{-h} - 1)
+            A = -a_next * math.expm1(-h)
+            if self._prev_x0 is None:
+                # 4a. first order (= DDIM eta 0)
+                prev = _lin([cx, A], [x, m0])
+            else:
+                # 4b. second order: D = (1 + 1/(2 r0)) m0 - 1/(2 r0) m1
+                r0 = (self.lambda_at[i] - self.lambda_at[i - 1]) / h
+                prev = _lin([cx, A * (1.0 + 0.5 / r0), -A * (0.5 / r0)], [x, m0, self._prev_x0])
+        # 5. keep m0 for the next step
+        self._prev_x0 = m0
+        return {"prev_sample": prev.reshape(x.shape), "pred_original_sample": m0.reshape(x.shape)}
+
+
+def _uni_coefficients(h: float):
+    """hPhi1, B, b1, b2 of UniP/UniC in data-prediction form with B(h) = e^h - 1 (unipc.ts)."""
+    hh = -h
+    h_phi1 = math.expm1(hh)
+    B = h_phi1
+    h_phi_k1 = h_phi1 / hh - 1.0
+    b1 = h_phi_k1 / B
+    h_phi_k2 = h_phi_k1 / hh - 0.5
+    b2 = h_phi_k2 * 2.0 / B
+    return h_phi1, B, b1, b2
+
+
+class UniPCScheduler(_MultistepBase):
+    """UniPC, order 2, bh2, data prediction (Zhao et al. 2023), twin of unipc.ts. Deterministic."""
+
+    def _reset_history(self) -> None:
+        self._history: list = []
+        self._last_sample: Optional[np.ndarray] = None
+        self._last_order = 0
+
+    def step(self, model_output, t: int, sample, rng: Optional[RngLike] = None) -> Dict[str, np.ndarray]:
+        # 1. step index, m_i from the uncorrected x_i
+        i, mo, x = self._enter_step(model_output, t, sample)
+        n = len(self._timesteps)
+        mi = self._data_prediction(mo, x, i)
+        xs = x
+        # 2. UniC with the order of step i-1
+        if i > 0 and self._last_sample is not None:
+            m_prev = self._history[0]
+            h = self.lambda_at[i] - self.lambda_at[i - 1]
+            h_phi1, B, b1, b2 = _uni_coefficients(h)
+            a_i = self.alpha_at[i]
+            cx = self.sigma_at[i] / self.sigma_at[i - 1]
+            K = a_i * B
+            if self._last_order == 1:
+                xs = _lin([cx, -a_i * h_phi1 + 0.5 * K, -0.5 * K], [self._last_sample, m_prev, mi])
+            else:
+                m_prev2 = self._history[1]
+                rk = (self.lambda_at[i - 2] - self.lambda_at[i - 1]) / h
+                rho0 = (b1 - b2) / (1.0 - rk)
+                rho1 = (b2 - rk * b1) / (1.0 - rk)
+                xs = _lin([cx, -a_i * h_phi1 + K * rho0 / rk + K * rho1, -(K * rho0) / rk, -K * rho1],
+                          [self._last_sample, m_prev, m_prev2, mi])
+        # 3. history and this predictor's order (first order at the first and the last step)
+        self._history = [mi] + self._history[:1]
+        order = min(2, n - i, i + 1)
+        self._last_order = order
+        self._last_sample = np.asarray(xs, dtype=np.float32)
+        # 4. UniP
+        if i == n - 1:
+            prev = mi.copy()
+        else:
+            h = self.lambda_at[i + 1] - self.lambda_at[i]
+            h_phi1, B, _, _ = _uni_coefficients(h)
+            a_next = self.alpha_at[i + 1]
+            cx = self.sigma_at[i + 1] / self.sigma_at[i]
+            if order == 1:
+                prev = _lin([cx, -a_next * h_phi1], [xs, mi])
+            else:
+                rk = (self.lambda_at[i - 1] - self.lambda_at[i]) / h
+                K = a_next * B
+                prev = _lin([cx, -a_next * h_phi1 + 0.5 * K / rk, -(0.5 * K) / rk], [xs, mi, self._history[1]])
+        return {"prev_sample": prev.reshape(x.shape), "pred_original_sample": mi.reshape(x.shape)}
+
+
+SAMPLER_NAMES = ("ddim", "ddpm", "dpmpp_2m", "unipc")
+
+
+def make_scheduler(sampler: str, schedule: NoiseSchedule = SBLDM_SCHEDULE, *, timestep_spacing: str = "leading",
+                   steps_offset: int = 0, eta: Optional[float] = None, set_alpha_to_one: Optional[bool] = None,
+                   clip_sample: Optional[float] = None):
+    """Twin of TypeScript createScheduler: metadata / cohort sampler names -> scheduler."""
+    common = dict(timestep_spacing=timestep_spacing, steps_offset=steps_offset, clip_sample=clip_sample)
+    if sampler not in SAMPLER_NAMES:
+        raise ValueError(f"sampler = {sampler!r}; allowed: {', '.join(map(repr, SAMPLER_NAMES))}")
+    if sampler == "ddim":
+        if eta is None:
+            raise ValueError("sampler 'ddim' needs eta in [0, 1]")
+        return DDIMScheduler(schedule, eta=eta, set_alpha_to_one=True if set_alpha_to_one is None else set_alpha_to_one, **common)
+    if eta not in (None, 0, 0.0):
+        raise ValueError(f"eta = {eta} with sampler {sampler!r}: eta applies to DDIM only")
+    if set_alpha_to_one is False:
+        raise ValueError(f"set_alpha_to_one = False with sampler {sampler!r}: only DDIM has this option")
+    if sampler == "ddpm":
+        return DDPMScheduler(schedule, **common)
+    return DPMSolverPP2MScheduler(schedule, **common) if sampler == "dpmpp_2m" else UniPCScheduler(schedule, **common)
+
+
 # ---------------------------------------------------------------------------------- sampling loop
+def check_guidance_interval(interval: Any, T: int) -> None:
+    """[t_lo, t_hi]: integers with 0 <= t_lo <= t_hi <= T - 1 (training timesteps, inclusive)."""
+    ok = (isinstance(interval, (list, tuple)) and len(interval) == 2
+          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in interval)
+          and 0 <= interval[0] <= interval[1] <= T - 1)
+    if not ok:
+        raise ValueError(f"guidance_interval = {interval!r} must be [t_lo, t_hi] with integers 0 <= t_lo <= t_hi <= {T - 1} "
+                         "(training timesteps, inclusive), or None for guidance at every step")
+
+
 def _is_torch(x: Any) -> bool:
     return type(x).__module__.startswith("torch")
 
@@ -384,6 +597,7 @@ def sample_loop(
     cond: Optional[np.ndarray] = None,
     null_cond: Optional[np.ndarray] = None,
     guidance_scale: Optional[float] = None,
+    guidance_interval: Optional[Sequence[int]] = None,
     use_torch: bool = False,
     device: Any = None,
     callback: Optional[Callable[[int, int, np.ndarray], None]] = None,
@@ -393,7 +607,9 @@ def sample_loop(
     denoise_fn(x_t, t) -> eps, or denoise_fn(x_t, t, cond) when `cond` is given. x_t: float32 [B, ...],
     t: int64 [B] (numpy, or torch tensors when use_torch). Classifier-free guidance: when null_cond is
     given, ONE call sees the batch [x_t; x_t] with conditions [cond; null_cond] (2B rows, conditional
-    first) and eps = eps_null + s * (eps_cond - eps_null). Scheduler timesteps must already be set.
+    first) and eps = eps_null + s * (eps_cond - eps_null). guidance_interval (t_lo, t_hi), training timesteps,
+    inclusive: guidance only while t_lo <= t <= t_hi; other steps make one call on the B conditional rows
+    (Kynkaanniemi et al. 2024). Scheduler timesteps must already be set.
     Draw order: x_T = noise(shape) first, then each step's noise. Returns float32 numpy x_0.
     """
     shape = tuple(int(s) for s in shape)
@@ -402,6 +618,11 @@ def sample_loop(
         raise ValueError("classifier-free guidance needs both null_cond and guidance_scale (got only one)")
     if null_cond is not None and cond is None:
         raise ValueError("null_cond given without cond: guidance needs the conditional rows too")
+    if guidance_interval is not None:
+        if null_cond is None:
+            raise ValueError(f"guidance_interval = {guidance_interval!r} given without guidance (null_cond, guidance_scale)")
+        check_guidance_interval(guidance_interval, scheduler.T)
+        lo, hi = int(guidance_interval[0]), int(guidance_interval[1])
     cond_np = None if cond is None else np.asarray(cond, dtype=np.float32).reshape(B, -1)
     if null_cond is not None:
         null_np = np.asarray(null_cond, dtype=np.float32)
@@ -426,11 +647,14 @@ def sample_loop(
     x = draw_noise(rng, shape) * np.float32(scheduler.init_noise_sigma)
     timesteps = scheduler.timesteps
     cond_model = None if cond_in is None else to_model(cond_in)
+    cond_model_plain = None if cond_np is None else (cond_model if null_cond is None else to_model(cond_np))
     for i, t in enumerate(timesteps):
         t = int(t)
-        x_in = x if null_cond is None else np.concatenate([x, x], axis=0)
+        guided_now = null_cond is not None and (guidance_interval is None or lo <= t <= hi)
+        x_in = np.concatenate([x, x], axis=0) if guided_now else x
         t_in = np.full((x_in.shape[0],), t, dtype=np.int64)
-        args = (to_model(x_in), to_model(t_in)) + (() if cond_model is None else (cond_model,))
+        c_model = cond_model if guided_now else cond_model_plain
+        args = (to_model(x_in), to_model(t_in)) + (() if c_model is None else (c_model,))
         if use_torch:
             with torch.no_grad():  # sampling never needs gradients; keeps memory flat
                 out = from_model(denoise_fn(*args))
@@ -438,7 +662,7 @@ def sample_loop(
             out = from_model(denoise_fn(*args))
         if out.shape != x_in.shape:
             raise ValueError(f"denoise_fn returned shape {out.shape}, expected {x_in.shape}")
-        if null_cond is not None:
+        if guided_now:
             e_c = out[:B].astype(np.float64)
             e_n = out[B:].astype(np.float64)
             eps = (e_n + float(guidance_scale) * (e_c - e_n)).astype(np.float32)
@@ -487,6 +711,7 @@ def ddim_sample(
     schedule: NoiseSchedule = SBLDM_SCHEDULE,
     subjects: Optional[Sequence[int]] = None,
     rng: Optional[RngLike] = None,
+    guidance_interval: Optional[Sequence[int]] = None,
     timestep_spacing: str = "leading",
     steps_offset: int = 0,
     set_alpha_to_one: bool = True,
@@ -508,7 +733,8 @@ def ddim_sample(
     sched.set_timesteps(num_steps)
     use_torch, device = _torch_setup(denoise_fn, use_torch, device)
     return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, use_torch=use_torch, device=device, callback=callback)
+                       guidance_scale=guidance_scale, guidance_interval=guidance_interval, use_torch=use_torch,
+                       device=device, callback=callback)
 
 
 def ddpm_sample(
@@ -523,6 +749,7 @@ def ddpm_sample(
     schedule: NoiseSchedule = SBLDM_SCHEDULE,
     subjects: Optional[Sequence[int]] = None,
     rng: Optional[RngLike] = None,
+    guidance_interval: Optional[Sequence[int]] = None,
     variance_type: str = "fixed_small",
     timestep_spacing: str = "leading",
     steps_offset: int = 0,
@@ -537,4 +764,39 @@ def ddpm_sample(
     sched.set_timesteps(num_steps)
     use_torch, device = _torch_setup(denoise_fn, use_torch, device)
     return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, use_torch=use_torch, device=device, callback=callback)
+                       guidance_scale=guidance_scale, guidance_interval=guidance_interval, use_torch=use_torch,
+                       device=device, callback=callback)
+
+
+def sample_with_settings(
+    denoise_fn: Callable[..., Any],
+    shape: Sequence[int],
+    *,
+    sampler: str,
+    num_steps: int,
+    eta: Optional[float] = None,
+    seed: int = 0,
+    subjects: Optional[Sequence[int]] = None,
+    rng: Optional[RngLike] = None,
+    cond: Optional[np.ndarray] = None,
+    null_cond: Optional[np.ndarray] = None,
+    guidance_scale: Optional[float] = None,
+    guidance_interval: Optional[Sequence[int]] = None,
+    schedule: NoiseSchedule = SBLDM_SCHEDULE,
+    timestep_spacing: str = "leading",
+    steps_offset: int = 0,
+    set_alpha_to_one: Optional[bool] = None,
+    use_torch: Optional[bool] = None,
+    device: Any = None,
+    callback: Optional[Callable[[int, int, np.ndarray], None]] = None,
+) -> np.ndarray:
+    """Sampling with the settings a model's metadata / a cohort names (sampler 'ddim' | 'ddpm' | 'dpmpp_2m' |
+    'unipc', steps, eta (DDIM), guidance scale and interval, spacing): the Python side of the worker's
+    createScheduler + sample(). Same noise conventions as ddim_sample."""
+    sched = make_scheduler(sampler, schedule, timestep_spacing=timestep_spacing, steps_offset=steps_offset,
+                           eta=eta, set_alpha_to_one=set_alpha_to_one)
+    sched.set_timesteps(num_steps)
+    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
+    return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
+                       guidance_scale=guidance_scale, guidance_interval=guidance_interval, use_torch=use_torch,
+                       device=device, callback=callback)

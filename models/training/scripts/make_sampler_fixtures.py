@@ -2,8 +2,9 @@
 
 The TypeScript tests (packages/sampler/src/parity.test.ts) and the Python test
 (models/training/tests/test_sampling_parity.py) both check themselves against this file:
-RNG words and normals, schedule values, timesteps, single steps, and full sampling loops with a fake
-linear denoiser defined identically in both languages:
+RNG words and normals, schedule values, timesteps, single steps, and full sampling loops (DDIM, DDPM,
+DPM-Solver++(2M), UniPC; guidance at every step or within an interval of timesteps) with a fake linear
+denoiser defined identically in both languages:
 
     eps[b, j] = sqrt(1 - ab_t) / (1 - ab_t + 0.25 ab_t) * x[b, j] + 0.3 * cond[b, j % K]
 
@@ -30,6 +31,7 @@ from sbldm.sampling import (  # noqa: E402
     DDPMScheduler,
     NoiseSchedule,
     PhiloxGaussian,
+    make_scheduler as scheduler_for_name,
     philox4x32_10,
     sample_loop,
 )
@@ -80,8 +82,10 @@ def make_scheduler(case: dict):
     common = dict(timestep_spacing=case["timestepSpacing"], steps_offset=case["stepsOffset"])
     if case["scheduler"] == "ddim":
         s = DDIMScheduler(sched, eta=case["eta"], set_alpha_to_one=case["setAlphaToOne"], **common)
-    else:
+    elif case["scheduler"] == "ddpm":
         s = DDPMScheduler(sched, variance_type=case["varianceType"], **common)
+    else:
+        s = scheduler_for_name(case["scheduler"], sched, **common)
     s.set_timesteps(case["numInferenceSteps"])
     return s
 
@@ -89,7 +93,7 @@ def make_scheduler(case: dict):
 def loop_case(name: str, *, scheduler: str, shape, steps: int, seed: int, eta: float = 0.0,
               subjects=None, cond=None, null_cond=None, guidance=None, schedule: NoiseSchedule = NoiseSchedule(),
               spacing: str = "leading", offset: int = 0, alpha_to_one: bool = True,
-              variance_type: str = "fixed_small") -> dict:
+              variance_type: str = "fixed_small", interval=None) -> dict:
     case = {
         "name": name,
         "scheduler": scheduler,
@@ -109,6 +113,7 @@ def loop_case(name: str, *, scheduler: str, shape, steps: int, seed: int, eta: f
         "condition": None if cond is None else f32list(cond),
         "nullCondition": None if null_cond is None else f32list(null_cond),
         "guidanceScale": guidance,
+        "guidanceInterval": None if interval is None else [int(v) for v in interval],
     }
     s = make_scheduler(case)
     root = PhiloxGaussian(seed)
@@ -117,7 +122,8 @@ def loop_case(name: str, *, scheduler: str, shape, steps: int, seed: int, eta: f
     out = sample_loop(s, fake_denoiser(s.alphas_cumprod), shape, rng,
                       cond=None if cond is None else np.asarray(cond, dtype=np.float32),
                       null_cond=None if null_cond is None else np.asarray(null_cond, dtype=np.float32),
-                      guidance_scale=guidance, callback=lambda i, t, x0: x0s.append(x0))
+                      guidance_scale=guidance, guidance_interval=interval,
+                      callback=lambda i, t, x0: x0s.append(x0))
     case["timesteps"] = [int(t) for t in s.timesteps]
     case["firstPredOriginalSample"] = f32list(x0s[0])
     case["result"] = f32list(out)
@@ -187,6 +193,23 @@ def main() -> None:
         loop_case("ddpm_20", scheduler="ddpm", shape=[1, 2, 2, 4, 4], steps=20, seed=3),
         loop_case("ddpm_100_linear_offset1", scheduler="ddpm", shape=[1, 1, 2, 2, 2], steps=100, seed=4,
                   schedule=NoiseSchedule(beta_schedule="linear", beta_start=1e-4, beta_end=0.02), offset=1),
+        # multistep solvers and the guidance interval
+        loop_case("dpmpp2m_leading_10", scheduler="dpmpp_2m", shape=[1, 2, 4, 4, 4], steps=10, seed=7),
+        loop_case("dpmpp2m_trailing_cfg_subjects_15", scheduler="dpmpp_2m", shape=[2, 2, 3, 4, 4], steps=15, seed=11,
+                  subjects=[3, 12], cond=B2cond, null_cond=np.zeros(3, dtype=np.float32), guidance=2.5, spacing="trailing"),
+        loop_case("dpmpp2m_sample_linear_offset1_12", scheduler="dpmpp_2m", shape=[1, 1, 2, 4, 4], steps=12, seed=4,
+                  schedule=NoiseSchedule(beta_schedule="linear", beta_start=1e-4, beta_end=0.02, prediction_type="sample"),
+                  offset=1),
+        loop_case("unipc_leading_10", scheduler="unipc", shape=[1, 2, 4, 4, 4], steps=10, seed=7),
+        loop_case("unipc_trailing_cfg_interval_20", scheduler="unipc", shape=[2, 2, 3, 4, 4], steps=20, seed=11,
+                  subjects=[3, 12], cond=B2cond, null_cond=np.zeros(3, dtype=np.float32), guidance=4.0,
+                  spacing="trailing", interval=(200, 700)),
+        loop_case("unipc_v_trailing_8", scheduler="unipc", shape=[1, 1, 3, 4, 4], steps=8, seed=5,
+                  schedule=NoiseSchedule(prediction_type="v_prediction"), spacing="trailing"),
+        loop_case("unipc_2", scheduler="unipc", shape=[1, 1, 2, 2, 2], steps=2, seed=2),
+        loop_case("ddim_eta1_cfg_interval_25", scheduler="ddim", shape=[2, 2, 3, 4, 4], steps=25, seed=11, eta=1.0,
+                  subjects=[3, 12], cond=B2cond, null_cond=np.zeros(3, dtype=np.float32), guidance=2.5,
+                  interval=(0, 480)),
     ]
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as fh:

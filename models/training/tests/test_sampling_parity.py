@@ -114,7 +114,7 @@ def test_fixture_loops_reproduce(case):
         cond=None if c["condition"] is None else np.array(c["condition"], np.float32).reshape(c["shape"][0], -1),
         null_cond=None if c["nullCondition"] is None else np.array(c["nullCondition"], np.float32),
         guidance=c["guidanceScale"], schedule=sched, spacing=c["timestepSpacing"], offset=c["stepsOffset"],
-        alpha_to_one=c["setAlphaToOne"], variance_type=c["varianceType"])
+        alpha_to_one=c["setAlphaToOne"], variance_type=c["varianceType"], interval=c.get("guidanceInterval"))
     assert again["timesteps"] == c["timesteps"]
     assert np.max(np.abs(np.array(again["result"]) - np.array(c["result"]))) <= TOL
 
@@ -171,3 +171,123 @@ def test_guidance_arguments_must_come_together():
     fn = mk.fake_denoiser(SBLDM_SCHEDULE.alphas_cumprod())
     with pytest.raises(ValueError, match="both null_cond and guidance_scale"):
         ddim_sample(fn, (1, 1, 2, 2, 2), num_steps=2, guidance_scale=2.0, cond=np.zeros((1, 3), np.float32))
+
+
+# ------------------------------------------------------------------ multistep solvers, guidance interval
+from sbldm.sampling import (  # noqa: E402
+    DPMSolverPP2MScheduler,
+    UniPCScheduler,
+    check_guidance_interval,
+    make_scheduler,
+    sample_loop,
+    sample_with_settings,
+)
+
+COND2 = np.array([[0.5, -0.2, 0.1], [0.0, 0.9, -0.4]], np.float32)
+
+
+def _counting(fn):
+    calls = []
+
+    def wrapped(x, t, cond):
+        calls.append((int(t[0]), x.shape[0], np.asarray(cond).copy()))
+        return fn(x, t, cond)
+
+    return calls, wrapped
+
+
+def test_guidance_interval_counts_rows():
+    fn = mk.fake_denoiser(SBLDM_SCHEDULE.alphas_cumprod())
+    calls, wrapped = _counting(fn)
+    s = DDIMScheduler(eta=0.0)
+    s.set_timesteps(10)  # 900, 800, ..., 0
+    sample_loop(s, wrapped, (2, 1, 2, 3, 4), PhiloxGaussian(1), cond=COND2, null_cond=np.zeros(3, np.float32),
+                guidance_scale=3.0, guidance_interval=(300, 700))
+    assert [(t, r) for t, r, _ in calls] == [(900, 2), (800, 2), (700, 4), (600, 4), (500, 4), (400, 4), (300, 4),
+                                              (200, 2), (100, 2), (0, 2)]
+    assert np.array_equal(calls[0][2], COND2)
+    assert np.array_equal(calls[2][2], np.concatenate([COND2, np.zeros((2, 3), np.float32)]))
+
+
+@pytest.mark.parametrize("sampler", ["ddim", "dpmpp_2m", "unipc"])
+def test_guidance_interval_limits(sampler):
+    fn = mk.fake_denoiser(SBLDM_SCHEDULE.alphas_cumprod())
+    kw = dict(sampler=sampler, num_steps=10, eta=1.0 if sampler == "ddim" else None, seed=4, cond=COND2)
+    g = dict(null_cond=np.zeros(3, np.float32), guidance_scale=3.0)
+    full = sample_with_settings(fn, (2, 1, 2, 3, 4), **kw, **g)
+    assert np.array_equal(sample_with_settings(fn, (2, 1, 2, 3, 4), **kw, **g, guidance_interval=(0, 999)), full)
+    none = sample_with_settings(fn, (2, 1, 2, 3, 4), **kw, **g, guidance_interval=(950, 999))
+    assert np.array_equal(none, sample_with_settings(fn, (2, 1, 2, 3, 4), **kw))
+    part = sample_with_settings(fn, (2, 1, 2, 3, 4), **kw, **g, guidance_interval=(300, 700))
+    assert np.abs(part - full).max() > 1e-3 and np.abs(part - none).max() > 1e-3
+
+
+def test_guidance_interval_is_checked():
+    fn = mk.fake_denoiser(SBLDM_SCHEDULE.alphas_cumprod())
+    with pytest.raises(ValueError, match="without guidance"):
+        sample_with_settings(fn, (2, 1, 2, 2, 2), sampler="unipc", num_steps=3, cond=COND2, guidance_interval=(0, 5))
+    for bad in [(700, 300), (-1, 5), (0, 1000), (1.5, 3), (1,), "x", (True, 3)]:
+        with pytest.raises(ValueError, match=r"0 <= t_lo <= t_hi <= 999"):
+            check_guidance_interval(bad, 1000)
+
+
+@pytest.mark.parametrize("cls", [DPMSolverPP2MScheduler, UniPCScheduler])
+def test_multistep_steps_must_follow_the_timesteps(cls):
+    s = cls()
+    with pytest.raises(RuntimeError, match="before set_timesteps"):
+        s.step(np.zeros(4), 900, np.zeros(4))
+    s.set_timesteps(10)
+    x = PhiloxGaussian(1).normal(8)
+    with pytest.raises(ValueError, match=r"got t = 800 but expected t = 900 \(step 1 of 10\)"):
+        s.step(x, 800, x)
+    a = s.step(x, 900, x)["prev_sample"]
+    with pytest.raises(ValueError, match=r"expected t = 800 \(step 2 of 10\)"):
+        s.step(x, 700, x)
+    with pytest.raises(ValueError, match="sample has 4 values but this trajectory started with 8"):
+        s.step(np.zeros(4, np.float32), 800, np.zeros(4, np.float32))
+    assert np.array_equal(s.step(x, 900, x)["prev_sample"], a)  # restart
+
+
+def test_make_scheduler_names_and_refusals():
+    assert isinstance(make_scheduler("dpmpp_2m"), DPMSolverPP2MScheduler)
+    assert isinstance(make_scheduler("unipc", timestep_spacing="trailing"), UniPCScheduler)
+    assert isinstance(make_scheduler("ddim", eta=0.0), DDIMScheduler)
+    assert isinstance(make_scheduler("ddpm", eta=0.0), DDPMScheduler)
+    with pytest.raises(ValueError, match="allowed: 'ddim', 'ddpm', 'dpmpp_2m', 'unipc'"):
+        make_scheduler("euler")
+    with pytest.raises(ValueError, match="eta applies to DDIM only"):
+        make_scheduler("unipc", eta=1.0)
+    with pytest.raises(ValueError, match="only DDIM has this option"):
+        make_scheduler("dpmpp_2m", set_alpha_to_one=False)
+
+
+def _gaussian_error(sampler, n):
+    """Max |x0 - exact| on the exact eps of N(0, 0.5^2) data (see the TypeScript gaussianOdeError)."""
+    ab = SBLDM_SCHEDULE.alphas_cumprod()
+    s = make_scheduler(sampler, timestep_spacing="trailing", eta=0.0 if sampler == "ddim" else None)
+    s.set_timesteps(n)
+    out = sample_loop(s, mk.fake_denoiser(ab), (1, 1, 4, 4, 4), PhiloxGaussian(1)).astype(np.float64).ravel()
+    t0, tl = int(s.timesteps[0]), int(s.timesteps[-1])
+    g = lambda t: math.sqrt(ab[t] * 0.25 + 1 - ab[t])  # noqa: E731
+    want = math.sqrt(ab[tl]) * 0.25 / g(tl) ** 2 * PhiloxGaussian(1).normal64(64) * g(tl) / g(t0)
+    return float(np.abs(out - want).max())
+
+
+def test_solvers_are_closer_to_the_exact_ode_solution_than_ddim():
+    for n in (10, 20):
+        e_ddim, e_dpm, e_uni = (_gaussian_error(k, n) for k in ("ddim", "dpmpp_2m", "unipc"))
+        assert e_dpm < e_ddim / 4 and e_uni < e_dpm / 1.5
+
+
+def test_torch_path_with_solver_and_interval_gives_the_numpy_result():
+    torch = pytest.importorskip("torch")
+    fn_np = mk.fake_denoiser(SBLDM_SCHEDULE.alphas_cumprod())
+
+    def fn_torch(x, t, cond):
+        return torch.from_numpy(fn_np(x.numpy(), t.numpy(), cond.numpy()))
+
+    kw = dict(sampler="unipc", num_steps=12, seed=3, cond=COND2, null_cond=np.zeros(3, np.float32), guidance_scale=2.0,
+              guidance_interval=(100, 600), subjects=[4, 9], timestep_spacing="trailing")
+    a = sample_with_settings(fn_np, (2, 1, 2, 3, 4), **kw)
+    b = sample_with_settings(fn_torch, (2, 1, 2, 3, 4), use_torch=True, **kw)
+    assert np.array_equal(a, b)

@@ -3,7 +3,9 @@ import { DDIMScheduler } from './ddim.ts';
 import { DDPMScheduler } from './ddpm.ts';
 import { SamplerError, SamplingCancelled } from './errors.ts';
 import { createRng } from './rng.ts';
-import { type DenoiseInput, sample } from './sample.ts';
+import { DPMSolverPP2MScheduler } from './dpmpp2m.ts';
+import { type DenoiseInput, denoiserCallPlan, guidanceActiveAt, sample } from './sample.ts';
+import { UniPCScheduler } from './unipc.ts';
 import { SBLDM_SCHEDULE } from './schedule.ts';
 import { fakeDenoiser, maxAbsDiff } from './testing/fixtures.ts';
 
@@ -188,5 +190,72 @@ describe('sample()', () => {
     ).rejects.toThrow(/non-finite/);
     const unset = new DDIMScheduler(SBLDM_SCHEDULE, { eta: 0 });
     await expect(sample({ scheduler: unset, shape, rng: createRng(0), denoise: den })).rejects.toBeInstanceOf(SamplerError);
+  });
+
+  describe('guidance interval (Kynkaanniemi et al. 2024)', () => {
+    const counting = (s: { alphasCumprod: Float64Array }) => {
+      const inner = fakeDenoiser(s.alphasCumprod);
+      const calls: { t: number; rows: number; cond: number[] }[] = [];
+      const denoise = (input: DenoiseInput) => {
+        calls.push({ t: input.t, rows: input.shape[0]!, cond: [...input.condition!] });
+        return inner(input);
+      };
+      return { calls, denoise };
+    };
+    const guidedOpts = { condition: cond, nullCondition: nullCond, guidanceScale: 3 };
+
+    it('inside [tLo, tHi] one call on 2B rows, outside one call on the B conditional rows', async () => {
+      const s = ddim();
+      const { calls, denoise } = counting(s);
+      await sample({ scheduler: s, shape, rng: createRng(1), denoise, ...guidedOpts, guidanceInterval: [300, 700] });
+      // timesteps 900, 800, ..., 0 (leading, 10 steps); 700..300 inclusive are guided
+      expect(calls.map((c) => [c.t, c.rows])).toEqual([
+        [900, 2], [800, 2], [700, 4], [600, 4], [500, 4], [400, 4], [300, 4], [200, 2], [100, 2], [0, 2],
+      ]);
+      expect(calls.filter((c) => c.rows === 4).map((c) => c.t)).toEqual([700, 600, 500, 400, 300]);
+      expect(calls.filter((c) => c.rows === 2).map((c) => c.t)).toEqual([900, 800, 200, 100, 0]);
+      expect(calls.reduce((a, c) => a + c.rows, 0)).toBe(2 * (10 + 5)); // B * (calls + guided calls)
+      // outside: only the conditional rows; inside: [cond; null]
+      expect(calls[0]!.cond).toEqual([...cond]);
+      expect(calls[2]!.cond).toEqual([...cond, 0, 0, 0, 0, 0, 0]);
+      expect(denoiserCallPlan(s.timesteps, { guided: true, guidanceInterval: [300, 700] })).toEqual({ calls: 10, guidedCalls: 5, rowsPerItem: 15 });
+      expect(denoiserCallPlan(s.timesteps, { guided: true })).toEqual({ calls: 10, guidedCalls: 10, rowsPerItem: 20 });
+      expect(denoiserCallPlan(s.timesteps, { guided: false, guidanceInterval: [300, 700] })).toEqual({ calls: 10, guidedCalls: 0, rowsPerItem: 10 });
+    });
+
+    it('an interval covering every timestep equals plain guidance; one covering none equals the conditional model', async () => {
+      for (const mk of [() => ddim(1), () => new DPMSolverPP2MScheduler(SBLDM_SCHEDULE), () => new UniPCScheduler(SBLDM_SCHEDULE)]) {
+        const run = async (extra: object) => {
+          const s = mk();
+          return sample({ scheduler: s, shape, rng: createRng(4), numInferenceSteps: 10, denoise: fakeDenoiser(s.alphasCumprod), ...extra });
+        };
+        const full = await run(guidedOpts);
+        expect([...(await run({ ...guidedOpts, guidanceInterval: [0, 999] }))]).toEqual([...full]);
+        expect([...(await run({ ...guidedOpts, guidanceInterval: null }))]).toEqual([...full]);
+        const none = await run({ ...guidedOpts, guidanceInterval: [950, 999] }); // no timestep of 900..0 inside
+        expect([...none]).toEqual([...(await run({ condition: cond }))]);
+        const part = await run({ ...guidedOpts, guidanceInterval: [300, 700] });
+        expect(maxAbsDiff(part, full)).toBeGreaterThan(1e-3);
+        expect(maxAbsDiff(part, none)).toBeGreaterThan(1e-3);
+      }
+    });
+
+    it('the bounds are inclusive training timesteps', () => {
+      expect([699, 700, 300, 299].map((t) => guidanceActiveAt(t, [300, 700]))).toEqual([true, true, true, false]);
+      expect(guidanceActiveAt(5, null)).toBe(true);
+    });
+
+    it('refuses an interval without guidance, and malformed intervals, naming the value and the limit', async () => {
+      const s = ddim();
+      const den = fakeDenoiser(s.alphasCumprod);
+      await expect(sample({ scheduler: s, shape, rng: createRng(0), denoise: den, condition: cond, guidanceInterval: [0, 500] })).rejects.toThrow(
+        /guidanceInterval = \[0,500\] given without guidance/,
+      );
+      for (const bad of [[700, 300], [-1, 5], [0, 1000], [1.5, 3], [1], 'x']) {
+        await expect(
+          sample({ scheduler: s, shape, rng: createRng(0), denoise: den, ...guidedOpts, guidanceInterval: bad as unknown as [number, number] }),
+        ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/0 <= tLo <= tHi <= 999/) });
+      }
+    });
   });
 });

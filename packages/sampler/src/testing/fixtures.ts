@@ -5,7 +5,7 @@ import type { NoiseScheduleConfig } from '../schedule.ts';
 
 export interface LoopCase {
   name: string;
-  scheduler: 'ddim' | 'ddpm';
+  scheduler: 'ddim' | 'ddpm' | 'dpmpp_2m' | 'unipc';
   schedule: NoiseScheduleConfig;
   shape: number[];
   numInferenceSteps: number;
@@ -19,6 +19,7 @@ export interface LoopCase {
   condition: number[] | null;
   nullCondition: number[] | null;
   guidanceScale: number | null;
+  guidanceInterval: [number, number] | null;
   timesteps: number[];
   firstPredOriginalSample: number[];
   result: number[];
