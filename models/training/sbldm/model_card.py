@@ -64,7 +64,7 @@ def variant_table(meta, variants):
     return lines + [""]
 
 
-def render(meta, variants=None, segmentation=None):
+def render(meta, variants=None, segmentation=None, sampler_study=None):
     m = meta["metrics"]
     tr = meta["training"]
     vae = m["vae_held_out"]
@@ -167,6 +167,7 @@ def render(meta, variants=None, segmentation=None):
         "",
     ]
     lines += segmentation_section(segmentation)
+    lines += sampler_study_section(sampler_study)
     lines += [
         "## Files",
         "",
@@ -178,6 +179,8 @@ def render(meta, variants=None, segmentation=None):
         lines += ["- `variants/*.json`: training and metrics of the other trainings in the comparison table"]
     if segmentation:
         lines += ["- `experiments/segmentation.json`, `experiments/segmentation.png`: the downstream segmentation experiment"]
+    if sampler_study:
+        lines += ["- `experiments/sampler_study.json`, `experiments/sampler_study.png`: the sampler study (quality against denoiser calls)"]
     lines += [
         "",
         "## Limitations",
@@ -220,6 +223,61 @@ def segmentation_section(seg):
     return lines + [""]
 
 
+def sampler_study_section(study):
+    """The quality-vs-calls study (sbldm/sampler_study.py): table, noise band, choices, recommendation."""
+    if not study:
+        return []
+    ho, sw = study["held_out"], study["sweep"]
+    band, nb = ho["noise_band"]["band"], ho["noise_band"]
+    iv = sw["interval"]
+    rec = study["recommended_sampler_defaults"]
+
+    def name(st):
+        label = {"ddim": "DDIM", "dpmpp_2m": "DPM-Solver++(2M)", "unipc": "UniPC"}[st["sampler"]]
+        return f"{label} {st['steps']}"
+
+    def interval(st):
+        return "every step" if st["interval"] is None else f"[{st['interval'][0]}, {st['interval'][1]}]"
+
+    lines = ["## Sampler study: quality against denoiser calls", "",
+             f"`python -m sbldm.sampler_study` on the fp16 weights in `weights/`, {ho['conditions']['n']} held-out conditions (the first"
+             f" {ho['conditions']['n']} of the evaluation above, same seed and subject streams, so DDIM 50 uses the same noise), guidance"
+             f" {f(study['guidance_scale'], 1)}, {study['engine']}. A row is one [4, 64, 16, 16] latent through the denoiser; a guided"
+             " call has two rows per volume (conditional and unconditional). "vs DDIM 50": the difference to DDIM 50 from the same"
+             " noise (mean |image difference| in the [-1, 1] range; tumour-mask Dice). For scale: two DDIM 50 samples of the same"
+             f" condition from DIFFERENT noise differ by {f(nb['other_noise_image_mad'])} (mask Dice {f(nb['other_noise_mask_dice'], 2)}).", "",
+             f"Within noise: |metric - DDIM 50| <= the range of that metric over DDIM 50 with seeds {', '.join(map(str, nb['seeds']))}"
+             f" (rho {f(band['spearman_rho_volume'])}, centroid {f(band['centroid_err_pct_fov_mean'], 2)} % FOV, volume ratio"
+             f" {f(band['volume_ratio'])}, brain Dice {f(band['brain_dice_mean'])}), and at most one tumour lost.", "",
+             "| sampler, steps | spacing | guidance | calls | rows / volume | s / volume | rho | centroid % FOV | generated / requested volume"
+             " | brain Dice | tumour present | vs DDIM 50: image | vs DDIM 50: mask Dice | within noise |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for x in sorted(ho["results"], key=lambda x: (x["setting"]["sampler"] != "ddim", x["setting"]["sampler"], x["setting"]["steps"],
+                                                   x["setting"]["interval"] is not None)):
+        st, mt = x["setting"], x["metrics"]
+        is_ref = st["sampler"] == "ddim" and st["steps"] == 50 and st["interval"] is None
+        lines.append(f"| {name(st)} | {st['spacing']} | {interval(st)} | {x['calls_per_volume']} | {x['rows_per_volume']:.0f} |"
+                     f" {f(x['sample_s_per_volume'], 1)} | {f(mt['spearman_rho_volume'])} | {f(mt['centroid_err_pct_fov_mean'], 2)} |"
+                     f" {f(mt['volume_ratio'], 2)} | {f(mt['brain_dice_mean'])} | {f(mt['fraction_with_tumour'], 2)} |"
+                     + (" reference | reference | reference |" if is_ref else
+                        f" {f(mt.get('image_mad_vs_ddim50'))} | {f(mt.get('mask_dice_vs_ddim50'), 2)} |"
+                        f" {'yes' if x['all_within'] else 'no (' + ', '.join(k.split('_')[0] for k, v in x['within'].items() if not v) + ')'} |"))
+    lines += ["",
+              f"Choices made on {sw['conditions']['n']} TRAINING-split conditions before the held-out run: spacing of the multistep"
+              f" solvers '{sw['chosen_spacing']}' (mean image difference to DDIM 50 at 10 steps: "
+              + ", ".join(f"{k} {f(v['image_mad_vs_ddim50'])}" for k, v in sw["spacing"].items()) + "); guidance interval"
+              f" [{iv['chosen'][0]}, {iv['chosen'][1]}] (candidates with DPM-Solver++(2M) {iv['steps']} steps; rows per volume and"
+              " within the seed range of full guidance: "
+              + ", ".join(f"[{c['interval'][0]}, {c['interval'][1]}] {c['rows_per_volume']:.0f} {'yes' if c['all_within'] else 'no'}" for c in iv["candidates"])
+              + ").", "",
+              f"Recommended (fewest rows within noise of DDIM 50): {rec['sampler']} {rec['num_inference_steps']} steps, spacing"
+              f" '{rec['timestep_spacing']}', guidance {f(rec['guidance_scale'], 1)}"
+              + (f" in [{rec['guidance_interval'][0]}, {rec['guidance_interval'][1]}]" if rec["guidance_interval"] else " at every step")
+              + f": {ho['recommended_rows_per_volume']:.0f} rows per volume against {ho['ddim50_rows_per_volume']:.0f} for DDIM 50."
+              " `experiments/sampler_study.png`: each metric against rows per volume, the grey band is DDIM 50 +- the seed range.", ""]
+    return lines
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder")
@@ -242,8 +300,10 @@ def main(argv=None):
             variants.append(json.load(fh))
     seg_path = os.path.join(a.folder, "experiments", "segmentation.json")
     seg = json.load(open(seg_path)) if os.path.exists(seg_path) else None
+    study_path = os.path.join(a.folder, "experiments", "sampler_study.json")
+    study = json.load(open(study_path)) if os.path.exists(study_path) else None
     with open(os.path.join(a.folder, "README.md"), "w") as fh:
-        fh.write(render(meta, variants, seg))
+        fh.write(render(meta, variants, seg, study))
 
 
 if __name__ == "__main__":
