@@ -243,7 +243,7 @@ def sampler_study_section(study):
              f"`python -m sbldm.sampler_study` on the fp16 weights in `weights/`, {ho['conditions']['n']} held-out conditions (the first"
              f" {ho['conditions']['n']} of the evaluation above, same seed and subject streams, so DDIM 50 uses the same noise), guidance"
              f" {f(study['guidance_scale'], 1)}, {study['engine']}. A row is one [4, 64, 16, 16] latent through the denoiser; a guided"
-             " call has two rows per volume (conditional and unconditional). "vs DDIM 50": the difference to DDIM 50 from the same"
+             " call has two rows per volume (conditional and unconditional). 'vs DDIM 50': the difference to DDIM 50 from the same"
              " noise (mean |image difference| in the [-1, 1] range; tumour-mask Dice). For scale: two DDIM 50 samples of the same"
              f" condition from DIFFERENT noise differ by {f(nb['other_noise_image_mad'])} (mask Dice {f(nb['other_noise_mask_dice'], 2)}).", "",
              f"Within noise: |metric - DDIM 50| <= the range of that metric over DDIM 50 with seeds {', '.join(map(str, nb['seeds']))}"

@@ -312,6 +312,8 @@ def held_out(m, den, a, spacing, interval, log):
     ddim_steps, solver_steps = (QUICK["ddim"], QUICK["solver"]) if a.quick else (DDIM_STEPS, SOLVER_STEPS)
     intervals = (None,) if list(interval) == [0, 999] else (None, interval)  # [0, 999] is guidance at every step
     settings = [setting("ddim", k, "leading", iv) for k in ddim_steps for iv in intervals]
+    # DDIM with the solvers' spacing too, so the comparison at equal calls is not a comparison of spacings
+    settings += [setting("ddim", k, spacing, iv) for k in ddim_steps if k < 50 and spacing != "leading" for iv in intervals]
     settings += [setting(s, k, spacing, iv) for s in ("dpmpp_2m", "unipc") for k in solver_steps for iv in intervals]
     results = []
     for s in settings:
@@ -343,18 +345,20 @@ def plot(study, path):
               ("volume_ratio", "generated / requested volume"), ("brain_dice_mean", "brain-outline Dice"),
               ("image_mad_vs_ddim50", "mean |image - DDIM 50|, same noise")]
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0))
-    colours = dict(ddim="k", dpmpp_2m="tab:blue", unipc="tab:orange")
+    colours = {("ddim", "leading"): "k", ("ddim", "trailing"): "0.5", ("dpmpp_2m", "leading"): "tab:cyan",
+               ("dpmpp_2m", "trailing"): "tab:blue", ("unipc", "leading"): "tab:red", ("unipc", "trailing"): "tab:orange"}
     for ax, (k, title) in zip(axes, panels):
         if k in band:
-            ax.axhspan(ref[k] - band[k], ref[k] + band[k], color="0.85", label="DDIM 50 +- seed range")
-        for sampler, col in colours.items():
+            ax.axhspan(ref[k] - band[k], ref[k] + band[k], color="0.88", label="DDIM 50 +- seed range")
+        for (sampler, spacing), col in colours.items():
             for interval_on, ls, mfc in ((False, "-", col), (True, "--", "white")):
                 pts = sorted((x["rows_per_volume"], x["metrics"].get(k)) for x in ho["results"]
-                             if x["setting"]["sampler"] == sampler and (x["setting"]["interval"] is not None) == interval_on)
+                             if x["setting"]["sampler"] == sampler and x["setting"]["spacing"] == spacing
+                             and (x["setting"]["interval"] is not None) == interval_on)
                 pts = [p for p in pts if p[1] is not None]
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], ls, color=col, marker="o", mfc=mfc, ms=4,
-                            label=f"{sampler}{' + interval' if interval_on else ''}")
+                            label=f"{sampler} {spacing}{' + interval' if interval_on else ''}")
         ax.set_title(title, fontsize=8)
         ax.set_xlabel("denoiser rows per volume", fontsize=7)
         ax.tick_params(labelsize=7)
