@@ -21,9 +21,14 @@ the fewest denoiser rows per volume (ties: fewer calls, then the smaller image d
 Choices made on TRAINING-split conditions only (never the held-out ones), before the held-out run:
   spacing    'leading' or 'trailing' for the multistep solvers: the one whose 10-step samples are closer
              to DDIM 50 from the same noise (mean image difference, both solvers);
-  interval   guidance interval [t_lo, t_hi]: candidates run with DPM-Solver++(2M), 15 steps; the band is
-             the seed-to-seed range of the full-guidance run; the candidate with the fewest rows whose
-             metrics are all within that band of full guidance (same noise) is taken.
+  interval   guidance interval [t_lo, t_hi]: candidates run with DPM-Solver++(2M), 15 steps, each compared
+             with full guidance from the same noise. A candidate is acceptable when (a) its metrics are within
+             the seed-to-seed range of full guidance, (b) it loses no tumour that full guidance produced, and
+             (c) paired per sample against full guidance, no metric gets worse by more than 2 standard errors
+             of the paired difference (centroid error, |log generated/requested volume|, brain Dice, mask
+             Dice vs DDIM 50). The acceptable candidate with the fewest rows is taken. The held-out run always
+             has an interval arm: if no candidate but full guidance is acceptable, the one with the fewest rows
+             among those meeting (a) and (b) is run there, and the JSON says so (`passed_paired_test` false).
 
 Weights: <model>/weights/{unet_ema,vae}_fp16.pt (fp16 copies of the exported fp32 weights, loaded into fp32
 modules), so numbers can differ slightly from the model card's evaluation of the fp32 weights.
@@ -193,6 +198,31 @@ def band_of(aggs):
     return {k: float(max(a[k] for a in aggs) - min(a[k] for a in aggs)) for k in METRICS}
 
 
+PAIRED = (("centroid_err_vox", +1), ("abs_log_volume_ratio", +1), ("brain_dice", -1), ("mask_dice_vs_ddim50", -1))
+
+
+def paired_change(req, base_rows, rows):
+    """Per-sample differences (candidate - base, same noise): mean, standard error and whether it is worse
+    than 2 SE in the degrading direction (sign +1: larger is worse); tumours lost vs base."""
+    def value(r, i, k):
+        if k == "abs_log_volume_ratio":
+            return abs(np.log(r["measured_volume"] / req[i, 0])) if r["measured_volume"] > 0 else None
+        return r.get(k)
+
+    out = {}
+    for k, sign in PAIRED:
+        d = [value(c, i, k) - value(b, i, k) for i, (b, c) in enumerate(zip(base_rows, rows))
+             if value(c, i, k) is not None and value(b, i, k) is not None]
+        if len(d) < 2:
+            out[k] = dict(mean=None, se=None, worse=False)
+            continue
+        d = np.asarray(d, np.float64)
+        mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+        out[k] = dict(mean=mean, se=se, worse=bool(sign * mean > 2 * se))
+    out["tumours_lost"] = int(sum(b["nonempty"] and not c["nonempty"] for b, c in zip(base_rows, rows)))
+    return out
+
+
 def within(agg, ref, band, n):
     ok = {k: abs(agg[k] - ref[k]) <= band[k] for k in METRICS}
     ok["fraction_with_tumour"] = agg["fraction_with_tumour"] >= ref["fraction_with_tumour"] - 1.0 / n - 1e-12
@@ -290,15 +320,24 @@ def sweep(m, den, a, log):
     for iv in (QUICK["intervals"] if a.quick else INTERVAL_CANDIDATES):
         x = full if iv == (0, 999) else r.run(setting("dpmpp_2m", 15, chosen_spacing, iv))
         ok = within(x["metrics"], full["metrics"], band, len(req))
+        pc = paired_change(req, full["per_sample"], x["per_sample"])
+        paired_ok = pc["tumours_lost"] == 0 and not any(pc[k]["worse"] for k, _ in PAIRED)
         cands.append(dict(interval=list(iv), rows_per_volume=x["rows_per_volume"], metrics=x["metrics"], within=ok,
-                          all_within=all(ok.values())))
-    passing = [c for c in cands if c["all_within"]]
+                          all_within=all(ok.values()), paired=pc, acceptable=all(ok.values()) and paired_ok))
+    passing = [c for c in cands if c["acceptable"]]
     best = min(passing, key=lambda c: (c["rows_per_volume"], -c["metrics"].get("mask_dice_vs_ddim50", 0)))
+    arm, passed = best, True
+    if best["interval"] == [0, 999]:
+        fallback = [c for c in cands if c["interval"] != [0, 999] and c["all_within"] and c["paired"]["tumours_lost"] == 0]
+        if fallback:
+            arm, passed = min(fallback, key=lambda c: (c["rows_per_volume"], -c["metrics"].get("mask_dice_vs_ddim50", 0))), False
     log(f"interval: band {json.dumps({k: round(v, 4) for k, v in band.items()})}; chosen {best['interval']} "
-        f"({best['rows_per_volume']:.0f} rows/volume vs {full['rows_per_volume']:.0f})")
+        f"({best['rows_per_volume']:.0f} rows/volume vs {full['rows_per_volume']:.0f}); held-out interval arm "
+        f"{arm['interval']} (passed the paired test: {passed})")
     return dict(conditions=dict(split="train", indices=idx.tolist(), seed=seed, n=len(req)),
                 ddim50=ref["metrics"], spacing=spacing, chosen_spacing=chosen_spacing,
-                interval=dict(solver="dpmpp_2m", steps=15, band=band, candidates=cands, chosen=best["interval"]))
+                interval=dict(solver="dpmpp_2m", steps=15, band=band, candidates=cands, chosen=best["interval"],
+                              held_out_arm=arm["interval"], passed_paired_test=passed))
 
 
 def held_out(m, den, a, spacing, interval, log):
@@ -401,7 +440,7 @@ def main(argv=None):
     den = Denoiser(m)
     log(f"model {m['meta']['name']}, guidance {m['guidance']}, latent {m['latent_cdhw']}, threads {a.threads}")
     sw = sweep(m, den, a, log)
-    ho = held_out(m, den, a, sw["chosen_spacing"], sw["interval"]["chosen"], log)
+    ho = held_out(m, den, a, sw["chosen_spacing"], sw["interval"]["held_out_arm"], log)
     study = dict(version=STUDY_VERSION, model=m["meta"]["name"], weights="weights/*_fp16.pt (fp16 copies of the exported weights)",
                  engine=f"PyTorch {torch.__version__} CPU, {a.threads} thread(s), batch {a.batch} conditions",
                  guidance_scale=m["guidance"], within_noise_rule=(
