@@ -564,10 +564,8 @@ def make_scheduler(sampler: str, schedule: NoiseSchedule = SBLDM_SCHEDULE, *, ti
         if eta is None:
             raise ValueError("sampler 'ddim' needs eta in [0, 1]")
         return DDIMScheduler(schedule, eta=eta, set_alpha_to_one=True if set_alpha_to_one is None else set_alpha_to_one, **common)
-    if eta not in (None, 0, 0.0):
-        raise ValueError(f"eta = {eta} with sampler {sampler!r}: eta applies to DDIM only")
-    if set_alpha_to_one is False:
-        raise ValueError(f"set_alpha_to_one = False with sampler {sampler!r}: only DDIM has this option")
+    # eta and set_alpha_to_one are DDIM's; the settings contract stores them for every sampler and documents
+    # them as ignored by the others
     if sampler == "ddpm":
         return DDPMScheduler(schedule, **common)
     return DPMSolverPP2MScheduler(schedule, **common) if sampler == "dpmpp_2m" else UniPCScheduler(schedule, **common)

@@ -18,9 +18,9 @@ export interface SchedulerSettings {
   sampler: SamplerName;
   timestepSpacing?: TimestepSpacing;
   stepsOffset?: number;
-  /** DDIM only (required there); the other samplers accept only undefined or 0. */
+  /** DDIM's stochasticity (required for 'ddim'); ignored by the other samplers, as the settings contract says. */
   eta?: number;
-  /** DDIM only (default true); the multistep solvers always end at sigma = 0, so only undefined or true. */
+  /** DDIM only (default true); ignored by the others: DDPM and the multistep solvers always end at clean data. */
   setAlphaToOne?: boolean;
 }
 
@@ -38,23 +38,8 @@ export function createScheduler(schedule: Readonly<NoiseScheduleConfig>, s: Sche
     }
     return new DDIMScheduler(schedule, { ...common, eta: s.eta, ...(s.setAlphaToOne !== undefined ? { setAlphaToOne: s.setAlphaToOne } : {}) });
   }
-  if (s.eta !== undefined && s.eta !== 0) {
-    throw new SamplerError(
-      'INVALID_CONFIG',
-      `eta = ${s.eta} with sampler '${s.sampler}': eta is DDIM's stochasticity; '${s.sampler}' ${s.sampler === 'ddpm' ? 'always samples the DDPM posterior' : 'is a deterministic ODE solver'}, so eta must be 0 or absent`,
-    );
-  }
-  if (s.sampler === 'ddpm') {
-    if (s.setAlphaToOne === false) {
-      throw new SamplerError('INVALID_CONFIG', "setAlphaToOne = false with sampler 'ddpm': DDPM always ends at alpha_bar = 1; only DDIM has this option");
-    }
-    return new DDPMScheduler(schedule, common);
-  }
-  if (s.setAlphaToOne === false) {
-    throw new SamplerError(
-      'INVALID_CONFIG',
-      `setAlphaToOne = false with sampler '${s.sampler}': the multistep solvers always end at sigma = 0 (the data prediction); only DDIM has this option`,
-    );
-  }
+  // eta and setAlphaToOne belong to DDIM; the contract (packages/models sampler-settings) stores them for every
+  // sampler and documents them as ignored by the others.
+  if (s.sampler === 'ddpm') return new DDPMScheduler(schedule, common);
   return s.sampler === 'dpmpp_2m' ? new DPMSolverPP2MScheduler(schedule, common) : new UniPCScheduler(schedule, common);
 }
