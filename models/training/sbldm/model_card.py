@@ -275,6 +275,14 @@ def sampler_study_section(study):
               + (f" in [{rec['guidance_interval'][0]}, {rec['guidance_interval'][1]}]" if rec["guidance_interval"] else " at every step")
               + f": {ho['recommended_rows_per_volume']:.0f} rows per volume against {ho['ddim50_rows_per_volume']:.0f} for DDIM 50."
               " `experiments/sampler_study.png`: each metric against rows per volume, the grey band is DDIM 50 +- the seed range.", ""]
+    if not iv.get("passed_paired_test", True):
+        lines[-1:-1] = [f"No guidance interval passed the paired test on the training conditions (every candidate that drops the"
+                        f" unconditional row somewhere changed the samples measurably against full guidance from the same noise),"
+                        f" so no interval is chosen; the held-out 'interval' rows use [{iv['held_out_arm'][0]}, {iv['held_out_arm'][1]}],"
+                        " the candidate with the fewest rows that stayed within the seed range and lost no tumour.", ""]
+    if ho.get("not_run"):
+        lines[-1:-1] = ["Not run (the study was finalised from the settings finished in the time available): "
+                        + ", ".join(ho["not_run"]) + ".", ""]
     return lines
 
 

@@ -260,6 +260,9 @@ class Runner:
         self.ref = dict(out, images=out["images"].astype(np.float16).astype(np.float32))
         return self._finish(s, out, path.replace(".npz", ".json"), ref=None)
 
+    def cached(self, s):
+        return os.path.exists(os.path.join(self.dir, f"{s['key']}.json"))
+
     def run(self, s, seed=None):
         path = os.path.join(self.dir, f"{s['key']}.json")
         if os.path.exists(path):
@@ -350,19 +353,28 @@ def held_out(m, den, a, spacing, interval, log):
     band = band_of([ref["metrics"]] + [x["metrics"] for x in seeds])
     ddim_steps, solver_steps = (QUICK["ddim"], QUICK["solver"]) if a.quick else (DDIM_STEPS, SOLVER_STEPS)
     intervals = (None,) if list(interval) == [0, 999] else (None, interval)  # [0, 999] is guidance at every step
-    settings = [setting("ddim", k, "leading", iv) for k in ddim_steps for iv in intervals]
-    # DDIM with the solvers' spacing too, so the comparison at equal calls is not a comparison of spacings
-    settings += [setting("ddim", k, spacing, iv) for k in ddim_steps if k < 50 and spacing != "leading" for iv in intervals]
-    settings += [setting(s, k, spacing, iv) for s in ("dpmpp_2m", "unipc") for k in solver_steps for iv in intervals]
-    results = []
+    # order: what the recommendation most likely rests on first, so that --finalize after an interruption
+    # still has the important rows: solvers and DDIM with guidance at every step, then the interval arms,
+    # then DDIM with the solvers' spacing (so equal calls do not compare spacings)
+    settings = []
+    for iv in intervals:
+        settings += [setting(s, k, spacing, iv) for k in sorted(solver_steps, key=lambda k: (k != 10, k)) for s in ("unipc", "dpmpp_2m")]
+        settings += [setting("ddim", k, "leading", iv) for k in ddim_steps]
+    settings += [setting("ddim", k, spacing, iv) for iv in intervals for k in ddim_steps if k < 50 and spacing != "leading"]
+    results, not_run = [], []
     for s in settings:
+        if a.finalize and s["key"] != ref["setting"]["key"] and not r.cached(s):
+            not_run.append(s["key"])
+            continue
         x = ref if s["key"] == ref["setting"]["key"] else r.run(s)
         ok = within(x["metrics"], ref["metrics"], band, n)
         results.append(dict({k: x[k] for k in ("setting", "timesteps", "calls_per_volume", "rows_per_volume", "sample_s_per_volume", "metrics")},
                             within=ok, all_within=all(ok.values())))
+    if not_run:
+        log(f"--finalize: not run (no cached result): {', '.join(not_run)}")
     passing = [x for x in results if x["all_within"]]
     best = min(passing, key=lambda x: (x["rows_per_volume"], x["calls_per_volume"], x["metrics"].get("image_mad_vs_ddim50", 0)))
-    return dict(conditions=dict(split="val", n=n, seed=a.seed, subjects="0..n-1 (as evaluate.py)"),
+    return dict(conditions=dict(split="val", n=n, seed=a.seed, subjects="0..n-1 (as evaluate.py)"), not_run=not_run,
                 noise_band=dict(seeds=[a.seed, a.seed + 1, a.seed + 2], band=band,
                                 ddim50_per_seed=[ref["metrics"]] + [x["metrics"] for x in seeds],
                                 other_noise_image_mad=float(np.mean([x["metrics"]["image_mad_vs_ddim50"] for x in seeds])),
@@ -419,6 +431,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", help="default: <model>/experiments")
     p.add_argument("--quick", action="store_true", help="few settings: checks the pipeline, results are not a study")
+    p.add_argument("--finalize", action="store_true",
+                   help="held-out: use only settings already cached in --work (after an interrupted run), list the rest as not run")
     a = p.parse_args(argv)
     for name in ("model", "data"):
         if not os.path.isdir(getattr(a, name)):
