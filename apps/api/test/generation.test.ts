@@ -107,7 +107,7 @@ print(json.dumps({"ishape": list(i.shape), "mshape": list(m.shape), "idtype": st
     // Replay audit: publish the cohort as a version, regenerate 2 sampled volumes from provenance.
     const pub = await h.gql('mutation($p: ID!, $c: [ID!]!) { publishDatasetVersion(input: { projectId: $p, cohortIds: $c }) { datasetVersion { id } userErrors { message } } }', { p: projectId, c: [cohortId] }, owner);
     const rawVersion = Buffer.from(pub.data.publishDatasetVersion.datasetVersion.id, 'base64url').toString().split(':')[1]!;
-    const audit = spawnSync(process.execPath, ['--import', 'tsx', 'src/replay-audit-cli.ts', rawVersion, '--k', '2'], {
+    const audit = spawnSync(process.execPath, ['--import', 'tsx', 'src/replay/replay-audit-cli.ts', rawVersion, '--k', '2'], {
       cwd: path.join(root, 'apps/worker'),
       env: { ...process.env, DATABASE_URL: h.dbUrl, STORAGE_DIR: h.storageDir, MODELS_DIR: path.join(root, 'models'), LOG_LEVEL: 'silent' },
       encoding: 'utf8',

@@ -9,7 +9,7 @@ import { readNifti } from '@slicewise/nifti';
 import { parseVolumeProvenance } from '@slicewise/provenance';
 import { LocalStorage } from '@slicewise/storage';
 import { VolumeRepository } from '../src/pipeline/volume.repository.ts';
-import { replayVolume } from '../src/replay.ts';
+import { replayVolume } from '../src/replay/replay.ts';
 import { createHarness, listFiles, MODELS_DIR, WORKER_DIR, seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
 
 let h: Harness;
@@ -113,7 +113,7 @@ describe('worker end to end', () => {
     } finally {
       await repo.close();
     }
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/replay-cli.ts', v.id], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/replay/replay-cli.ts', v.id], {
       cwd: WORKER_DIR,
       env: { PATH: process.env.PATH, DATABASE_URL: h.db.url, MODELS_DIR, STORAGE_DIR: h.storageDir, CODE_REVISION: 'test-revision' },
       encoding: 'utf8',

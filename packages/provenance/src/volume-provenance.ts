@@ -9,7 +9,7 @@
  *
  * Units: timings in ms; shapes [D, H, W]; spacing [x, y, z] mm; affines 4x4 row-major, RAS.
  */
-import { SAMPLERS, TIMESTEP_SPACINGS } from '@slicewise/models';
+import { pickSamplerSettings, SAMPLERS, TIMESTEP_SPACINGS, type SamplerSettings } from '@slicewise/models';
 import { z } from 'zod';
 
 export const VOLUME_PROVENANCE_SCHEMA_V1 = 'slicewise-volume-provenance/1';
@@ -143,7 +143,6 @@ export const volumeProvenanceV1 = z.object({
 });
 
 export type VolumeProvenance = z.infer<typeof volumeProvenanceV1>;
-export type ProvenanceSamplerSettings = z.infer<typeof samplerSettings>;
 
 export class ProvenanceError extends Error {
   constructor(
@@ -174,15 +173,6 @@ export function parseVolumeProvenance(raw: unknown): VolumeProvenance {
 }
 
 /** The sampler settings a record was generated with (the keys of the sampler-settings contract only). */
-export function samplerSettingsOf(p: VolumeProvenance): ProvenanceSamplerSettings {
-  const s = p.scheduler;
-  return {
-    sampler: s.sampler,
-    numInferenceSteps: s.numInferenceSteps,
-    eta: s.eta,
-    guidanceScale: s.guidanceScale,
-    timestepSpacing: s.timestepSpacing,
-    stepsOffset: s.stepsOffset,
-    setAlphaToOne: s.setAlphaToOne,
-  };
+export function samplerSettingsOf(p: VolumeProvenance): SamplerSettings {
+  return pickSamplerSettings(p.scheduler);
 }

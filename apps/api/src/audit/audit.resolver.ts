@@ -1,7 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { auditNode, userNode } from '../graphql/nodes.ts';
+import { auditNode } from './audit.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
 import { fromGlobalId, numberCursor, PageArgs, pageOf, toConnection } from '../graphql/relay.ts';
 import { AuditEvent, AuditEventConnection, AuditFilterInput } from './audit.types.ts';
 

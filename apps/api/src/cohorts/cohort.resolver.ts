@@ -3,7 +3,11 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Re
 import { User } from '../auth/auth.types.ts';
 import { DistributionVersion } from '../distributions/distribution.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { cohortNode, modelNode, projectNode, userNode, versionNode, volumeNode } from '../graphql/nodes.ts';
+import { cohortNode, volumeNode } from './cohort.nodes.ts';
+import { modelNode } from '../models/model.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
+import { versionNode } from '../distributions/distribution.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { Model } from '../models/model.types.ts';

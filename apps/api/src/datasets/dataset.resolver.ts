@@ -1,14 +1,14 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { signExport } from '../http/datasets.route.ts';
 import { GraphQLJSON } from 'graphql-scalars';
 import { diffManifests } from '@slicewise/datasets';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { userNode } from '../graphql/nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';
 import type { DatasetVersionRow } from './dataset.repository.ts';
+import { signExport } from './export-link.ts';
 import {
   DatasetDiff,
   DatasetVersion,

@@ -2,7 +2,8 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { distributionNode, userNode, versionNode } from '../graphql/nodes.ts';
+import { distributionNode, versionNode } from './distribution.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';

@@ -2,7 +2,12 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import { Node } from './common.types.ts';
 import type { Context } from './context.ts';
-import { cohortNode, distributionNode, membershipNode, modelNode, projectNode, teamNode, tokenNode, userNode, versionNode, volumeNode } from './nodes.ts';
+import { cohortNode, volumeNode } from '../cohorts/cohort.nodes.ts';
+import { distributionNode, versionNode } from '../distributions/distribution.nodes.ts';
+import { membershipNode, teamNode } from '../teams/team.nodes.ts';
+import { modelNode } from '../models/model.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { tokenNode, userNode } from '../auth/auth.nodes.ts';
 import { fromGlobalId } from './relay.ts';
 
 @Resolver()

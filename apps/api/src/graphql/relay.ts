@@ -11,6 +11,15 @@ export function toGlobalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
 }
 
+/**
+ * The GraphQL object of a row: the row's columns (type-graphql sends declared @Fields only, so a column
+ * without one never leaves the server), its global id, its raw id, then `overrides` for fields that are
+ * not the column as it is. Rows with secrets (users, tokens) are mapped field by field instead.
+ */
+export function nodeOf<T extends object>(cls: new () => T, type: string, row: { id: string }, overrides: Partial<T> = {}): T {
+  return Object.assign(new cls(), row, { id: toGlobalId(type, row.id), rawId: row.id }, overrides);
+}
+
 export function fromGlobalId(globalId: string, expected?: string): { type: string; id: string } {
   const raw = Buffer.from(globalId, 'base64url').toString('utf8');
   const i = raw.indexOf(':');

@@ -4,7 +4,6 @@
 //   /datasets/signed/:versionId/export.tar?expires=…&signature=…                  (short-lived link)
 // The export is an uncompressed tar of known length, so it supports HTTP Range (resumable).
 // File paths are looked up in the manifest, never joined onto a folder: no traversal is possible.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
 import { archiveSize, buildDocuments, documentFiles, writeExportArchive, type Manifest } from '@slicewise/datasets';
@@ -16,10 +15,7 @@ import { mapCode } from '../graphql/errors.ts';
 import { fromGlobalId } from '../graphql/relay.ts';
 import type { Services } from '../services.ts';
 import type { DatasetVersionRow } from '../datasets/dataset.repository.ts';
-
-export function signExport(secret: string, versionId: string, expires: number): string {
-  return createHmac('sha256', secret).update(`export:${versionId}:${expires}`).digest('base64url');
-}
+import { verifyExport } from '../datasets/export-link.ts';
 
 export function datasetsRouter(services: Services, resolveActor: (req: Request) => Promise<Actor | null>, opts: { signingSecret: string; codeRevision: string | null }) {
   const router = express.Router();
@@ -133,9 +129,7 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
       const id = fromGlobalId(String(req.params.versionId), 'DatasetVersion').id;
       const expires = Number(req.query.expires);
       const sig = String(req.query.signature ?? '');
-      const want = signExport(opts.signingSecret, id, expires);
-      const ok = Number.isFinite(expires) && expires * 1000 > Date.now() && sig.length === want.length && timingSafeEqual(Buffer.from(sig), Buffer.from(want));
-      if (!ok) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This download link is invalid or has expired; ask for a new one');
+      if (!verifyExport(opts.signingSecret, id, expires, sig)) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This download link is invalid or has expired; ask for a new one');
       const v = await services.datasets.getUnchecked(id);
       if (!v) throw new DomainError(ErrorCode.NOT_FOUND, 'dataset version not found');
       return v;

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context.ts';
-import { modelNode } from '../graphql/nodes.ts';
+import { modelNode } from './model.nodes.ts';
 import { fromGlobalId } from '../graphql/relay.ts';
 import { BrainProjection, CohortEstimate, Model } from './model.types.ts';
 import { SamplerSettingsInput } from './sampler.types.ts';

@@ -1,7 +1,9 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, ArgsType } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { membershipNode, projectNode, teamNode, userNode } from '../graphql/nodes.ts';
+import { membershipNode, teamNode } from './team.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { ProjectConnection } from '../projects/project.types.ts';

@@ -2,8 +2,8 @@
 // Progress on stderr; one JSON report on stdout. Exit 0 when every sampled volume is bit-identical,
 // 1 when some differ (the report says how much and why), 2 on usage, 3 on error.
 import { LocalStorage } from '@slicewise/storage';
-import { loadConfig } from './config.ts';
-import { VolumeRepository } from './pipeline/volume.repository.ts';
+import { loadConfig } from '../config.ts';
+import { VolumeRepository } from '../pipeline/volume.repository.ts';
 import { ReplayAuditRepository } from './replay-audit.repository.ts';
 import { replayAudit } from './replay-audit.ts';
 

@@ -1,8 +1,8 @@
 // npm run replay -w @slicewise/worker -- <volumeId> [--threads N] [--provider cpu|cuda]
 // Prints one JSON report; exit 0 when replayed (identical or not), 1 on error, 2 on usage.
 import { LocalStorage } from '@slicewise/storage';
-import { loadConfig } from './config.ts';
-import { VolumeRepository } from './pipeline/volume.repository.ts';
+import { loadConfig } from '../config.ts';
+import { VolumeRepository } from '../pipeline/volume.repository.ts';
 import { replayVolume } from './replay.ts';
 
 const args = process.argv.slice(2);

@@ -11,10 +11,10 @@ import { loadModel } from '@slicewise/models';
 import { parseVolumeProvenance, samplerSettingsOf } from '@slicewise/provenance';
 import { parseNifti } from '@slicewise/nifti';
 import { readAll, type Storage } from '@slicewise/storage';
-import { OrtModel, ORT_VERSION } from './onnx/index.ts';
-import { generateVolume } from './pipeline/generate.ts';
-import { encodeOutputs } from './pipeline/run-volume.ts';
-import type { VolumeRepository } from './pipeline/volume.repository.ts';
+import { OrtModel, ORT_VERSION } from '../onnx/index.ts';
+import { generateVolume } from '../pipeline/generate.ts';
+import { encodeOutputs } from '../pipeline/run-volume.ts';
+import type { VolumeRepository } from '../pipeline/volume.repository.ts';
 
 export interface ReplayOptions {
   modelsDir: string;
