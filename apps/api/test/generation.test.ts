@@ -60,7 +60,7 @@ describe('a cohort from request to files', () => {
     }, owner);
     const cohortId = r.data.requestCohort.cohort.id;
     const Q = `query($c: ID!) { cohort(id: $c) { status progress { total done failed etaSeconds volumesPerMinute }
-      volumes(first: 10) { edges { node { id subjectIndex status error imageSha256 maskSha256 imageUrl maskUrl requestedCondition measuredCondition provenance } } } } }`;
+      volumes(first: 10) { edges { node { id subjectIndex status error imageSha256 maskSha256 imageUrl maskUrl requestedCondition measuredCondition provenance attempts attemptHistory { number round workerId outcome startedAt endedAt } } } } } }`;
     let c: any;
     const deadline = Date.now() + 90_000;
     do {
@@ -73,6 +73,8 @@ describe('a cohort from request to files', () => {
     expect(vols.map((v: any) => v.subjectIndex)).toEqual([0, 1, 2]);
     for (const v of vols) {
       expect(v.status).toBe('SUCCEEDED');
+      expect(v.attempts).toBe(1);
+      expect(v.attemptHistory).toEqual([expect.objectContaining({ number: 1, round: 0, outcome: 'SUCCEEDED', endedAt: expect.any(String) })]);
       expect(v.provenance).toMatchObject({ seeds: { cohortSeed: '1234' } });
       expect(JSON.stringify(v.provenance)).toContain('tiny-random');
       expect(v.requestedCondition).toBeTruthy();

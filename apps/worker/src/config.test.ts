@@ -18,4 +18,8 @@ describe('loadConfig', () => {
       expect((e as Error).message).not.toContain('secret');
     }
   });
+  it('the queue backstop must lie well behind the claim lease', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toMatchObject({ leaseSeconds: 15, jobExpireSeconds: 60, maxInterruptions: 10, claimCheckEverySteps: 1 });
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db', LEASE_SECONDS: '40', JOB_EXPIRE_SECONDS: '60' })).toThrow(/JOB_EXPIRE_SECONDS=60 must be at least twice LEASE_SECONDS=40/);
+  });
 });

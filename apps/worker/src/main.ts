@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       concurrency: config.concurrency,
       intraOpThreads: config.intraOpThreads,
       executionProvider: config.executionProvider,
-      jobExpireSeconds: config.jobExpireSeconds,
+      leaseSeconds: config.leaseSeconds,
       ortVersion: ORT_VERSION,
       codeRevision: config.codeRevision,
     },
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     maxConnections: 2 + config.concurrency,
     onError: (e) => log.warn({ err: e }, 'queue error'),
   });
-  const worker = new Worker(consumer, new VolumeProcessor({ repo, storage, models, config, log }), repo, config, log);
+  const worker = new Worker(consumer, new VolumeProcessor({ repo, storage, models, config, log }), repo, storage, config, log);
   const health = await startHealthServer(config.healthHost, config.healthPort, {
     checkDb: () => repo.ping(),
     accepting: () => worker.accepting,

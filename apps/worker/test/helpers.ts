@@ -142,7 +142,9 @@ export function startWorker(h: Harness, env: Record<string, string> = {}): Worke
       STORAGE_DIR: h.storageDir,
       HEALTH_PORT: '0',
       POLL_INTERVAL_MS: '200',
-      JOB_EXPIRE_SECONDS: '15', // a loaded machine must not lose a live claim; kill.test.ts sets its own short lease
+      LEASE_SECONDS: '10', // a loaded machine must not lose a live claim; kill.test.ts sets its own short lease
+      REAP_INTERVAL_MS: '500',
+      JOB_EXPIRE_SECONDS: '60',
       MAINTENANCE_INTERVAL_SECONDS: '1',
       ORT_INTRA_OP_THREADS: '1',
       CODE_REVISION: 'test-revision',

@@ -5,7 +5,8 @@
  *
  *   cohort:  AWAITING_APPROVAL -> QUEUED | REJECTED;  QUEUED -> RUNNING -> COMPLETED | FAILED;
  *            any open state -> CANCELLED;  COMPLETED | FAILED -> RUNNING again when a failed volume is retried.
- *   volume:  PENDING -> RUNNING -> SUCCEEDED | FAILED (after its last retry) | PENDING (a retry follows);
+ *   volume:  PENDING -> RUNNING -> SUCCEEDED | FAILED (after its last retry) | PENDING (a retry follows, or
+ *            the attempt was interrupted);
  *            PENDING | RUNNING -> CANCELLED;  FAILED -> PENDING when retried.
  */
 
@@ -39,6 +40,7 @@ export const isFinalCohort = (s: CohortStatus) => has(FINAL_COHORT_STATUSES, s);
 export const isRunnableCohort = (s: CohortStatus) => has(RUNNABLE_COHORT_STATUSES, s);
 export const isRetryableCohort = (s: CohortStatus) => has(RETRYABLE_COHORT_STATUSES, s);
 export const isOpenVolume = (s: VolumeStatus) => has(OPEN_VOLUME_STATUSES, s);
+export const isStartableVolume = (s: VolumeStatus) => has(STARTABLE_VOLUME_STATUSES, s);
 
 export interface VolumeCounts {
   pending: number;
@@ -56,3 +58,12 @@ export function finishedCohortStatus(c: VolumeCounts): 'COMPLETED' | 'FAILED' | 
   if (c.pending + c.running > 0) return null;
   return c.failed > 0 ? 'FAILED' : 'COMPLETED';
 }
+
+/**
+ * How one attempt (a worker's claim of a volume) ends. Only FAILED uses the volume's retry budget;
+ * INTERRUPTED (worker lost or killed, database unavailable, shutdown give-back, claim taken over) has its
+ * own, larger bound. SUPERSEDED: it finished after another attempt had taken its claim over, so it
+ * recorded nothing (fencing).
+ */
+export const ATTEMPT_OUTCOMES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'INTERRUPTED', 'SUPERSEDED', 'CANCELLED'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];

@@ -1,4 +1,4 @@
-import type { Cohort, Volume } from '@slicewise/db';
+import type { Cohort, Volume, VolumeAttempt } from '@slicewise/db';
 import { OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 import type { SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
@@ -9,6 +9,7 @@ import type { SqlExecutor } from '@slicewise/queue';
 /** A cohort row. samplerSettings is narrowed from JSON: the API stores it complete (resolveSamplerSettings). */
 export type CohortRow = Omit<Cohort, 'samplerSettings'> & { samplerSettings: SamplerSettings };
 export type VolumeRow = Volume;
+export type AttemptRow = VolumeAttempt;
 export type { CohortStatus, VolumeStatus };
 
 // The database enums and the lifecycle module name the same states.
@@ -81,7 +82,8 @@ export class CohortRepository {
     return clientOf(this.db, tx).volume.findMany({ where: { cohortId, ...where }, orderBy: { subjectIndex: 'asc' } });
   }
   async resetVolume(tx: Tx, id: string): Promise<void> {
-    await clientOf(this.db, tx).volume.update({ where: { id }, data: { status: 'PENDING', error: null, attempts: 0 } });
+    // a new retry round: the attempt history is kept, the retry budgets count this round's attempts only
+    await clientOf(this.db, tx).volume.update({ where: { id }, data: { status: 'PENDING', error: null, retryRound: { increment: 1 }, currentAttemptId: null } });
   }
   async findVolume(id: string): Promise<(VolumeRow & { cohort: CohortRow }) | null> {
     const v = await clientOf(this.db).volume.findUnique({ where: { id }, include: { cohort: true } });
@@ -129,6 +131,11 @@ export class CohortRepository {
       SELECT count(*)::int AS n FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
       WHERE c."teamId" = ${teamId}::uuid AND v.status::text = ANY(${[...OPEN_VOLUME_STATUSES]})`;
     return rows[0]?.n ?? 0;
+  }
+
+  /** Attempt histories of many volumes in one query, oldest attempt first. */
+  attemptsOf(volumeIds: readonly string[]): Promise<AttemptRow[]> {
+    return clientOf(this.db).volumeAttempt.findMany({ where: { volumeId: { in: [...volumeIds] } }, orderBy: [{ volumeId: 'asc' }, { number: 'asc' }] });
   }
 
   findVolumesBySha256(sha: string) {

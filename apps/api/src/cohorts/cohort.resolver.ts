@@ -22,6 +22,7 @@ import {
   Volume,
   VolumeConnection,
   VolumePayload,
+  VolumeAttempt,
   VolumeStatusEnum,
 } from './cohort.types.ts';
 
@@ -152,6 +153,11 @@ export class VolumeResolver {
   async cohort(@Root() v: Volume, @Ctx() ctx: Context) {
     const c = await ctx.loaders.cohort.load(v.cohortId);
     return c ? cohortNode(c) : null;
+  }
+
+  @FieldResolver(() => [VolumeAttempt], { description: 'Every attempt at generating this volume, oldest first: worker, start, end, outcome, reason.' })
+  async attemptHistory(@Root() v: Volume, @Ctx() ctx: Context) {
+    return ctx.loaders.volumeAttempts.load(v.rawId);
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -252,4 +252,7 @@ export class CohortService {
   progressOf(ids: readonly string[]) {
     return this.repo.progressOf(ids);
   }
+  attemptsOf(volumeIds: readonly string[]) {
+    return this.repo.attemptsOf(volumeIds);
+  }
 }

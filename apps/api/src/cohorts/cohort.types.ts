@@ -2,7 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
 import { SamplerSettings, SamplerSettingsInput } from '../models/sampler.types.ts';
-import { COHORT_STATUSES, VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
+import { ATTEMPT_OUTCOMES, COHORT_STATUSES, VOLUME_STATUSES, type AttemptOutcome, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 
 // GraphQL enums from the lifecycle module's states (one list for API, worker and database).
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -57,7 +57,7 @@ export class Cohort extends Node {
 export class Volume extends Node {
   @Field(() => Int) subjectIndex!: number;
   @Field(() => VolumeStatusEnum) status!: VolumeStatus;
-  @Field(() => Int) attempts!: number;
+  @Field(() => Int, { description: 'Attempts so far, across retries (attemptHistory has each).' }) attempts!: number;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Requested condition (9 features, normalised + physical).' }) requestedCondition!: unknown;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Features measured on the generated mask.' }) measuredCondition!: unknown;
@@ -76,6 +76,25 @@ export class Volume extends Node {
   rawId!: string;
   cohortId!: string;
   reviewedById!: string | null;
+}
+
+export const AttemptOutcomeEnum = enumOf(ATTEMPT_OUTCOMES);
+registerEnumType(AttemptOutcomeEnum, {
+  name: 'AttemptOutcome',
+  description: 'How an attempt ended: FAILED uses the retry budget; INTERRUPTED (worker lost, killed or cut off, shutdown) does not; SUPERSEDED finished after its claim was taken over and recorded nothing.',
+});
+
+@ObjectType({ description: 'One claim of a volume by a worker. Kept across retries: the volume\'s attempt history.' })
+export class VolumeAttempt {
+  @Field(() => Int, { description: '1, 2, ... per volume, across retry rounds.' }) number!: number;
+  @Field(() => Int, { description: 'Retry round (0 until the first manual retry).' }) round!: number;
+  @Field(() => String) workerId!: string;
+  @Field(() => String) host!: string;
+  @Field(() => GraphQLDateTime) startedAt!: Date;
+  @Field(() => GraphQLDateTime, { nullable: true }) endedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { description: 'Last heartbeat of the worker while it ran.' }) heartbeatAt!: Date;
+  @Field(() => AttemptOutcomeEnum) outcome!: AttemptOutcome;
+  @Field(() => String, { nullable: true }) reason!: string | null;
 }
 
 export const CohortConnection = ConnectionType(Cohort, 'Cohort');

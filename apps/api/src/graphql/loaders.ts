@@ -39,6 +39,7 @@ export function createLoaders(services: Services) {
     cohort: new DataLoader(async (ids: readonly string[]) => byId(await services.cohorts.cohortsByIds(ids), ids)),
     model: new DataLoader(async (ids: readonly string[]) => byId(await services.models.modelsByIds(ids), ids)),
     distributionVersion: new DataLoader(async (ids: readonly string[]) => byId(await services.distributions.versionsByIds(ids), ids)),
+    volumeAttempts: new DataLoader(async (ids: readonly string[]) => groupBy(await services.cohorts.attemptsOf(ids), (r) => r.volumeId, ids)),
     cohortProgress: new DataLoader(async (ids: readonly string[]) => {
       const m = await services.cohorts.progressOf(ids);
       return ids.map((id) => m.get(id)!);
