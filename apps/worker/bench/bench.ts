@@ -81,7 +81,7 @@ async function main() {
     };
     for (const threads of threadList) {
       const config: WorkerConfig = {
-        databaseUrl: h.db.url, modelsDir, storageDir: h.storageDir, concurrency: 1, intraOpThreads: threads, executionProvider: 'cpu',
+        databaseUrl: h.db.url, modelsDir, storageDir: h.storageDir, storage: { kind: 'local', dir: h.storageDir, presignSeconds: 0 }, concurrency: 1, intraOpThreads: threads, executionProvider: 'cpu',
         jobExpireSeconds: 60, maintenanceIntervalSeconds: 60, pollIntervalMs: 1000, cancelCheckEverySteps: 5, decodeBatchSlices: 16,
         healthPort: 0, healthHost: '127.0.0.1', shutdownGraceMs: 1000, workerId: `bench-${threads}t`, codeRevision: 'bench', logLevel: 'warn',
         verifyModelHashes: true, stepDelayMs: 0,
