@@ -17,7 +17,7 @@ describe('parseStorageEnv', () => {
       { STORAGE: 's3', S3_BUCKET: 'slicewise', S3_ENDPOINT: 'http://minio:9000/', S3_FORCE_PATH_STYLE: 'true', S3_PREFIX: 'prod/v1', S3_PART_BYTES: String(16 * 2 ** 20), S3_PRESIGN_SECONDS: '120' },
       '/unused',
     );
-    expect(r.config).toEqual({ kind: 's3', bucket: 'slicewise', endpoint: 'http://minio:9000', region: 'us-east-1', forcePathStyle: true, prefix: 'prod/v1', partBytes: 16 * 2 ** 20, presignSeconds: 120 });
+    expect(r.config).toEqual({ kind: 's3', bucket: 'slicewise', endpoint: 'http://minio:9000', publicEndpoint: undefined, region: 'us-east-1', forcePathStyle: true, prefix: 'prod/v1', partBytes: 16 * 2 ** 20, presignSeconds: 120 });
     const s = createStorage(r.config!) as S3Storage;
     expect(s).toBeInstanceOf(S3Storage);
     expect(s.describe('a/b')).toBe('s3://slicewise/prod/v1/a/b at http://minio:9000');
@@ -36,6 +36,7 @@ describe('parseStorageEnv', () => {
     [{ STORAGE: 's3', S3_BUCKET: 'Bad_Bucket', S3_ENDPOINT: 'http://x:9000' }, 'S3_BUCKET="Bad_Bucket": must be an S3 bucket name'],
     [{ STORAGE: 's3', S3_BUCKET: 'b-1', S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT="minio:9000": must be an http:// or https:// URL'],
     [{ STORAGE: 's3', S3_BUCKET: 'b-1', S3_ENDPOINT: 'http://minio:9000/bucket' }, 'S3_ENDPOINT="http://minio:9000/bucket": must be an http:// or https:// URL with no path'],
+    [{ STORAGE: 's3', S3_BUCKET: 'b-1', S3_ENDPOINT: 'http://m:9000', S3_PUBLIC_ENDPOINT: 's3.example.org' }, 'S3_PUBLIC_ENDPOINT="s3.example.org": must be an http:// or https:// URL'],
     [{ STORAGE: 's3', S3_BUCKET: 'b-1', S3_ENDPOINT: 'http://m:9000', S3_FORCE_PATH_STYLE: 'yes' }, 'S3_FORCE_PATH_STYLE="yes": must be true or false'],
     [{ STORAGE: 's3', S3_BUCKET: 'b-1', S3_ENDPOINT: 'http://m:9000', S3_PREFIX: '../x' }, 'S3_PREFIX="../x": key'],
     [{ STORAGE: 's3', S3_BUCKET: 'b-1', S3_ENDPOINT: 'http://m:9000', S3_PART_BYTES: '1000' }, 'S3_PART_BYTES="1000": must be an integer in 5242880..'],

@@ -4,7 +4,7 @@
  * process.env); every problem names the variable, its value and what is allowed.
  *
  *   STORAGE=local (default)   STORAGE_DIR                      a folder (the app supplies its default)
- *   STORAGE=s3                S3_BUCKET (required), S3_ENDPOINT, S3_REGION (or AWS_REGION), S3_FORCE_PATH_STYLE,
+ *   STORAGE=s3                S3_BUCKET (required), S3_ENDPOINT, S3_PUBLIC_ENDPOINT, S3_REGION (or AWS_REGION), S3_FORCE_PATH_STYLE,
  *                             S3_PREFIX, S3_PART_BYTES, S3_PRESIGN_SECONDS; credentials: the AWS SDK chain
  */
 import { LocalStorage } from './local.ts';
@@ -18,6 +18,8 @@ export type StorageConfig =
       kind: 's3';
       bucket: string;
       endpoint?: string;
+      /** Endpoint in presigned redirect URLs (what clients outside the cluster reach); default: endpoint. */
+      publicEndpoint?: string;
       region: string;
       forcePathStyle: boolean;
       prefix: string;
@@ -26,7 +28,7 @@ export type StorageConfig =
       presignSeconds: number;
     };
 
-export const STORAGE_ENV_KEYS = ['STORAGE', 'S3_BUCKET', 'S3_ENDPOINT', 'S3_REGION', 'AWS_REGION', 'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'S3_PART_BYTES', 'S3_PRESIGN_SECONDS'] as const;
+export const STORAGE_ENV_KEYS = ['STORAGE', 'S3_BUCKET', 'S3_ENDPOINT', 'S3_PUBLIC_ENDPOINT', 'S3_REGION', 'AWS_REGION', 'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'S3_PART_BYTES', 'S3_PRESIGN_SECONDS'] as const;
 
 // S3 bucket naming rules (3-63 chars, lowercase letters, digits, dots, hyphens; starts and ends alphanumeric)
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -58,17 +60,21 @@ export function parseStorageEnv(env: NodeJS.ProcessEnv, localDir: string): { con
   const bucket = env.S3_BUCKET ?? '';
   if (!bucket) problems.push('S3_BUCKET is required when STORAGE=s3');
   else if (!BUCKET_RE.test(bucket) || bucket.includes('..')) problems.push(`S3_BUCKET=${JSON.stringify(bucket)}: must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`);
-  let endpoint: string | undefined;
-  if (env.S3_ENDPOINT) {
+  const url = (name: 'S3_ENDPOINT' | 'S3_PUBLIC_ENDPOINT', example: string): string | undefined => {
+    const raw = env[name];
+    if (!raw) return undefined;
     try {
-      const u = new URL(env.S3_ENDPOINT);
+      const u = new URL(raw);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
       if (u.pathname !== '/' || u.search) throw new Error('path');
-      endpoint = env.S3_ENDPOINT.replace(/\/$/, '');
+      return raw.replace(/\/$/, '');
     } catch {
-      problems.push(`S3_ENDPOINT=${JSON.stringify(env.S3_ENDPOINT)}: must be an http:// or https:// URL with no path (e.g. http://minio:9000); unset for AWS`);
+      problems.push(`${name}=${JSON.stringify(raw)}: must be an http:// or https:// URL with no path (e.g. ${example})`);
+      return undefined;
     }
-  }
+  };
+  const endpoint = url('S3_ENDPOINT', 'http://minio:9000; unset for AWS');
+  const publicEndpoint = url('S3_PUBLIC_ENDPOINT', 'https://s3.example.org');
   const region = env.S3_REGION || env.AWS_REGION || (endpoint ? 'us-east-1' : '');
   if (!region) problems.push('S3_REGION (or AWS_REGION) is required for AWS S3 (no S3_ENDPOINT set)');
   else if (!/^[a-z0-9-]{2,32}$/.test(region)) problems.push(`S3_REGION=${JSON.stringify(region)}: must look like "eu-west-1"`);
@@ -88,12 +94,12 @@ export function parseStorageEnv(env: NodeJS.ProcessEnv, localDir: string): { con
   const partBytes = intIn(env, 'S3_PART_BYTES', 8 * 1024 * 1024, MIN_PART_BYTES, 5 * 1024 * 1024 * 1024, problems);
   const presignSeconds = intIn(env, 'S3_PRESIGN_SECONDS', 300, 0, 7 * 24 * 3600, problems);
   if (problems.length) return { config: null, problems };
-  return { config: { kind: 's3', bucket, endpoint, region, forcePathStyle, prefix, partBytes, presignSeconds }, problems: [] };
+  return { config: { kind: 's3', bucket, endpoint, publicEndpoint, region, forcePathStyle, prefix, partBytes, presignSeconds }, problems: [] };
 }
 
 export function createStorage(c: StorageConfig): Storage {
   if (c.kind === 'local') return new LocalStorage(c.dir);
-  return new S3Storage({ bucket: c.bucket, endpoint: c.endpoint, region: c.region, forcePathStyle: c.forcePathStyle, prefix: c.prefix, partBytes: c.partBytes });
+  return new S3Storage({ bucket: c.bucket, endpoint: c.endpoint, publicEndpoint: c.publicEndpoint, region: c.region, forcePathStyle: c.forcePathStyle, prefix: c.prefix, partBytes: c.partBytes });
 }
 
 /** One line for start-up logs (no secrets: credentials never pass through here). */

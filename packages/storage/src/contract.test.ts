@@ -209,6 +209,12 @@ describe('S3Storage specifics (against s3rver)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="sub-0001_image.nii.gz"');
     expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(data));
+    // signed for the public endpoint (here: the same server under another host name) when one is set
+    const pub = new S3Storage({ bucket: s3.bucket, endpoint: s3.endpoint, publicEndpoint: s3.endpoint.replace('127.0.0.1', 'localhost'), region: s3.region, forcePathStyle: true, prefix: s.prefix.slice(0, -1), credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    made.push(pub);
+    const publicUrl = await pub.presignGet('p/image.nii.gz', { expiresSeconds: 60 });
+    expect(publicUrl.startsWith(s3.endpoint.replace('127.0.0.1', 'localhost'))).toBe(true);
+    expect(sha(Buffer.from(await (await fetch(publicUrl)).arrayBuffer()))).toBe(sha(data));
     const expired = await getExpiredUrl(s, 'p/image.nii.gz');
     expect((await fetch(expired)).status).toBe(403);
   });

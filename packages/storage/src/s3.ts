@@ -41,6 +41,12 @@ export interface S3StorageOptions {
   /** e.g. http://minio:9000; unset = AWS's regional endpoint. */
   endpoint?: string;
   region: string;
+  /**
+   * Endpoint that clients outside the cluster reach the bucket at (e.g. https://s3.example.org), used only
+   * to sign redirect URLs; default: `endpoint`. Inside compose, MinIO is http://minio:9000 for the
+   * services but http://localhost:9000 for a browser or `slicewise pull` on the host.
+   */
+  publicEndpoint?: string;
   /** Path-style URLs (http://host/bucket/key): MinIO and most self-hosted servers need it. */
   forcePathStyle?: boolean;
   /** Key prefix inside the bucket ("" or segments like "prod/slicewise"), so deployments can share a bucket. */
@@ -146,6 +152,8 @@ export class S3Storage implements Storage {
   readonly partConcurrency: number;
   readonly verified: VerifyCounts = { checksum: 0, readback: 0 };
   private readonly endpoint: string | undefined;
+  /** Signs presigned URLs (a client on the public endpoint when one is set). */
+  private readonly presigner: S3Client;
 
   constructor(opts: S3StorageOptions) {
     this.bucket = opts.bucket;
@@ -165,6 +173,10 @@ export class S3Storage implements Storage {
         httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
       },
     });
+    // signing needs no connection: same credentials and region, the host clients will use
+    this.presigner = opts.publicEndpoint
+      ? new S3Client({ region: opts.region, endpoint: opts.publicEndpoint, forcePathStyle: opts.forcePathStyle ?? false, credentials: opts.credentials })
+      : this.client;
   }
 
   private objectKey(key: string): string {
@@ -318,11 +330,12 @@ export class S3Storage implements Storage {
       ResponseContentDisposition: opts.filename ? `attachment; filename="${opts.filename.replace(/["\\]/g, '_')}"` : undefined,
       ResponseContentType: opts.contentType,
     });
-    return getSignedUrl(this.client, cmd, { expiresIn: opts.expiresSeconds });
+    return getSignedUrl(this.presigner, cmd, { expiresIn: opts.expiresSeconds });
   }
 
   /** Close the connection pool (tests, shutdown). */
   close(): void {
     this.client.destroy();
+    if (this.presigner !== this.client) this.presigner.destroy();
   }
 }
