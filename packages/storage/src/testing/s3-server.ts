@@ -43,8 +43,13 @@ export async function startTestS3Server(opts: { bucket?: string } = {}): Promise
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const port = await new Promise<number>((resolve, reject) => {
+    const fail = (e: Error) => {
+      child.kill('SIGKILL');
+      fs.rmSync(directory, { recursive: true, force: true });
+      reject(e);
+    };
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`s3rver did not start within 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => fail(new Error(`s3rver did not start within 20 s: ${stderr}`)), 20_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const line = out.split('\n').find((l) => l.startsWith('{'));
@@ -55,7 +60,7 @@ export async function startTestS3Server(opts: { bucket?: string } = {}): Promise
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`s3rver exited with ${code} before listening: ${stderr}`));
+      fail(new Error(`s3rver exited with ${code} before listening: ${stderr}`));
     });
   });
   const endpoint = `http://127.0.0.1:${port}`;
