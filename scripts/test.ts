@@ -1,10 +1,28 @@
 // `npm test`: everything CI checks, in order, with one summary line at the end.
-//   lint -> typecheck -> vitest (all workspaces, real PostgreSQL) -> Python model tests -> e2e (when present)
+//   prerequisites -> lint -> typecheck -> vitest (all workspaces, real PostgreSQL) -> Python model tests -> e2e (when present)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { preflight, systemProbe } from './prerequisites.ts';
 import { root } from './workspaces.ts';
+
+/**
+ * Before anything runs: the system packages the tests need (scripts/prerequisites.ts). Installed when this
+ * is root with apt-get (CI, a fresh container); otherwise the run stops here with the one command to run.
+ * `npm test -- --preflight-only` does only this.
+ */
+function ensurePrerequisites(): void {
+  process.stdout.write('=== prerequisites ===\n');
+  const r = preflight(systemProbe(), (s) => process.stdout.write(s));
+  if (!r.ok) {
+    process.stderr.write(`\n${r.message}`);
+    process.exit(1);
+  }
+  process.stdout.write(r.installed.length ? `installed: ${r.installed.join(' ')}\n` : 'all present\n');
+  if (process.argv.includes('--preflight-only')) process.exit(0);
+}
+ensurePrerequisites();
 
 interface StepResult {
   name: string;

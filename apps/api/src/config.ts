@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseStorageEnv, type StorageConfig } from '@slicewise/storage';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -62,6 +63,8 @@ export type ApiConfig = {
   webOrigin: string;
   modelsDir: string;
   storageDir: string;
+  /** STORAGE=local (STORAGE_DIR) or STORAGE=s3 (S3_*): see @slicewise/storage config. */
+  storage: StorageConfig;
   maxCohortSize: number;
   maxPreviewSize: number;
   maxOpenVolumesPerTeam: number;
@@ -87,6 +90,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     );
   }
   const c = parsed.data;
+  const storageDir = path.resolve(c.STORAGE_DIR ?? path.join(c.SLICEWISE_DATA_DIR, 'storage'));
+  const storage = parseStorageEnv(env, storageDir);
+  if (!storage.config) throw new ConfigError(storage.problems);
   return {
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.SLICEWISE_DATA_DIR),
@@ -102,7 +108,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxCost: c.GRAPHQL_MAX_COST,
     webOrigin: c.WEB_ORIGIN,
     modelsDir: path.resolve(c.MODELS_DIR ?? path.join(repoRoot, 'models')),
-    storageDir: path.resolve(c.STORAGE_DIR ?? path.join(c.SLICEWISE_DATA_DIR, 'storage')),
+    storageDir,
+    storage: storage.config,
     maxCohortSize: c.MAX_COHORT_SIZE,
     maxPreviewSize: c.MAX_PREVIEW_SIZE,
     maxOpenVolumesPerTeam: c.MAX_OPEN_VOLUMES_PER_TEAM,

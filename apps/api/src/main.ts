@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { closeWithin, migrateDatabase, redact, resolveDatabase } from '@slicewise/db/server';
 import { ensureQueueSchema } from '@slicewise/queue';
+import { describeStorage, waitForStorage } from '@slicewise/storage';
 import { ConfigError, loadApiConfig } from './config.ts';
 import { openDb } from './common/database.repository.ts';
 import { createLogger } from './common/logger.ts';
@@ -29,6 +30,9 @@ async function main() {
   await ensureQueueSchema(database.url);
   const { db, close } = openDb(database.url);
   const server = await createApiServer(db, config, logger);
+  // the bucket (or folder) must be usable before the first download or upload is accepted
+  await waitForStorage(server.services.storage, { onRetry: (e, attempt) => logger.warn({ err: e.message, attempt }, 'storage not usable yet; retrying in 2 s') });
+  logger.info({ storage: describeStorage(config.storage) }, 'storage ready');
   await server.services.models.registerAll(logger);
   const port = await server.listen(config.port, config.host);
   logger.info({ url: `http://${config.host}:${port}/graphql` }, 'api listening');

@@ -72,9 +72,9 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     }
   });
 
-  app.use(filesRouter(services, (req) => actorOf(req, services)));
+  app.use(filesRouter(services, (req) => actorOf(req, services), { presignSeconds: config.storage.presignSeconds }));
   app.use(uploadsRouter(services, (req) => actorOf(req, services)));
-  app.use(datasetsRouter(services, (req) => actorOf(req, services), { signingSecret: config.signingSecret, codeRevision: config.codeRevision }));
+  app.use(datasetsRouter(services, (req) => actorOf(req, services), { signingSecret: config.signingSecret, codeRevision: config.codeRevision, presignSeconds: config.storage.presignSeconds }));
 
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),

@@ -16,7 +16,7 @@ import { DatasetService } from './datasets/dataset.service.ts';
 import { WebhookRepository } from './webhooks/webhook.repository.ts';
 import { WebhookService } from './webhooks/webhook.service.ts';
 import { ModelService } from './models/model.service.ts';
-import { LocalStorage } from '@slicewise/storage';
+import { createStorage } from '@slicewise/storage';
 import { HealthRepository } from './common/health.repository.ts';
 import { TransactionRunner, type Db } from './common/transaction.repository.ts';
 import { ProjectRepository } from './projects/project.repository.ts';
@@ -48,7 +48,7 @@ export function createServices(db: Db, config: ApiConfig) {
     models,
     distributions,
     cohorts,
-    storage: new LocalStorage(config.storageDir),
+    storage: createStorage(config.storage),
     authRepo,
     health: new HealthRepository(db),
     auth: new AuthService(authRepo, audit, tx, config),

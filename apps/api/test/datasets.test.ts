@@ -244,5 +244,5 @@ describe('slicewise pull against the real API', () => {
     const noAuth = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], { SLICEWISE_TOKEN: 'swt_nope', SLICEWISE_API_URL: h.url });
     expect(noAuth.code).toBe(3);
     fs.rmSync(out, { recursive: true, force: true });
-  });
+  }, 120_000); // four CLI processes (a tsx start-up each) and the retries of a download the server truncates
 });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseStorageEnv, type StorageConfig } from '@slicewise/storage';
 
 /** Repository root: relative MODELS_DIR / STORAGE_DIR are resolved against it (not the cwd of npm -w). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -58,6 +59,8 @@ export interface WorkerConfig {
   databaseUrl: string;
   modelsDir: string;
   storageDir: string;
+  /** STORAGE=local (STORAGE_DIR) or STORAGE=s3 (S3_*, AWS credential chain). */
+  storage: StorageConfig;
   concurrency: number;
   intraOpThreads: number;
   executionProvider: 'cpu' | 'cuda';
@@ -116,11 +119,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       `invalid worker configuration: JOB_EXPIRE_SECONDS=${c.JOB_EXPIRE_SECONDS} must be at least twice LEASE_SECONDS=${c.LEASE_SECONDS} (pg-boss's expiry is the backstop behind the lease; raise JOB_EXPIRE_SECONDS or lower LEASE_SECONDS)`,
     );
   }
+  const storageDir = path.resolve(REPO_ROOT, c.STORAGE_DIR);
+  const storage = parseStorageEnv(env, storageDir);
+  if (!storage.config) throw new ConfigError(`invalid worker configuration: ${storage.problems.join('; ')}`);
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return {
     databaseUrl: c.DATABASE_URL,
     modelsDir: path.resolve(REPO_ROOT, c.MODELS_DIR),
-    storageDir: path.resolve(REPO_ROOT, c.STORAGE_DIR),
+    storageDir,
+    storage: storage.config,
     concurrency: c.WORKER_CONCURRENCY,
     intraOpThreads: c.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(cores / c.WORKER_CONCURRENCY)),
     executionProvider: c.EXECUTION_PROVIDER,

@@ -54,6 +54,16 @@ export class LocalStorage implements Storage {
     return this.pathOf(key);
   }
 
+  /** At start: the root exists (created if missing) and this process may write there. */
+  async check(): Promise<void> {
+    try {
+      await fs.mkdir(this.root, { recursive: true });
+      await fs.access(this.root, fs.constants.W_OK);
+    } catch (e) {
+      throw new StorageError('UNAVAILABLE', `storage folder ${this.root} (STORAGE_DIR) is not a writable folder: ${(e as Error).message}`);
+    }
+  }
+
   async putAtomic(key: string, body: Body): Promise<PutResult> {
     const target = this.pathOf(key);
     const dir = path.dirname(target);

@@ -16,8 +16,9 @@ import { fromGlobalId } from '../graphql/relay.ts';
 import type { Services } from '../services.ts';
 import type { DatasetVersionRow } from '../datasets/dataset.repository.ts';
 import { verifyExport } from '../datasets/export-link.ts';
+import { redirectToObject } from './redirect.ts';
 
-export function datasetsRouter(services: Services, resolveActor: (req: Request) => Promise<Actor | null>, opts: { signingSecret: string; codeRevision: string | null }) {
+export function datasetsRouter(services: Services, resolveActor: (req: Request) => Promise<Actor | null>, opts: { signingSecret: string; codeRevision: string | null; presignSeconds?: number }) {
   const router = express.Router();
 
   const scopeOf = async (req: Request, res: Response): Promise<RequestScope> => ({
@@ -60,6 +61,8 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
     const m = services.datasets.manifestOf(v);
     const file = m.files.find((f) => f.path === rel);
     if (file) {
+      const filename = file.path.slice(file.path.lastIndexOf('/') + 1);
+      if (await redirectToObject(services.storage, opts.presignSeconds ?? 0, req, res, { key: file.storageKey, filename, sha256: file.sha256, bytes: file.bytes, contentType: 'application/gzip' })) return;
       res.setHeader('content-type', 'application/gzip');
       res.setHeader('content-length', String(file.bytes));
       res.setHeader('x-content-sha256', file.sha256);

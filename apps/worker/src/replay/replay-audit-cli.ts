@@ -1,7 +1,7 @@
 // npm run replay-audit -w @slicewise/worker -- <datasetVersionId (uuid)> [--k 5] [--seed 0] [--threads N]
 // Progress on stderr; one JSON report on stdout. Exit 0 when every sampled volume is bit-identical,
 // 1 when some differ (the report says how much and why), 2 on usage, 3 on error.
-import { LocalStorage } from '@slicewise/storage';
+import { createStorage } from '@slicewise/storage';
 import { loadConfig } from '../config.ts';
 import { VolumeRepository } from '../pipeline/volume.repository.ts';
 import { ReplayAuditRepository } from './replay-audit.repository.ts';
@@ -26,7 +26,7 @@ try {
     k: Number(flag('--k') ?? 5),
     seed: Number(flag('--seed') ?? 0),
     modelsDir: config.modelsDir,
-    storage: new LocalStorage(config.storageDir),
+    storage: createStorage(config.storage),
     repo,
     codeRevision: config.codeRevision,
     ...(threads ? { intraOpThreads: Number(threads) } : {}),

@@ -1,6 +1,6 @@
 // npm run replay -w @slicewise/worker -- <volumeId> [--threads N] [--provider cpu|cuda]
 // Prints one JSON report; exit 0 when replayed (identical or not), 1 on error, 2 on usage.
-import { LocalStorage } from '@slicewise/storage';
+import { createStorage } from '@slicewise/storage';
 import { loadConfig } from '../config.ts';
 import { VolumeRepository } from '../pipeline/volume.repository.ts';
 import { replayVolume } from './replay.ts';
@@ -22,7 +22,7 @@ try {
   const provider = flag('--provider');
   const report = await replayVolume(volumeId, {
     modelsDir: config.modelsDir,
-    storage: new LocalStorage(config.storageDir),
+    storage: createStorage(config.storage),
     repo,
     codeRevision: config.codeRevision,
     ...(threads ? { intraOpThreads: Number(threads) } : {}),
