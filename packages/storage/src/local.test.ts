@@ -78,7 +78,10 @@ describe('LocalStorage', () => {
   it('a failed write names the key and the file being written, never the temporary file', async () => {
     // the target path is taken by a folder: the final rename fails (as root, permissions would not)
     await fs.mkdir(path.join(root, 'store', 'blocked', 'x.bin'), { recursive: true });
-    const err = await storage.putAtomic('blocked/x.bin', Buffer.from('data')).catch((e: unknown) => e as Error & { code: string });
+    const err = (await storage.putAtomic('blocked/x.bin', Buffer.from('data')).then(
+      () => new Error('expected the write to fail'),
+      (e: unknown) => e,
+    )) as Error & { code: string };
     expect(err).toMatchObject({ code: 'IO' });
     expect(err.message).toContain('blocked/x.bin');
     expect(err.message).toContain(path.join(root, 'store', 'blocked', 'x.bin'));
