@@ -53,6 +53,8 @@ const schema = z.object({
   STEP_DELAY_MS: int(0, 60_000).default(0),
   /** Testing only: sleep this long between writing a volume's files and recording it (cancel races). */
   RECORD_DELAY_MS: int(0, 60_000).default(0),
+  /** Testing only: the first N tries of every volume get an empty mask before quality control (forces a regeneration). */
+  QC_TEST_EMPTY_MASK_TRIES: int(0, 10).default(0),
 });
 
 export interface WorkerConfig {
@@ -81,6 +83,7 @@ export interface WorkerConfig {
   verifyModelHashes: boolean;
   stepDelayMs: number;
   recordDelayMs: number;
+  qcTestEmptyMaskTries: number;
 }
 
 export class ConfigError extends Error {
@@ -148,5 +151,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     verifyModelHashes: c.VERIFY_MODEL_HASHES,
     stepDelayMs: c.STEP_DELAY_MS,
     recordDelayMs: c.RECORD_DELAY_MS,
+    qcTestEmptyMaskTries: c.QC_TEST_EMPTY_MASK_TRIES,
   };
 }

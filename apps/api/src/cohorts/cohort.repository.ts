@@ -1,13 +1,16 @@
 import type { Cohort, Volume, VolumeAttempt } from '@slicewise/db';
 import { OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
-import type { SamplerSettings } from '@slicewise/models';
+import type { QcSettings, SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { SqlExecutor } from '@slicewise/queue';
 
-/** A cohort row. samplerSettings is narrowed from JSON: the API stores it complete (resolveSamplerSettings). */
-export type CohortRow = Omit<Cohort, 'samplerSettings'> & { samplerSettings: SamplerSettings };
+/**
+ * A cohort row. JSON settings are narrowed: the API stores them complete at request time (resolveSamplerSettings,
+ * resolveQcSettings); qcSettings is null for cohorts requested before quality control existed.
+ */
+export type CohortRow = Omit<Cohort, 'samplerSettings' | 'qcSettings'> & { samplerSettings: SamplerSettings; qcSettings: QcSettings | null };
 export type VolumeRow = Volume;
 export type AttemptRow = VolumeAttempt;
 export type { CohortStatus, VolumeStatus };
@@ -18,8 +21,10 @@ const sameStates: [Same<Cohort['status'], CohortStatus>, Same<Volume['status'], 
 void sameStates;
 
 /** The one place a stored cohort becomes a CohortRow. */
-const asCohortRow = (c: Cohort): CohortRow => c as Omit<Cohort, 'samplerSettings'> as CohortRow;
+const asCohortRow = (c: Cohort): CohortRow => c as Omit<Cohort, 'samplerSettings' | 'qcSettings'> as CohortRow;
 const asCohortRows = (cs: Cohort[]): CohortRow[] => cs.map(asCohortRow);
+
+const PROGRESS_KEY = { PENDING: 'pending', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed', CANCELLED: 'cancelled', QC_FAILED: 'qcFailed' } as const satisfies Record<VolumeStatus, string>;
 
 export interface Progress {
   total: number;
@@ -28,6 +33,8 @@ export interface Progress {
   succeeded: number;
   failed: number;
   cancelled: number;
+  /** Generated, but every try failed quality control. */
+  qcFailed: number;
   /** Volumes finished in the last 10 minutes, per minute. */
   recentPerMinute: number;
 }
@@ -50,8 +57,8 @@ export class CohortRepository {
     };
   }
 
-  async create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment'>): Promise<CohortRow> {
-    return asCohortRow(await clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings } } }));
+  async create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment' | 'qcSettings'> & { qcSettings: QcSettings }): Promise<CohortRow> {
+    return asCohortRow(await clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings }, qcSettings: { ...data.qcSettings } } }));
   }
 
   async createVolumes(tx: Tx, cohortId: string, size: number, seed: bigint): Promise<{ id: string; subjectIndex: number }[]> {
@@ -114,13 +121,12 @@ export class CohortRepository {
              count(*) FILTER (WHERE "finishedAt" > now() - interval '10 minutes')::int AS recent
       FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId", status`;
     const out = new Map<string, Progress>();
-    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, recentPerMinute: 0 });
+    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, qcFailed: 0, recentPerMinute: 0 });
     for (const r of rows) {
       const p = out.get(r.cohortId)!;
       p.total += r.n;
-      const key = r.status.toLowerCase() as 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-      p[key] += r.n;
-      if (r.status === 'SUCCEEDED' || r.status === 'FAILED') p.recentPerMinute += r.recent / 10;
+      p[PROGRESS_KEY[r.status]] += r.n;
+      if (r.status === 'SUCCEEDED' || r.status === 'FAILED' || r.status === 'QC_FAILED') p.recentPerMinute += r.recent / 10;
     }
     return out;
   }

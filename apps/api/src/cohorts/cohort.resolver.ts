@@ -1,4 +1,7 @@
 import type { VolumeStatus } from '@slicewise/lifecycle';
+import type { QcSettings as QcSettingsShape } from '@slicewise/models';
+import { parseVolumeProvenance, qcOf } from '@slicewise/provenance';
+import { QcSettings, QcStatusEnum, qcSettingsNode, VolumeQc } from '../models/qc.types.ts';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import { DistributionVersion } from '../distributions/distribution.types.ts';
@@ -80,6 +83,11 @@ export class CohortResolver {
     return withUserErrors(async () => ({ cohort: cohortNode(await ctx.services.cohorts.decide(ctx, fromGlobalId(cohortId, 'Cohort').id, false, comment)) }));
   }
 
+  @FieldResolver(() => QcSettings, { nullable: true, description: 'The quality control this cohort runs (resolved when requested; null for cohorts requested before QC existed).' })
+  qcSettings(@Root() c: Cohort & { qcSettings?: QcSettingsShape | null }): QcSettings | null {
+    return c.qcSettings ? qcSettingsNode(c.qcSettings) : null;
+  }
+
   @FieldResolver(() => CohortProgress)
   async progress(@Root() c: Cohort, @Ctx() ctx: Context): Promise<CohortProgress> {
     const p = await ctx.loaders.cohortProgress.load(c.rawId);
@@ -91,6 +99,7 @@ export class CohortResolver {
       running: p.running,
       pending: p.pending,
       cancelled: p.cancelled,
+      qcFailed: p.qcFailed,
       volumesPerMinute: Math.round(p.recentPerMinute * 100) / 100,
       etaSeconds: remaining === 0 ? 0 : p.recentPerMinute > 0 ? (remaining / p.recentPerMinute) * 60 : null,
     };
@@ -153,6 +162,14 @@ export class VolumeResolver {
   async cohort(@Root() v: Volume, @Ctx() ctx: Context) {
     const c = await ctx.loaders.cohort.load(v.cohortId);
     return c ? cohortNode(c) : null;
+  }
+
+  @FieldResolver(() => VolumeQc, { nullable: true, description: 'Quality control of the volume: every try, what was measured, why it failed (null before generation).' })
+  qc(@Root() v: Volume): VolumeQc | null {
+    if (!v.provenance) return null;
+    const q = qcOf(parseVolumeProvenance(v.provenance));
+    const kept = q.tries.find((t) => t.index === q.acceptedTry);
+    return { ...q, status: q.status as QcStatusEnum, reasons: kept ? kept.checks.filter((c) => !c.passed).map((c) => c.reason ?? c.name) : [] };
   }
 
   @FieldResolver(() => [VolumeAttempt], { description: 'Every attempt at generating this volume, oldest first: worker, start, end, outcome, reason.' })

@@ -4,7 +4,17 @@
 import { randomInt } from 'node:crypto';
 import { cancelCohortJobs, enqueueVolumeJobs, retryVolumeJob, type QueuePolicy } from '@slicewise/queue';
 import { isFinalCohort, isRetryableCohort } from '@slicewise/lifecycle';
-import { resolveSamplerSettings, SamplerSettingsError, type SamplerOverrides, type SamplerSettings } from '@slicewise/models';
+import {
+  QcSettingsError,
+  resolveQcSettings,
+  resolveSamplerSettings,
+  SamplerSettingsError,
+  type ModelMetadata,
+  type QcOverrides,
+  type QcSettings,
+  type SamplerOverrides,
+  type SamplerSettings,
+} from '@slicewise/models';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
@@ -65,6 +75,16 @@ export class CohortService {
     return this.models.estimateSeconds(modelId, size, settings.numInferenceSteps);
   }
 
+  /** The complete QC settings of a request (the model's declared QC + overrides); userErrors name `qc.<field>`. */
+  private resolveQc(meta: ModelMetadata, overrides: QcOverrides | null | undefined): QcSettings {
+    try {
+      return resolveQcSettings(meta, overrides ?? {});
+    } catch (e) {
+      if (!(e instanceof QcSettingsError)) throw e;
+      throw new ValidationFailed(e.issues.map((i) => ({ field: ['qc', ...i.field.split('.')], message: `qc.${i.field} = ${JSON.stringify(i.value)}: ${i.message}`, code: 'INVALID' })));
+    }
+  }
+
   /** The complete sampler settings of a request (the model's defaults + overrides); userErrors name `sampler.<field>`. */
   private async resolveSettings(modelId: string, overrides: SamplerOverrides | null | undefined): Promise<SamplerSettings> {
     const { row } = await this.models.get(modelId);
@@ -86,10 +106,11 @@ export class CohortService {
       name?: string | null;
       seed?: number | null;
       sampler?: SamplerOverrides | null;
+      qc?: QcOverrides | null;
       preview?: boolean | null;
     },
   ): Promise<CohortRow> {
-    const { sampler, ...rest } = input;
+    const { sampler, qc, ...rest } = input;
     const clean = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
     const data = validate(this.requestSchema(input.preview ?? false), { preview: false, ...clean });
     const project = await this.projects.findProject(data.projectId);
@@ -106,6 +127,7 @@ export class CohortService {
     }
     // Resolved and validated in full now, stored complete: the worker runs exactly what the cohort shows.
     const samplerSettings = await this.resolveSettings(model.row.id, sampler);
+    const qcSettings = this.resolveQc(model.row.metadata, qc);
     const seed = data.seed ?? randomInt(0, SEED_MAX);
     const team = await this.teams.findTeam(project.teamId);
     const needsApproval = !data.preview && team?.approvalThreshold != null && data.size > team.approvalThreshold;
@@ -123,6 +145,7 @@ export class CohortService {
         size: data.size,
         seed: BigInt(seed),
         samplerSettings,
+        qcSettings,
         isPreview: data.preview,
         status: needsApproval ? 'AWAITING_APPROVAL' : 'QUEUED',
         priority: 0,

@@ -2,6 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
 import { SamplerSettings, SamplerSettingsInput } from '../models/sampler.types.ts';
+import { QcSettings, QcSettingsInput } from '../models/qc.types.ts';
 import { ATTEMPT_OUTCOMES, COHORT_STATUSES, VOLUME_STATUSES, type AttemptOutcome, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 
 // GraphQL enums from the lifecycle module's states (one list for API, worker and database).
@@ -25,6 +26,7 @@ export class CohortProgress {
   @Field(() => Int) running!: number;
   @Field(() => Int) pending!: number;
   @Field(() => Int) cancelled!: number;
+  @Field(() => Int, { description: 'Generated, but every try failed quality control (QC_FAILED).' }) qcFailed!: number;
   @Field(() => Float, { description: 'Volumes finished per minute over the last 10 minutes.' }) volumesPerMinute!: number;
   @Field(() => Float, { nullable: true, description: 'Seconds left at the measured rate (null before any volume finished).' }) etaSeconds!: number | null;
 }
@@ -110,6 +112,8 @@ export class RequestCohortInput {
   @Field(() => Int, { nullable: true, description: '0..2^31-1; random when omitted (and shown on the cohort).' }) seed?: number | null;
   @Field(() => SamplerSettingsInput, { nullable: true, description: 'Overrides of the model\'s default sampler settings (Model.samplerDefaults, limits in Model.samplerLimits).' })
   sampler?: SamplerSettingsInput | null;
+  @Field(() => QcSettingsInput, { nullable: true, description: 'Overrides of the model\'s quality control (Model.qcDefaults): tries per volume, tolerances, or off.' })
+  qc?: QcSettingsInput | null;
   @Field(() => Boolean, { nullable: true, description: 'A preview: a handful of volumes served ahead of bulk work.' }) preview?: boolean | null;
 }
 

@@ -1,6 +1,6 @@
 // The models the platform can run: folders of MODELS_DIR with a metadata.json, hash-verified and
 // registered in the database (name, version, metadata, file hashes) at API start.
-import { listModels, loadModel, type LoadedModel } from '@slicewise/models';
+import { listModels, loadModel, MODEL_PURPOSES, type LoadedModel } from '@slicewise/models';
 import { modelConditioningFromMetadata, type ModelConditioning } from '@slicewise/conditioning';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
@@ -56,9 +56,11 @@ export class ModelService {
     return reg;
   }
 
+  /** Usable models, the declared default first, then production, demo and test fixtures (by name within each). */
   async list(): Promise<ModelRow[]> {
     const names = (await listModels(this.modelsDir).catch(() => [])).filter((l) => l.ok).map((l) => l.name);
-    return this.repo.listLatest(names);
+    const rank = (r: ModelRow) => (r.metadata.default === true ? 0 : 1 + MODEL_PURPOSES.indexOf(r.metadata.purpose ?? 'demo'));
+    return (await this.repo.listLatest(names)).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   }
 
   async get(id: string): Promise<RegisteredModel> {

@@ -1,7 +1,21 @@
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Node } from '../graphql/common.types.ts';
 import { SamplerLimits, SamplerSettings } from './sampler.types.ts';
+import { MODEL_PURPOSES, type ModelPurpose } from '@slicewise/models';
+import { QcSettings } from './qc.types.ts';
+
+export const ModelPurposeEnum = Object.fromEntries(MODEL_PURPOSES.map((p) => [p.toUpperCase().replace('-', '_'), p])) as Record<string, ModelPurpose>;
+registerEnumType(ModelPurposeEnum, { name: 'ModelPurpose', description: 'production: offered first; demo: works, with known weaknesses; test-fixture: for tests, never offered in the web app.' });
+
+@ObjectType({ description: 'The condition calibration a model declares: requested -> fed maps fitted on training-split conditions.' })
+export class ModelCalibration {
+  @Field(() => Int) version!: number;
+  @Field(() => String) method!: string;
+  @Field(() => [String], { description: 'Features mapped or derived.' }) features!: string[];
+  @Field(() => GraphQLJSONObject, { description: 'Where and how it was fitted (split, conditions, sampler).' }) fittedOn!: Record<string, unknown>;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Its measured effect on held-out conditions (before / after).' }) effect!: Record<string, unknown> | null;
+}
 
 @ObjectType({ description: 'Axial projection of the model\'s brain mask (1 = brain in some slice), for plotting positions.' })
 export class BrainProjection {
@@ -22,6 +36,10 @@ export class Model extends Node {
   @Field(() => SamplerLimits, { description: 'What a cohort request may choose, and the allowed values.' }) samplerLimits!: SamplerLimits;
   @Field(() => GraphQLJSONObject, { description: '{ file: sha256 } as verified at registration.' }) fileHashes!: Record<string, string>;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Measured metrics from the model card.' }) metrics!: Record<string, unknown> | null;
+  @Field(() => ModelPurposeEnum, { description: 'Declared in metadata.json (models without a declaration count as demo).' }) purpose!: ModelPurpose;
+  @Field(() => Boolean, { description: 'The model offered first: declared `default` in metadata, chosen by measured metrics.' }) isDefault!: boolean;
+  @Field(() => QcSettings, { description: 'The quality control a cohort gets unless it overrides it.' }) qcDefaults!: QcSettings;
+  @Field(() => ModelCalibration, { nullable: true, description: 'null: the model declares no calibration (requested values are fed as they are).' }) calibration!: ModelCalibration | null;
   @Field(() => GraphQLDateTime) registeredAt!: Date;
   rawId!: string;
 }

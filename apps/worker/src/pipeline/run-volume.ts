@@ -12,18 +12,20 @@
  * no-op.
  */
 import os from 'node:os';
-import { computeFeatures, sampleConditionVector, validateSpec, FEATURE_NAMES } from '@slicewise/conditioning';
+import { applyCalibration, computeFeatures, sampleConditionVector, validateSpec, FEATURE_NAMES, type CalibrationResult, type TumourFeatures } from '@slicewise/conditioning';
 import { isRunnableCohort } from '@slicewise/lifecycle';
-import { parseSamplerSettings, type ModelMetadata } from '@slicewise/models';
+import { parseQcSettings, parseSamplerSettings, type ModelMetadata } from '@slicewise/models';
+import type { ProvenanceQc, QcTry } from '@slicewise/provenance';
 import { makeCenteredRasAffine, writeNifti } from '@slicewise/nifti';
 import { SamplingCancelled } from '@slicewise/sampler';
 import type { Storage } from '@slicewise/storage';
 import type { WorkerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { JobAborted, PermanentError } from './faults.ts';
-import { generateVolume } from './generate.ts';
+import { describeNoise, generateVolume, type GenerateResult } from './generate.ts';
 import { checkRecordedHashes, type ModelCache } from './model-cache.ts';
 import { buildVolumeProvenance } from './provenance.ts';
+import { checkVolume, noiseKeyOf } from './quality.ts';
 import type { Claim, VolumeContext, VolumeRepository } from './volume.repository.ts';
 
 export { JobAborted, PermanentError } from './faults.ts';
@@ -92,14 +94,25 @@ async function prepare(ctx: VolumeContext, models: ModelCache) {
   if (!draw.vector) {
     throw new PermanentError(`subject ${ctx.volume.subjectIndex}: every draw of the condition distribution was rejected (${JSON.stringify(draw.rejections)})`);
   }
-  let settings;
+  let settings, qc;
   try {
     // resolved and validated at request time (API); stored complete on the cohort
     settings = parseSamplerSettings(ctx.cohort.samplerSettings, meta);
+    qc = parseQcSettings(ctx.cohort.qcSettings, meta);
   } catch (e) {
     throw new PermanentError((e as Error).message);
   }
-  return { model, meta, draw: { ...draw, vector: draw.vector }, settings, volumeSeed: safeSeed('volume.seed', ctx.volume.seed) };
+  // the model's calibration: requested -> the value fed to the network (never for the empty condition)
+  let calibration: CalibrationResult | null = null;
+  if (meta.calibration) {
+    try {
+      calibration = applyCalibration(draw.vector, meta.calibration, FEATURE_NAMES);
+    } catch (e) {
+      throw new PermanentError(`model ${ctx.model.name}: ${(e as Error).message}`);
+    }
+  }
+  const fed = calibration ? calibration.fed : [...draw.vector];
+  return { model, meta, draw: { ...draw, vector: draw.vector }, fed, calibration, settings, qc, volumeSeed: safeSeed('volume.seed', ctx.volume.seed) };
 }
 
 export class VolumeProcessor {
@@ -159,33 +172,62 @@ export class VolumeProcessor {
   private async generateAndRecord(job: JobInfo, ctx: VolumeContext, claim: Claim, abort: AbortController, queue: { retryCount: number }, state: AttemptState, t0: number): Promise<Outcome> {
     const { repo, storage, models, config, log } = this.deps;
     const tDb0 = performance.now();
-    const { model, meta, draw, settings, volumeSeed } = await prepare(ctx, models);
+    const { model, meta, draw, fed, calibration, settings, qc, volumeSeed } = await prepare(ctx, models);
     const conditionMs = performance.now() - tDb0;
 
-    let stepsSinceCheck = 0;
-    let gen;
-    try {
-      gen = await generateVolume({
-        ort: model.ort,
-        condition: draw.vector,
-        settings,
-        noiseSeed: volumeSeed,
-        subjectIndex: ctx.volume.subjectIndex,
-        decodeBatchSlices: config.decodeBatchSlices,
-        signal: abort.signal,
-        stepDelayMs: config.stepDelayMs,
-        onStep: async () => {
-          if (++stepsSinceCheck >= config.claimCheckEverySteps) {
-            stepsSinceCheck = 0;
-            await this.checkClaim(claim, ctx.cohort.id, abort);
-          }
-        },
-      });
-    } catch (e) {
-      if (e instanceof SamplingCancelled || abort.signal.aborted) throw abortReason(abort);
-      throw e;
+    // Generate, measure and check; a volume that fails quality control is generated again with a derived
+    // seed, up to qc.maxTries. The last try's files are kept either way (QC_FAILED volumes can be inspected).
+    const qcOn = qc?.enabled === true;
+    const tries: QcTry[] = [];
+    let gen!: GenerateResult;
+    let f!: TumourFeatures;
+    let noiseKey = 0;
+    const denoise = { denoiserMs: 0, samplerOverheadMs: 0, decoderMs: 0, measureMs: 0 };
+    for (let t = 0; t < (qcOn ? qc!.maxTries : 1); t++) {
+      noiseKey = noiseKeyOf(claim.round, t);
+      let stepsSinceCheck = 0;
+      try {
+        gen = await generateVolume({
+          ort: model.ort,
+          condition: fed,
+          settings,
+          noiseSeed: volumeSeed,
+          subjectIndex: ctx.volume.subjectIndex,
+          noiseKey,
+          decodeBatchSlices: config.decodeBatchSlices,
+          signal: abort.signal,
+          stepDelayMs: config.stepDelayMs,
+          onStep: async () => {
+            if (++stepsSinceCheck >= config.claimCheckEverySteps) {
+              stepsSinceCheck = 0;
+              await this.checkClaim(claim, ctx.cohort.id, abort);
+            }
+          },
+        });
+      } catch (e) {
+        if (e instanceof SamplingCancelled || abort.signal.aborted) throw abortReason(abort);
+        throw e;
+      }
+      denoise.denoiserMs += gen.timings.denoiserMs;
+      denoise.samplerOverheadMs += gen.timings.samplerOverheadMs;
+      denoise.decoderMs += gen.timings.decoderMs;
+      if (t < config.qcTestEmptyMaskTries) gen.mask.fill(0); // testing: an out-of-tolerance mask
+      const tM = performance.now();
+      const norm = meta.conditioning.normalisation;
+      f = computeFeatures(gen.mask, meta.volume.shape_dhw, meta.volume.spacing_mm, { maxVoxelCount: norm.max_voxel_count, maxSurfaceArea: norm.max_surface_area });
+      const checks = qcOn ? checkVolume(qc!, model.conditioning, draw.vector, f, gen.image) : [];
+      denoise.measureMs += performance.now() - tM;
+      const passed = checks.every((c) => c.passed);
+      tries.push({ index: t, noiseKey, rng: describeNoise(volumeSeed, ctx.volume.subjectIndex, noiseKey), measured: f.normalised, checks, passed });
+      if (passed) break;
+      log.info({ volumeId: ctx.volume.id, try: t + 1, of: qc!.maxTries, reasons: checks.filter((c) => !c.passed).map((c) => c.reason) }, 'volume failed quality control; generating again with a derived seed');
     }
     await this.checkClaim(claim, ctx.cohort.id, abort);
+    const last = tries[tries.length - 1]!;
+    const qcRecord: ProvenanceQc = qcOn
+      ? { status: last.passed ? 'passed' : 'failed', notRunReason: null, settings: qc, tries, acceptedTry: last.index }
+      : { status: 'not-run', notRunReason: qc ? qc.disabledReason : 'cohort requested before quality control existed', settings: qc, tries, acceptedTry: 0 };
+    const qcFailed = qcRecord.status === 'failed';
 
     const tN0 = performance.now();
     const { imageBytes, maskBytes, affine, shapeDhw, spacingMm } = encodeOutputs(meta, gen, ctx.model.name, ctx.cohort.id, ctx.volume.subjectIndex);
@@ -197,38 +239,38 @@ export class VolumeProcessor {
     const msk = await storage.putAtomic(keys.maskKey, maskBytes);
     const tS1 = performance.now();
 
-    const norm = meta.conditioning.normalisation;
-    const f = computeFeatures(gen.mask, shapeDhw, spacingMm, { maxVoxelCount: norm.max_voxel_count, maxSurfaceArea: norm.max_surface_area });
-    const measureMs = performance.now() - tS1;
     if (config.recordDelayMs) await sleep(config.recordDelayMs);
 
     const timings = {
       databaseReadMs: tDb0 - t0,
       modelLoadMs: model.loadMs,
       conditionMs,
-      denoiserMs: gen.timings.denoiserMs,
-      samplerOverheadMs: gen.timings.samplerOverheadMs,
-      decoderMs: gen.timings.decoderMs,
+      ...denoise,
       niftiEncodeMs: tN1 - tN0,
       storageWriteAndHashMs: tS1 - tN1,
-      measureMs,
       totalBeforeRecordMs: performance.now() - t0,
     };
     const provenance = buildVolumeProvenance({
       ctx,
       model,
       draw,
+      calibration,
+      fed,
       settings,
+      noiseKey,
+      qc: qcRecord,
       gen,
       features: f,
       outputs: { storageKind: storage.kind, image: img, mask: msk, affine, shapeDhw, spacingMm },
-      worker: { id: config.workerId, codeRevision: config.codeRevision, jobId: job.jobId, attempt: claim.number, queueRetryCount: queue.retryCount, decodeBatchSlices: config.decodeBatchSlices },
+      worker: { id: config.workerId, codeRevision: config.codeRevision, jobId: job.jobId, attempt: claim.number, attemptId: claim.attemptId, queueRetryCount: queue.retryCount, decodeBatchSlices: config.decodeBatchSlices },
       timings,
     });
     const tR0 = performance.now();
     const rec = await repo.recordSuccess(
       {
         volumeId: ctx.volume.id,
+        status: qcFailed ? 'QC_FAILED' : 'SUCCEEDED',
+        error: qcFailed ? `quality control failed on all ${tries.length} tries; last try: ${last.checks.filter((c) => !c.passed).map((c) => c.reason).join('; ')}`.slice(0, 4000) : null,
         cohortId: ctx.cohort.id,
         workerId: config.workerId,
         requestedCondition: { featureNames: [...FEATURE_NAMES], vector: draw.vector, stratum: draw.stratum, tries: draw.tries, rejections: draw.rejections },
@@ -255,7 +297,7 @@ export class VolumeProcessor {
       log.warn(logFields, 'claim was taken over while this attempt ran: nothing recorded, files removed');
       return { kind: 'superseded', volumeId: ctx.volume.id };
     }
-    log.info({ ...logFields, recorded: rec.result, ms: Math.round(performance.now() - t0), imageSha256: img.sha256 }, 'volume generated');
+    log.info({ ...logFields, recorded: rec.result, qc: qcRecord.status, tries: tries.length, ms: Math.round(performance.now() - t0), imageSha256: img.sha256 }, 'volume generated');
     return { kind: 'succeeded', volumeId: ctx.volume.id, recorded: rec.result, timings: { ...timings, databaseRecordMs: recordMs } };
   }
 }

@@ -26,6 +26,7 @@ export interface VolumeContext {
     seed: bigint;
     size: number;
     samplerSettings: unknown;
+    qcSettings: unknown;
     isPreview: boolean;
   };
   distributionVersion: { id: string; distributionId: string; version: number; spec: unknown; specHash: string };
@@ -34,6 +35,10 @@ export interface VolumeContext {
 
 export interface SuccessRecord {
   volumeId: string;
+  /** SUCCEEDED, or QC_FAILED when every try failed quality control (files and reasons are still recorded). */
+  status: 'SUCCEEDED' | 'QC_FAILED';
+  /** For QC_FAILED: the reasons of the last try, shown in the cohort table and the viewer. */
+  error: string | null;
   cohortId: string;
   workerId: string;
   requestedCondition: unknown;
@@ -63,6 +68,7 @@ export interface CohortCounts {
   cancelled: number;
   pending: number;
   running: number;
+  qcFailed: number;
 }
 
 export class VolumeRepository {
@@ -100,6 +106,7 @@ export class VolumeRepository {
             seed: true,
             size: true,
             samplerSettings: true,
+            qcSettings: true,
             isPreview: true,
             distributionVersion: { select: { id: true, distributionId: true, version: true, spec: true, specHash: true } },
             model: { select: { id: true, name: true, version: true, fileHashes: true } },
@@ -195,14 +202,14 @@ export class VolumeRepository {
       // condition vectors / provenance must round-trip exactly (float64, 17 digits).
       const updated = await tx.$executeRaw`
         UPDATE "Volume" SET
-          status = 'SUCCEEDED', error = NULL,
+          status = ${r.status}::"VolumeStatus", error = ${r.error},
           "requestedCondition" = ${JSON.stringify(r.requestedCondition)}::jsonb,
           "measuredCondition" = ${JSON.stringify(r.measuredCondition)}::jsonb,
           "imageKey" = ${r.imageKey}, "imageSha256" = ${r.imageSha256}, "imageBytes" = ${BigInt(r.imageBytes)},
           "maskKey" = ${r.maskKey}, "maskSha256" = ${r.maskSha256}, "maskBytes" = ${BigInt(r.maskBytes)},
           provenance = ${JSON.stringify(r.provenance)}::jsonb,
           "workerId" = ${r.workerId}, "finishedAt" = now()
-        WHERE id = ${r.volumeId}::uuid AND "currentAttemptId" = ${attemptId}::uuid AND status <> 'SUCCEEDED'`;
+        WHERE id = ${r.volumeId}::uuid AND "currentAttemptId" = ${attemptId}::uuid AND status = 'RUNNING'`;
       if (updated === 0) return { result: 'already', staleKeys: own };
       await tx.volumeAttempt.update({ where: { id: attemptId }, data: { outcome: 'SUCCEEDED', endedAt: new Date() } });
       const others = await tx.volumeAttempt.findMany({ where: { volumeId: r.volumeId, id: { not: attemptId } }, select: { imageKey: true, maskKey: true } });
@@ -323,8 +330,8 @@ type Tx = Prisma.TransactionClient;
 async function countVolumes(db: Tx | PrismaClient, cohortId: string): Promise<CohortCounts> {
   const groups = await db.volume.groupBy({ by: ['status'], where: { cohortId }, _count: { _all: true } });
   const n = (s: VolumeStatus) => groups.find((g) => g.status === s)?._count._all ?? 0;
-  const c = { succeeded: n('SUCCEEDED'), failed: n('FAILED'), cancelled: n('CANCELLED'), pending: n('PENDING'), running: n('RUNNING') };
-  return { total: c.succeeded + c.failed + c.cancelled + c.pending + c.running, ...c };
+  const c = { succeeded: n('SUCCEEDED'), failed: n('FAILED'), cancelled: n('CANCELLED'), pending: n('PENDING'), running: n('RUNNING'), qcFailed: n('QC_FAILED') };
+  return { total: c.succeeded + c.failed + c.cancelled + c.pending + c.running + c.qcFailed, ...c };
 }
 
 /** Close the cohort once no volume is open (the lifecycle's finalisation rule). Caller holds the cohort row lock. */

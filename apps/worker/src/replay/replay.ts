@@ -7,8 +7,9 @@
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { modelConditioningFromMetadata, sampleConditionVector, validateSpec } from '@slicewise/conditioning';
+import { isGeneratedVolume } from '@slicewise/lifecycle';
 import { loadModel } from '@slicewise/models';
-import { parseVolumeProvenance, samplerSettingsOf } from '@slicewise/provenance';
+import { generationInputsOf, parseVolumeProvenance, samplerSettingsOf } from '@slicewise/provenance';
 import { parseNifti } from '@slicewise/nifti';
 import { readAll, type Storage } from '@slicewise/storage';
 import { OrtModel, ORT_VERSION } from '../onnx/index.ts';
@@ -68,7 +69,7 @@ export async function replayVolume(volumeId: string, opts: ReplayOptions): Promi
   const t0 = performance.now();
   const v = await opts.repo.loadForReplay(volumeId);
   if (!v) throw new Error(`volume ${volumeId} not found`);
-  if (v.status !== 'SUCCEEDED' || !v.provenance || !v.imageKey || !v.maskKey || !v.imageSha256 || !v.maskSha256) {
+  if (!isGeneratedVolume(v.status) || !v.provenance || !v.imageKey || !v.maskKey || !v.imageSha256 || !v.maskSha256) {
     throw new Error(`volume ${volumeId} has status ${v.status} and no complete provenance/outputs: nothing to replay`);
   }
   const p = parseVolumeProvenance(v.provenance);
@@ -92,6 +93,7 @@ export async function replayVolume(volumeId: string, opts: ReplayOptions): Promi
 
     // the condition: recorded vector; re-drawn from the spec to check the draw is still the same
     const condition = p.condition.requested;
+    const inputs = generationInputsOf(p); // the accepted try: fed (calibrated) vector and its noise key
     let redrawIdentical = false;
     const mc = modelConditioningFromMetadata(model.metadata);
     if (mc.ok) {
@@ -105,10 +107,11 @@ export async function replayVolume(volumeId: string, opts: ReplayOptions): Promi
 
     const gen = await generateVolume({
       ort,
-      condition,
+      condition: inputs.condition,
       settings: samplerSettingsOf(p),
-      noiseSeed: Number(p.seeds.volumeSeed),
-      subjectIndex: p.subjectIndex,
+      noiseSeed: inputs.noiseSeed,
+      subjectIndex: inputs.subjectIndex,
+      noiseKey: inputs.noiseKey,
       decodeBatchSlices: opts.decodeBatchSlices ?? p.scheduler.decodeBatchSlices,
     });
     const out = encodeOutputs(model.metadata, gen, p.model.name, p.cohort.id, p.subjectIndex);
