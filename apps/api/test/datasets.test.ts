@@ -202,7 +202,7 @@ describe('diff, lineage and audits', () => {
       distributionVersion: { distribution: 'd', version: 1 },
       seed: '42',
       model: { name: 'tiny-random' },
-      generation: { schema: 'slicewise-volume-provenance/1', runtime: { executionProvider: { used: 'cpu' } }, worker: { id: 'test-worker' }, scheduler: { sampler: 'ddim' } },
+      generation: { schema: 'slicewise-volume-provenance/2', runtime: { executionProvider: { used: 'cpu' } }, worker: { id: 'test-worker' }, scheduler: { sampler: 'ddim' } },
     });
     expect(t[0].datasetVersions.map((v: any) => v.dataset)).toContain('main');
     const outsider = await h.signUp(`t${Math.random()}@example.org`);
@@ -245,4 +245,45 @@ describe('slicewise pull against the real API', () => {
     expect(noAuth.code).toBe(3);
     fs.rmSync(out, { recursive: true, force: true });
   }, 120_000); // four CLI processes (a tsx start-up each) and the retries of a download the server truncates
+});
+
+describe('publishing volumes that failed quality control', () => {
+  const P = `mutation($i: PublishDatasetVersionInput!) { publishDatasetVersion(input: $i) {
+    created qcFailedLeftOut datasetVersion { id dataset volumeCount } userErrors { field message code } } }`;
+  let mixed: Awaited<ReturnType<typeof completeFakeCohort>>;
+  let allFailed: Awaited<ReturnType<typeof completeFakeCohort>>;
+  beforeAll(async () => {
+    const d = await h.gql('mutation($i: CreateDistributionInput!) { createDistribution(input: $i) { version { id } } }', { i: { projectId, modelId, name: 'qc', spec: { version: 1, kind: 'parametric' } } }, owner);
+    mixed = await completeFakeCohort(h, projectId, d.data.createDistribution.version.id, modelId, owner, 3, { qcFailed: [1] });
+    allFailed = await completeFakeCohort(h, projectId, d.data.createDistribution.version.id, modelId, owner, 2, { qcFailed: [0, 1] });
+  });
+
+  it('leaves QC-failed volumes out by default and says how many', async () => {
+    const r = (await h.gql(P, { i: { projectId, dataset: 'qc-default', cohortIds: [mixed.cohortId] } }, owner)).data.publishDatasetVersion;
+    expect(r.userErrors).toEqual([]);
+    expect(r).toMatchObject({ qcFailedLeftOut: 1, datasetVersion: { volumeCount: 2 } });
+    const [row] = await h.sql(`SELECT manifest FROM "DatasetVersion" WHERE dataset = 'qc-default'`);
+    expect(row.manifest.volumes.map((v: any) => v.subjectIndex)).toEqual([0, 2]);
+  });
+
+  it('refuses a selection of only QC-failed volumes without a waiver, naming the way to include them; nothing is written', async () => {
+    const before = (await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n;
+    const r = (await h.gql(P, { i: { projectId, dataset: 'qc-only', cohortIds: [allFailed.cohortId] } }, owner)).data.publishDatasetVersion;
+    expect(r.datasetVersion).toBeNull();
+    expect(r.userErrors[0]).toMatchObject({ code: 'QC_FAILED_ONLY', message: expect.stringContaining('qcWaiver') });
+    const short = (await h.gql(P, { i: { projectId, dataset: 'qc-only', cohortIds: [allFailed.cohortId], qcWaiver: 'because' } }, owner)).data.publishDatasetVersion;
+    expect(short.userErrors[0]).toMatchObject({ field: ['input', 'qcWaiver'], message: expect.stringContaining('at least 10 characters') });
+    const none = (await h.gql(P, { i: { projectId, dataset: 'qc-none', cohortIds: [done.cohortId], qcWaiver: 'nothing failed here, but still' } }, owner)).data.publishDatasetVersion;
+    expect(none.userErrors[0]).toMatchObject({ code: 'NOTHING_TO_WAIVE' });
+    expect((await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n).toBe(before);
+  });
+
+  it('includes them with a waiver, recorded in the audit log', async () => {
+    const reason = 'reader study of generator failure modes: QC-failed volumes are the point';
+    const r = (await h.gql(P, { i: { projectId, dataset: 'qc-waived', cohortIds: [mixed.cohortId, allFailed.cohortId], qcWaiver: reason } }, owner)).data.publishDatasetVersion;
+    expect(r.userErrors).toEqual([]);
+    expect(r.datasetVersion.volumeCount).toBe(5);
+    const [a] = await h.sql(`SELECT data FROM "AuditEvent" WHERE action = 'dataset.qc_waiver' ORDER BY id DESC LIMIT 1`);
+    expect(a.data).toMatchObject({ dataset: 'qc-waived', qcFailedVolumes: 3, reason });
+  });
 });

@@ -130,7 +130,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
  * cohort of `size` through the API, then stores a small file pair per volume and marks the cohort
  * COMPLETED with conditions and provenance. Returns the cohort id and the stored files.
  */
-export async function completeFakeCohort(h: Harness, projectId: string, distributionVersionId: string, modelId: string, as: Caller, size = 3) {
+export async function completeFakeCohort(h: Harness, projectId: string, distributionVersionId: string, modelId: string, as: Caller, size = 3, opts: { qcFailed?: number[] } = {}) {
   const { LocalStorage } = await import('@slicewise/storage');
   const { exampleVolumeProvenance } = await import('@slicewise/provenance/testing');
   const storage = new LocalStorage(h.storageDir);
@@ -149,13 +149,25 @@ export async function completeFakeCohort(h: Harness, projectId: string, distribu
     }
     const f = v.subjectIndex / 10;
     await h.sql(
-      `UPDATE "Volume" SET status = 'SUCCEEDED', "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7,
+      `UPDATE "Volume" SET status = $11::"VolumeStatus", "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7,
          "requestedCondition" = $8, "measuredCondition" = $9, provenance = $10, "startedAt" = now(), "finishedAt" = now() WHERE id = $1`,
       [
         v.id, put.image!.key, put.image!.sha256, put.image!.bytes, put.mask!.key, put.mask!.sha256, put.mask!.bytes,
         JSON.stringify({ normalised: [0.1 + f, 0.2, 0.7, 0.5, 0.5, 0.5, 0.2, 0.2, 0.2] }),
         JSON.stringify({ normalised: [0.12 + f, 0.21, 0.69, 0.5, 0.51, 0.5, 0.2, 0.21, 0.2] }),
-        JSON.stringify(exampleVolumeProvenance({ volumeId: v.id, cohortId: rawCohort, subjectIndex: v.subjectIndex, image: put.image, mask: put.mask })),
+        JSON.stringify(
+          exampleVolumeProvenance({
+            volumeId: v.id,
+            cohortId: rawCohort,
+            subjectIndex: v.subjectIndex,
+            image: put.image,
+            mask: put.mask,
+            ...(opts.qcFailed?.includes(v.subjectIndex)
+              ? { qc: { status: 'failed', notRunReason: null, settings: null, tries: [{ index: 0, noiseKey: 0, rng: 'r', measured: null, checks: [{ name: 'brain outline', passed: false, measured: 0.2, limit: 'Dice >= 0.6', reason: 'not brain-like' }], passed: false }], acceptedTry: 0 } }
+              : {}),
+          }),
+        ),
+        opts.qcFailed?.includes(v.subjectIndex) ? 'QC_FAILED' : 'SUCCEEDED',
       ],
     );
   }

@@ -48,7 +48,12 @@ export interface ChaosReport {
   orphanFiles: number;
   missingFiles: number;
   interruptedAttempts: number;
+  /** Interrupted attempts by reason (worker lost, infrastructure fault, shutdown, claim taken over). */
+  interruptions: Record<string, number>;
   failedAttempts: number;
+  /** From a kill to the reaper ending the killed worker's claim (what the lease controls). */
+  detectionSeconds: { n: number; median: number | null; max: number | null };
+  /** From a kill to another worker claiming the volume (detection + a free worker: capacity counts too). */
   takeoverSeconds: { n: number; median: number | null; max: number | null };
   replays: { checked: number; identical: number };
   seconds: number;
@@ -58,6 +63,8 @@ export interface ChaosReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
+const stats = (xs: number[]) => ({ n: xs.length, median: median(xs), max: xs.length ? Math.max(...xs) : null });
+const countBy = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
 
 class Cluster {
   server!: EmbeddedDatabase;
@@ -180,7 +187,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log('chaos run');
     const run = await runCohort(c, o, true);
     const vols = await c.q(`SELECT id::text, status, "imageKey", "maskKey", "imageSha256" FROM "Volume" WHERE "cohortId" = $1`, [run.cohort.cohortId]);
-    const attempts = await c.q(`SELECT "volumeId"::text, outcome FROM "VolumeAttempt" a JOIN "Volume" v ON v.id = a."volumeId" WHERE v."cohortId" = $1`, [run.cohort.cohortId]);
+    const attempts = await c.q(
+      `SELECT "volumeId"::text, a."workerId", outcome, reason, a."endedAt" FROM "VolumeAttempt" a JOIN "Volume" v ON v.id = a."volumeId" WHERE v."cohortId" = $1`,
+      [run.cohort.cohortId],
+    );
     // duplicates: a volume recorded by more than one attempt, or generated-and-logged twice
     const succeededAttempts = new Map<string, number>();
     for (const a of attempts) if (a.outcome === 'SUCCEEDED') succeededAttempts.set(a.volumeId, (succeededAttempts.get(a.volumeId) ?? 0) + 1);
@@ -194,8 +204,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const missingFiles = [...referenced].filter((k) => !onDisk.includes(k)).length;
     // takeover: from the kill to another worker claiming a volume the killed one was running
     const takeovers: number[] = [];
+    const detections: number[] = [];
     for (const k of run.kills) {
       for (const vid of k.volumes) {
+        const ended = attempts.find((a) => a.volumeId === vid && a.workerId === k.workerId && a.outcome === 'INTERRUPTED' && a.endedAt);
+        if (ended) detections.push((new Date(ended.endedAt).getTime() - k.at) / 1000);
         const claims = run.workers
           .flatMap((w) => w.lines.filter((l) => l.msg === 'volume job claimed' && l.volumeId === vid && l.workerId !== k.workerId))
           .map((l) => Date.parse(l.time))
@@ -226,8 +239,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       orphanFiles,
       missingFiles,
       interruptedAttempts: attempts.filter((a) => a.outcome === 'INTERRUPTED').length,
+      interruptions: countBy(attempts.filter((a) => a.outcome === 'INTERRUPTED').map((a) => String(a.reason ?? '').split(':')[0]!)),
       failedAttempts: attempts.filter((a) => a.outcome === 'FAILED').length,
-      takeoverSeconds: { n: takeovers.length, median: median(takeovers), max: takeovers.length ? Math.max(...takeovers) : null },
+      detectionSeconds: stats(detections),
+      takeoverSeconds: stats(takeovers),
       replays: { checked: toReplay.length, identical },
       seconds: run.seconds,
       baselineSeconds,

@@ -1,4 +1,5 @@
 import type { DatasetTag, DatasetVersion, Prisma } from '@slicewise/db';
+import { GENERATED_VOLUME_STATUSES } from '@slicewise/lifecycle';
 import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
@@ -19,7 +20,7 @@ export class DatasetRepository {
     return clientOf(this.db).volume.findMany({
       where: {
         cohortId: { in: [...cohortIds] },
-        status: 'SUCCEEDED',
+        status: { in: [...GENERATED_VOLUME_STATUSES] },
         ...(filter.onlyAccepted ? { reviewState: 'ACCEPTED' } : {}),
         ...(filter.volumeIds ? { id: { in: filter.volumeIds } } : {}),
       },

@@ -90,8 +90,9 @@ export class DatasetResolver {
         ...(input.volumeIds ? { volumeIds: input.volumeIds.map((id) => fromGlobalId(id, 'Volume').id) } : {}),
         tags: input.tags ?? [],
         description: input.description ?? '',
+        ...(input.qcWaiver != null ? { qcWaiver: input.qcWaiver } : {}),
       });
-      return { datasetVersion: datasetVersionNode(r.version), created: r.created };
+      return { datasetVersion: datasetVersionNode(r.version), created: r.created, qcFailedLeftOut: r.qcFailedLeftOut };
     });
   }
 

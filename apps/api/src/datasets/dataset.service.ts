@@ -30,6 +30,8 @@ const publishInput = z.object({
   volumeIds: z.array(z.string()).max(100_000).optional(),
   tags: z.array(tagName).max(20, 'at most 20 tags').default([]),
   description: z.string().max(2000, 'at most 2000 characters').default(''),
+  /** Include volumes that failed quality control: the reason is recorded (audit log, manifest, Croissant RAI fields). */
+  qcWaiver: z.string().trim().min(10, 'give the reason for including volumes that failed quality control (at least 10 characters)').max(2000, 'at most 2000 characters').optional(),
 });
 
 /** For traceFile: the typed record, or what is wrong with it (an audit shows a broken record, it does not hide it). */
@@ -70,14 +72,27 @@ export class DatasetService {
   }
 
   /** Builds the manifest of a selection (no writes). */
-  async manifestFor(projectId: string, cohortIds: string[], filter: { onlyAccepted: boolean; volumeIds?: string[] | undefined }): Promise<{ manifest: Manifest; volumeIds: string[] }> {
+  async manifestFor(
+    projectId: string,
+    cohortIds: string[],
+    filter: { onlyAccepted: boolean; volumeIds?: string[] | undefined; qcWaiver?: { reason: string; by: { id: string; email: string | null; name: string | null } | null } | undefined },
+  ): Promise<{ manifest: Manifest; volumeIds: string[]; qcFailedIncluded: number; qcFailedLeftOut: number }> {
     const cohorts = await this.repo.cohortsForManifest(projectId, cohortIds);
     const missing = cohortIds.findIndex((id) => !cohorts.some((c) => c.id === id));
     if (missing >= 0) throw userError(['cohortIds', String(missing)], `cohortIds[${missing}]: no cohort with this id in the project`, 'NOT_FOUND');
     const open = cohorts.find((c) => c.status !== 'COMPLETED');
     if (open) throw userError(['cohortIds'], `cohort "${open.name}" is ${open.status}; only completed cohorts can be published`, 'NOT_COMPLETED');
-    const volumes = await this.repo.volumesForManifest(cohortIds, filter);
+    // QC_FAILED volumes are left out unless a waiver says why they belong in the dataset
+    const generated = await this.repo.volumesForManifest(cohortIds, filter);
+    const qcFailed = generated.filter((v) => v.status === 'QC_FAILED').length;
+    const volumes = filter.qcWaiver ? generated : generated.filter((v) => v.status !== 'QC_FAILED');
+    if (filter.qcWaiver && qcFailed === 0) {
+      throw userError(['qcWaiver'], 'no selected volume failed quality control: there is nothing to waive (leave qcWaiver empty)', 'NOTHING_TO_WAIVE');
+    }
     if (volumes.length === 0) {
+      if (qcFailed > 0) {
+        throw userError(['cohortIds'], `all ${qcFailed} generated volume(s) failed quality control; publish them only with a QC waiver (qcWaiver: why they belong in the dataset)`, 'QC_FAILED_ONLY');
+      }
       throw userError(['cohortIds'], filter.onlyAccepted ? 'no volume of these cohorts was accepted in review' : 'these cohorts have no generated volume', 'EMPTY');
     }
     const users = new Map((await this.repo.usersByIds([...new Set([...cohorts.map((c) => c.requestedById), ...volumes.map((v) => v.reviewedById)].filter((x): x is string => !!x))])).map((u) => [u.id, u]));
@@ -96,13 +111,15 @@ export class DatasetService {
       })),
       volumes: volumes.map((v) => ({ ...v, provenance: provenanceOf(v), reviewedBy: who(v.reviewedById) })),
     });
-    return { manifest, volumeIds: volumes.map((v) => v.id) };
+    return { manifest, volumeIds: volumes.map((v) => v.id), qcFailedIncluded: filter.qcWaiver ? qcFailed : 0, qcFailedLeftOut: filter.qcWaiver ? 0 : qcFailed };
   }
 
-  async publish(scope: RequestScope, input: z.input<typeof publishInput>): Promise<{ version: DatasetVersionRow; created: boolean }> {
+  async publish(scope: RequestScope, input: z.input<typeof publishInput>): Promise<{ version: DatasetVersionRow; created: boolean; qcFailedLeftOut: number }> {
     const data = validate(publishInput, input);
     const project = await this.project(scope, data.projectId, 'dataset.publish');
-    const { manifest, volumeIds } = await this.manifestFor(project.id, data.cohortIds, { onlyAccepted: data.onlyAccepted, volumeIds: data.volumeIds });
+    const by = auditActor(scope).actorUserId;
+    const waiver = data.qcWaiver ? { reason: data.qcWaiver, by: by ? { id: by, email: null, name: null } : null } : undefined;
+    const { manifest, volumeIds, qcFailedIncluded, qcFailedLeftOut } = await this.manifestFor(project.id, data.cohortIds, { onlyAccepted: data.onlyAccepted, volumeIds: data.volumeIds, qcWaiver: waiver });
     const hash = manifestHash(manifest);
     return this.tx.run(async (tx) => {
       const actor = auditActor(scope);
@@ -120,8 +137,18 @@ export class DatasetService {
           action: 'dataset.publish',
           targetType: 'DatasetVersion',
           targetId: version.id,
-          data: { dataset: data.dataset, manifestHash: hash, volumes: volumeIds.length, cohorts: data.cohortIds, onlyAccepted: data.onlyAccepted },
+          data: { dataset: data.dataset, manifestHash: hash, volumes: volumeIds.length, cohorts: data.cohortIds, onlyAccepted: data.onlyAccepted, qcFailedLeftOut },
         });
+        if (waiver) {
+          await this.audit.record(tx, {
+            ...actor,
+            teamId: project.teamId,
+            action: 'dataset.qc_waiver',
+            targetType: 'DatasetVersion',
+            targetId: version.id,
+            data: { dataset: data.dataset, manifestHash: hash, qcFailedVolumes: qcFailedIncluded, reason: waiver.reason },
+          });
+        }
         await this.webhooks.enqueue(tx, project.teamId, 'dataset.published', {
           event: 'dataset.published',
           datasetVersionId: version.id,
@@ -133,7 +160,7 @@ export class DatasetService {
         });
       }
       for (const t of data.tags) await this.moveTagIn(tx, scope, project, data.dataset, t, version);
-      return { version, created };
+      return { version, created, qcFailedLeftOut };
     });
   }
 

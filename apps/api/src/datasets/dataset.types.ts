@@ -28,12 +28,18 @@ export class PublishDatasetVersionInput {
   @Field(() => [ID], { nullable: true, description: 'Restrict to these volumes.' }) volumeIds?: string[] | null;
   @Field(() => [String], { nullable: true, description: 'Tags to point at the version (moved if they exist).' }) tags?: string[] | null;
   @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Include volumes that failed quality control (left out by default), with the reason: recorded in the audit log, the manifest and the Croissant RAI fields.',
+  })
+  qcWaiver?: string | null;
 }
 
 @ObjectType()
 export class PublishDatasetVersionPayload {
   @Field(() => DatasetVersion, { nullable: true }) datasetVersion?: DatasetVersion | null;
   @Field(() => Boolean, { nullable: true, description: 'false when identical content was already published (same version returned).' }) created?: boolean | null;
+  @Field(() => Int, { nullable: true, description: 'Selected volumes left out because they failed quality control (include them with qcWaiver).' }) qcFailedLeftOut?: number | null;
   @Field(() => [UserError]) userErrors!: UserError[];
 }
 
