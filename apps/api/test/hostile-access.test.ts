@@ -91,6 +91,22 @@ describe('client address and sign-in limits', () => {
     expect(JSON.stringify(rows)).not.toMatch(/wrong-\d+-password/);
   });
 
+  it('TRUST_PROXY names the hops whose X-Forwarded-For counts', async () => {
+    const t = await startHarness({ TRUST_PROXY: 'loopback', SIGNIN_MAX_ATTEMPTS: '2' });
+    try {
+      await t.signUp('behind-proxy@example.org');
+      const codes: string[] = [];
+      // Behind a trusted proxy on loopback, each browser address has its own limit ...
+      for (let i = 0; i < 4; i++) codes.push(codeOf(await t.gql(SIGN_IN, { i: { email: 'behind-proxy@example.org', password: 'wrong-password-4' } }, {}, { 'x-forwarded-for': `198.51.100.${i + 1}` })));
+      expect(codes).toEqual(Array(4).fill('WRONG_CREDENTIALS'));
+      // ... and one address is limited as usual.
+      for (let i = 0; i < 2; i++) await t.gql(SIGN_IN, { i: { email: 'behind-proxy@example.org', password: 'wrong-password-4' } }, {}, { 'x-forwarded-for': '198.51.100.50' });
+      expect(codeOf(await t.gql(SIGN_IN, { i: { email: 'behind-proxy@example.org', password: 'wrong-password-4' } }, {}, { 'x-forwarded-for': '198.51.100.50' }))).toBe('RATE_LIMITED');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('the web app\'s client address is trusted only with its secret', async () => {
     await h.signUp('proxied@example.org');
     const from = (ip: string, secret?: string) => ({ 'x-slicewise-client-ip': ip, ...(secret ? { 'x-slicewise-proxy-secret': secret } : {}) });
