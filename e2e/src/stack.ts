@@ -139,6 +139,8 @@ export async function startApi(databaseUrl: string, storageDir: string): Promise
     MODELS_DIR: fixtureModelsDir(storageDir),
     LOG_LEVEL: 'warn',
     SIGNIN_MAX_ATTEMPTS: '100',
+    // The webhook test's receiver listens on loopback, which production refuses as a target.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, 90_000, child.proc, child.logs);
