@@ -52,8 +52,8 @@ export async function startTestServer(externalUrl?: string): Promise<TestServer>
 export interface TestDatabase {
   /** The owner's (superuser's) connection: migrations, fixtures, assertions. */
   url: string;
-  /** The application role's connection (slicewise_app): what the API under test uses. */
-  appUrl: string;
+  /** The application role's connection (slicewise_app): what the API under test uses (absent for hand-made databases). */
+  appUrl?: string;
   name: string;
   drop(): Promise<void>;
 }
