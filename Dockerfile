@@ -35,4 +35,5 @@ CMD ["node", "--import", "tsx", "src/main.ts"]
 FROM base AS web
 WORKDIR /app/apps/web
 EXPOSE 3000
-CMD ["node", "/app/node_modules/next/dist/bin/next", "start", "-p", "3000", "-H", "0.0.0.0"]
+ENV PORT=3000 WEB_HOST=0.0.0.0
+CMD ["node", "--import", "tsx", "server.ts"]

@@ -5,6 +5,7 @@
 //   4. a demo team, user and project on the first run only
 // Ctrl-C (or SIGTERM) stops the children first, waits for them, then stops PostgreSQL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +118,9 @@ async function main() {
   log(`database: ${redact(database.url)}${database.embedded ? ` (embedded, data in ${path.relative(root, database.embedded.dataDir)})` : ''}`);
   const m = await migrateDatabase(database.url);
   log(m.skipped ? 'migrations: up to date' : `migrations applied: ${m.applied.join(', ')}`);
+  // The web app tells the API the browser's address with this secret (the API ignores the header
+  // from anyone else); one per run unless set.
+  const webProxySecret = env.WEB_PROXY_SECRET ?? randomBytes(32).toString('hex');
   const childEnv = {
     DATABASE_URL: database.url,
     SLICEWISE_DATA_DIR: dataDir,
@@ -125,7 +129,7 @@ async function main() {
   };
 
   // Each app runs from its own folder so tsx applies that app's tsconfig (decorators for the API).
-  run('api', ['--import', 'tsx', 'src/main.ts'], { ...childEnv, API_PORT: String(apiPort) }, path.join(root, 'apps/api'));
+  run('api', ['--import', 'tsx', 'src/main.ts'], { ...childEnv, API_PORT: String(apiPort), WEB_PROXY_SECRET: webProxySecret }, path.join(root, 'apps/api'));
   await waitFor(`http://127.0.0.1:${apiPort}/readyz`, 60_000);
   const seeded = await seedDemo(database.url);
 
@@ -137,14 +141,15 @@ async function main() {
   const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
   if (fs.existsSync(path.join(root, 'apps/web/next.config.ts')) && fs.existsSync(nextBin)) {
     const built = fs.existsSync(path.join(root, 'apps/web/.next/BUILD_ID'));
-    const webEnv = { ...childEnv, NEXT_TELEMETRY_DISABLED: '1', SLICEWISE_API_URL: `http://127.0.0.1:${apiPort}`, PORT: String(webPort) };
+    const webEnv = { ...childEnv, NEXT_TELEMETRY_DISABLED: '1', SLICEWISE_API_URL: `http://127.0.0.1:${apiPort}`, PORT: String(webPort), WEB_HOST: '127.0.0.1', WEB_PROXY_SECRET: webProxySecret };
     if (!built) {
       log('building the web app (first run)…');
       const b = spawn(process.execPath, [nextBin, 'build'], { cwd: path.join(root, 'apps/web'), env: { ...env, ...webEnv }, stdio: 'inherit' });
       const code = await new Promise<number | null>((r) => b.on('exit', r));
       if (code !== 0) throw new Error('next build failed');
     }
-    run('web', [nextBin, 'start', '-p', String(webPort), '-H', '127.0.0.1'], webEnv, path.join(root, 'apps/web'));
+    // server.ts: Next behind a front that limits bodies and records the browser's address.
+    run('web', ['--import', 'tsx', 'server.ts'], webEnv, path.join(root, 'apps/web'));
     await waitFor(`http://127.0.0.1:${webPort}/`, 60_000);
     urls.unshift(`Web app  http://127.0.0.1:${webPort}/`);
   }

@@ -139,6 +139,8 @@ export async function startApi(databaseUrl: string, storageDir: string): Promise
     MODELS_DIR: fixtureModelsDir(storageDir),
     LOG_LEVEL: 'warn',
     SIGNIN_MAX_ATTEMPTS: '100',
+    // The webhook test's receiver listens on loopback, which production refuses as a target.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, 90_000, child.proc, child.logs);
@@ -147,9 +149,12 @@ export async function startApi(databaseUrl: string, storageDir: string): Promise
 
 export async function startWeb(apiUrl: string): Promise<{ url: string; child: Child }> {
   const port = await freePort();
-  const child = startChild('web', [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], webDir, {
+  // The same front as production (apps/web/server.ts: body limits, the browser's address).
+  const child = startChild('web', ['--import', 'tsx', 'server.ts'], webDir, {
     NEXT_TELEMETRY_DISABLED: '1',
     SLICEWISE_API_URL: apiUrl,
+    PORT: String(port),
+    WEB_HOST: '127.0.0.1',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/sign-in`, 60_000, child.proc, child.logs);

@@ -23,26 +23,34 @@ import { ProjectRepository } from './projects/project.repository.ts';
 import { ProjectService } from './projects/project.service.ts';
 import { TeamRepository } from './teams/team.repository.ts';
 import { TeamService } from './teams/team.service.ts';
+import { CpuPool } from './cpu/cpu.pool.ts';
 
 export function createServices(db: Db, config: ApiConfig) {
   const tx = new TransactionRunner(db);
+  const cpu = new CpuPool({ threads: config.cpuWorkers, maxQueue: config.cpuQueueMax });
   const audit = new AuditRepository(db);
   const authRepo = new AuthRepository(db);
   const projectRepo = new ProjectRepository(db);
   const teamRepo = new TeamRepository(db);
   const models = new ModelService(new ModelRepository(db), config.modelsDir);
-  const distributions = new DistributionService(new DistributionRepository(db), projectRepo, models, audit, tx);
+  const distributions = new DistributionService(new DistributionRepository(db), projectRepo, models, audit, tx, cpu);
   const cohorts = new CohortService(new CohortRepository(db), projectRepo, teamRepo, distributions, models, audit, tx, {
     maxCohortSize: config.maxCohortSize,
     maxPreviewSize: config.maxPreviewSize,
     maxOpenVolumesPerTeam: config.maxOpenVolumesPerTeam,
     queuePolicy: { expireInSeconds: config.jobExpireSeconds },
   });
-  const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, { maxUploadBytes: config.maxUploadBytes });
+  const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, {
+    maxUploadBytes: config.maxUploadBytes,
+    maxUploadVoxels: config.maxUploadVoxels,
+    maxUploadDecompressedBytes: config.maxUploadDecompressedBytes,
+    maxUploadInflationRatio: config.maxUploadInflationRatio,
+  }, cpu);
   const webhookRepo = new WebhookRepository(db);
   const datasets = new DatasetService(new DatasetRepository(db), projectRepo, webhookRepo, audit, tx);
   return {
-    webhooks: new WebhookService(webhookRepo, audit, tx),
+    cpu,
+    webhooks: new WebhookService(webhookRepo, audit, tx, { allowPrivateTargets: config.webhooks.allowPrivateTargets }),
     datasets,
     references,
     models,

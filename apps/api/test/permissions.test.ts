@@ -90,7 +90,7 @@ const SAMPLES: Record<string, Sample> = {
   }),
   createExportLink: (f) => ({ query: 'mutation($v: ID!) { createExportLink(datasetVersionId: $v) { url } }', variables: { v: f.datasetVersionId } }),
   webhooks: (f) => ({ query: 'query($t: ID!) { webhooks(teamId: $t) { id } }', variables: { t: f.teamId } }),
-  createWebhook: (f) => ({ query: 'mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "http://127.0.0.1:9/hook", events: ["cohort.completed"] }) { secret userErrors { message } } }', variables: { t: f.teamId } }),
+  createWebhook: (f) => ({ query: 'mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "https://93.184.215.14/hook", events: ["cohort.completed"] }) { secret userErrors { message } } }', variables: { t: f.teamId } }),
   deleteWebhook: (f) => ({ query: 'mutation($w: ID!) { deleteWebhook(webhookId: $w) { webhook { id } userErrors { message } } }', variables: { w: f.webhookId } }),
   cancelCohort: (f) => ({ query: 'mutation($c: ID!) { cancelCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   retryFailedVolumes: (f) => ({ query: 'mutation($c: ID!) { retryFailedVolumes(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
@@ -149,7 +149,7 @@ beforeAll(async () => {
     completedCohortId: done.cohortId,
     datasetVersionId: pub.data.publishDatasetVersion.datasetVersion.id,
     fileSha: done.files[0]!.sha256,
-    webhookId: (await h.gql('mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "http://127.0.0.1:9/x", events: ["dataset.published"] }) { webhook { id } } }', { t: teamId }, owner)).data.createWebhook.webhook.id,
+    webhookId: (await h.gql('mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "https://93.184.215.14/x", events: ["dataset.published"] }) { webhook { id } } }', { t: teamId }, owner)).data.createWebhook.webhook.id,
   };
   void member;
 });

@@ -131,9 +131,13 @@ export class CohortRepository {
     return out;
   }
 
-  /** Volumes of one team queued or running now (for the quota check). */
-  async openVolumesOfTeam(teamId: string): Promise<number> {
-    const rows = await clientOf(this.db).$queryRaw<{ n: number }[]>`
+  /**
+   * Volumes of one team queued or running now (for the quota check). Inside a transaction it first
+   * takes the team's quota lock (held until commit), so parallel requests are counted one by one.
+   */
+  async openVolumesOfTeam(teamId: string, tx?: Tx): Promise<number> {
+    if (tx) await clientOf(this.db, tx).$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`quota:${teamId}`}, 0))`;
+    const rows = await clientOf(this.db, tx).$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
       WHERE c."teamId" = ${teamId}::uuid AND v.status::text = ANY(${[...OPEN_VOLUME_STATUSES]})`;
     return rows[0]?.n ?? 0;

@@ -121,10 +121,6 @@ export class CohortService {
     const model = await this.models.get(data.modelId);
     // The version was valid for the model it was written against; check it against this one too.
     await this.distributions.checkSpec(dv.spec, data.modelId, 'distributionVersionId');
-    const open = await this.repo.openVolumesOfTeam(project.teamId);
-    if (open + data.size > this.limits.maxOpenVolumesPerTeam) {
-      throw userError(['size'], `size = ${data.size}: the team already has ${open} volumes queued or running; at most ${this.limits.maxOpenVolumesPerTeam} at once`, 'QUOTA');
-    }
     // Resolved and validated in full now, stored complete: the worker runs exactly what the cohort shows.
     const samplerSettings = await this.resolveSettings(model.row.id, sampler);
     const qcSettings = this.resolveQc(model.row.metadata, qc);
@@ -133,6 +129,7 @@ export class CohortService {
     const needsApproval = !data.preview && team?.approvalThreshold != null && data.size > team.approvalThreshold;
     const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.numInferenceSteps);
     return this.tx.run(async (tx) => {
+      await this.checkQuota(tx, project.teamId, data.size);
       const actor = auditActor(scope);
       const cohort = await this.repo.create(tx, {
         teamId: project.teamId,
@@ -163,6 +160,14 @@ export class CohortService {
       });
       return cohort;
     });
+  }
+
+  /** The open-volumes quota, counted under the team's lock inside the request's transaction. */
+  private async checkQuota(tx: Tx, teamId: string, size: number) {
+    const open = await this.repo.openVolumesOfTeam(teamId, tx);
+    if (open + size > this.limits.maxOpenVolumesPerTeam) {
+      throw userError(['size'], `size = ${size}: the team already has ${open} volumes queued or running; at most ${this.limits.maxOpenVolumesPerTeam} at once`, 'QUOTA');
+    }
   }
 
   private async enqueue(tx: Tx, cohort: CohortRow, volumes: { id: string; subjectIndex: number }[]) {

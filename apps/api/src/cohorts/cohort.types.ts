@@ -2,7 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
 import { SamplerSettings, SamplerSettingsInput } from '../models/sampler.types.ts';
-import { QcSettings, QcSettingsInput } from '../models/qc.types.ts';
+import { QcSettingsInput } from '../models/qc.types.ts';
 import { ATTEMPT_OUTCOMES, COHORT_STATUSES, VOLUME_STATUSES, type AttemptOutcome, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 
 // GraphQL enums from the lifecycle module's states (one list for API, worker and database).

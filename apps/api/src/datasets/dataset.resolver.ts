@@ -40,7 +40,7 @@ export const datasetVersionNode = (r: DatasetVersionRow): DatasetVersion => {
   });
 };
 
-const trainingRunNode = (r: { id: string; name: string; url: string | null; metadata: unknown; createdAt: Date; datasets: { datasetVersionId: string }[] }) =>
+export const trainingRunNode = (r: { id: string; name: string; url: string | null; metadata: unknown; createdAt: Date; datasets: { datasetVersionId: string }[] }) =>
   Object.assign(new TrainingRun(), {
     id: toGlobalId('TrainingRun', r.id),
     name: r.name,

@@ -199,6 +199,13 @@ export class DatasetService {
     return parseManifest(JSON.parse(v.manifestText));
   }
 
+  async getTrainingRun(scope: RequestScope, id: string) {
+    const run = await this.repo.findTrainingRun(id);
+    if (!run) throw notFound('TrainingRun', id);
+    await this.project(scope, run.projectId, 'project.read');
+    return run;
+  }
+
   /** For signed links (the signature is the permission). */
   getUnchecked(id: string): Promise<DatasetVersionRow | null> {
     return this.repo.find(id);
@@ -207,8 +214,14 @@ export class DatasetService {
   /** A short-lived link to the export archive that needs no credentials. */
   async exportLink(scope: RequestScope, id: string, ttlSeconds: number, sign: (id: string, expires: number) => string) {
     const { ttl } = validate(z.object({ ttl: z.number().int('whole seconds').min(10, 'at least 10 s').max(86_400, 'at most 86400 s (a day)') }), { ttl: ttlSeconds });
-    const v = await this.get(scope, id);
+    const v = await this.repo.find(id);
+    if (!v) throw notFound('DatasetVersion', id);
+    const project = await this.project(scope, v.projectId, 'project.read');
     const expires = Math.floor(Date.now() / 1000) + ttl;
+    // A link is a credential anyone holding it can use: who made one, for what and until when is audited.
+    await this.tx.run((tx) =>
+      this.audit.record(tx, { ...auditActor(scope), teamId: project.teamId, action: 'dataset.exportLink', targetType: 'DatasetVersion', targetId: v.id, data: { ttlSeconds: ttl, expiresAt: new Date(expires * 1000).toISOString() } }),
+    );
     return { versionId: v.id, expires, signature: sign(v.id, expires) };
   }
 

@@ -9,6 +9,16 @@ import { modelNode } from '../models/model.nodes.ts';
 import { projectNode } from '../projects/project.nodes.ts';
 import { tokenNode, userNode } from '../auth/auth.nodes.ts';
 import { fromGlobalId } from './relay.ts';
+import { datasetVersionNode, trainingRunNode } from '../datasets/dataset.resolver.ts';
+import { referenceFileNode } from '../distributions/distribution.resolver.ts';
+import { webhookNode } from '../webhooks/webhook.resolver.ts';
+import { auditNode } from '../audit/audit.nodes.ts';
+
+/** Every type that implements Node; a test compares this list with the schema. */
+export const NODE_TYPES = [
+  'Team', 'Project', 'Membership', 'ApiToken', 'Model', 'ConditionDistribution', 'DistributionVersion', 'Cohort', 'Volume', 'User',
+  'DatasetVersion', 'Webhook', 'TrainingRun', 'ReferenceFile', 'AuditEvent',
+] as const;
 
 @Resolver()
 export class NodeResolver {
@@ -43,6 +53,16 @@ export class NodeResolver {
         const u = await ctx.loaders.user.load(raw);
         return u ? userNode(u) : null;
       }
+      case 'DatasetVersion':
+        return datasetVersionNode(await s.datasets.get(ctx, raw));
+      case 'Webhook':
+        return webhookNode(await s.webhooks.get(ctx, raw));
+      case 'TrainingRun':
+        return trainingRunNode(await s.datasets.getTrainingRun(ctx, raw));
+      case 'ReferenceFile':
+        return referenceFileNode(await s.references.get(ctx, raw));
+      case 'AuditEvent':
+        return auditNode(await s.audit.get(ctx, raw));
       default:
         throw new DomainError(ErrorCode.NOT_FOUND, `Object ${JSON.stringify(id)} was not found`, { id });
     }

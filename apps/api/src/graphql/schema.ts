@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type MiddlewareFn } from 'type-graphql';
+import { timeoutError } from '../cpu/cpu.pool.ts';
+import type { Context } from './context.ts';
 import type { GraphQLSchema } from 'graphql';
 import { ApiTokenFieldResolver, AuthResolver } from '../auth/auth.resolver.ts';
 import { AuditResolver } from '../audit/audit.resolver.ts';
@@ -13,6 +15,15 @@ import { WebhookResolver } from '../webhooks/webhook.resolver.ts';
 import { DatasetResolver, ProjectDatasetsResolver, TrainingRunResolver } from '../datasets/dataset.resolver.ts';
 
 let schema: Promise<GraphQLSchema> | null = null;
+
+/**
+ * The request's time limit stops work at field granularity: once its signal is aborted no further
+ * resolver starts (CPU tasks and database statements have their own stops).
+ */
+const stopWhenAborted: MiddlewareFn<Context> = async ({ context }, next) => {
+  if (context.signal?.aborted) throw timeoutError();
+  return next();
+};
 
 /** The schema is built once per process (type-graphql metadata is global). */
 export function getSchema(): Promise<GraphQLSchema> {
@@ -38,6 +49,7 @@ export function getSchema(): Promise<GraphQLSchema> {
       WebhookResolver,
     ],
     validate: false,
+    globalMiddlewares: [stopWhenAborted],
     emitSchemaFile: false,
   });
   return schema;

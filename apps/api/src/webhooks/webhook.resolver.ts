@@ -49,7 +49,7 @@ export class WebhookPayload {
   @Field(() => [UserError]) userErrors!: UserError[];
 }
 
-const webhookNode = (w: WebhookRow) =>
+export const webhookNode = (w: WebhookRow) =>
   Object.assign(new Webhook(), { id: toGlobalId('Webhook', w.id), rawId: w.id, url: w.url, events: w.events, active: w.active, createdAt: w.createdAt });
 const deliveryNode = (d: DeliveryRow): WebhookDelivery => ({ ...d, id: d.id, responseCode: d.responseCode, lastError: d.lastError });
 
