@@ -129,7 +129,7 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     // Keep-alive connections get this long to finish at shutdown, then they are closed.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
-      costLimitPlugin({ maxCost: config.maxCost, budgetPoints: config.budgetPoints, budgetWindowSeconds: config.budgetWindowSeconds }) as never,
+      costLimitPlugin({ maxCost: config.maxCost, budgetPoints: config.budgetPoints, budgetWindowSeconds: config.budgetWindowSeconds }),
       {
         async requestDidStart() {
           return {

@@ -84,7 +84,7 @@ export function referenceMask(t: ReferenceMaskTask): ReferenceMaskResult {
 
 export function preview(t: PreviewTask) {
   const started = performance.now();
-  const p = previewDistribution(t.spec as never, t.n, t.seed, t.conditioning);
+  const p = previewDistribution(t.spec, t.n, t.seed, t.conditioning);
   if ('vectors' in p) return { preview: { ...p, vectors: p.vectors.slice(0, t.maxVectors) }, millis: performance.now() - started };
   return { preview: p, millis: performance.now() - started };
 }
