@@ -74,7 +74,10 @@ describe('worker end to end', () => {
 
       // the stored record is a valid VolumeProvenance of its declared schema (one type for builder and readers)
       const p = parseVolumeProvenance(v.provenance);
-      expect(p.schema).toBe('slicewise-volume-provenance/1');
+      expect(p.schema).toBe('slicewise-volume-provenance/2');
+      if (p.schema !== 'slicewise-volume-provenance/2') throw new Error('schema');
+      expect(p.qc).toMatchObject({ status: 'not-run', notRunReason: 'quality control turned off by the cohort request' });
+      expect(p.condition.fed).toEqual(p.condition.requested); // tiny-random declares no calibration
       expect(p.cohort.id).toBe(c.cohortId);
       expect(p.distributionVersion).toMatchObject({ version: 1 });
       expect(p.subjectIndex).toBe(v.subjectIndex);
