@@ -50,7 +50,9 @@ export {
   type SizeBinAdherence,
   type VolumeRatioStats,
 } from './adherence.ts';
+export { CROISSANT_CONFORMS_TO, CROISSANT_CONTEXT, type CroissantModelCard, type SiblingDocument } from './croissant.ts';
 export {
+  DOCUMENTS_REVISION,
   DOCUMENT_NAMES,
   buildCroissant,
   buildDatalist,
@@ -63,7 +65,7 @@ export {
   type DocumentName,
   type VersionMetadata,
 } from './documents.ts';
-export { DIFF_FEATURES, diffManifests, featureValues, type FeatureDiff, type ManifestDiff, type VolumeRef } from './diff.ts';
+export { DIFF_FEATURES, diffManifests, featureValues, type FeatureDiff, type ManifestDiff, type QcCounts, type VolumeRef } from './diff.ts';
 export { kolmogorovSf, ksTwoSample, sharedHistogram, type Histogram, type KsResult } from './ks.ts';
 export { ExportError, archiveEntries, archiveSize, writeExportArchive, type ExportErrorCode, type ExportOptions, type ExportProgress } from './export.ts';
 export { TarError, tarHeader, tarSize } from './tar.ts';
