@@ -210,7 +210,8 @@ describe('croissant.json (Croissant 1.1 + RAI)', () => {
     const a = m2.adherence;
     expect(lim).toContain(`generated / requested volume mean ratio ${Number(a.tumourVolume.meanRatio!.toFixed(3))}`);
     expect(lim).toContain(`p90 ${(a.tumourVolume.p90AbsRelError! * 100).toFixed(1)}%`);
-    expect(lim).toContain(`voxel_volume bias ${a.features[0]!.bias! > 0 ? '+' : ''}${Number(a.features[0]!.bias!.toFixed(3))}`);
+    const bias = Number(a.features[0]!.bias!.toFixed(3));
+    expect(lim).toContain(`voxel_volume bias ${bias > 0 ? '+' : ''}${bias}`);
     expect(lim).toContain(`${a.qc.passed} of ${a.qc.checked} checked volume(s) passed (pass rate ${(a.qc.passRate! * 100).toFixed(1)}%)`);
     expect(lim).toContain('1 volume(s) were not checked: quality control turned off by the cohort request (1)');
     expect(lim).toContain('QC waiver: 1 volume(s) that failed quality control are included on purpose, waived by Ada Lovelace: "hard cases for a robustness benchmark"');

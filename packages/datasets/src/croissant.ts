@@ -132,7 +132,11 @@ export interface SiblingDocument {
 
 const SEMVER = /^\d+\.\d+\.\d+$/;
 const f3 = (x: number | null) => (x === null ? 'n/a' : String(Number(x.toFixed(3))));
-const signed = (x: number | null) => (x === null ? 'n/a' : `${x > 0 ? '+' : ''}${f3(x)}`);
+const signed = (x: number | null) => {
+  if (x === null) return 'n/a';
+  const r = Number(x.toFixed(3));
+  return r > 0 ? `+${r}` : String(r);
+};
 const pct1 = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
 function labelOfPerson(by: JsonValue): string {
@@ -239,7 +243,7 @@ function dataLimitations(m: Manifest, a: Adherence, meta: CroissantMetadata): st
     if (c.purpose && c.purpose !== 'production') out.push(`Model ${modelKey(c)} is declared '${c.purpose}' in its metadata: its output is not meant for research use beyond what that purpose says.`);
   }
   const tv = a.tumourVolume;
-  const bins = tv.bins.map((b) => `${b.bin} [${b.requestedRange[0]}, ${b.requestedRange[1] ?? 'max'}): n ${b.n}, mean ratio ${f3(b.meanRatio)}, median ${pct1(b.medianAbsRelError)}, p90 ${pct1(b.p90AbsRelError)}`);
+  const bins = tv.bins.map((b) => `${b.bin} [${b.requestedRange[0]}, ${b.requestedRange[1] ?? 'max'}): n ${b.n}, mean ratio ${f3(b.meanRatio)}, |relative error| median ${pct1(b.medianAbsRelError)}, p90 ${pct1(b.p90AbsRelError)}`);
   out.push(
     `Measured tumour-volume adherence of this version (normalised model units; ${tv.n} measured volume(s) that requested a tumour): generated / requested volume mean ratio ${f3(tv.meanRatio)} (median ${f3(tv.medianRatio)}), ` +
       `|relative error| median ${pct1(tv.medianAbsRelError)} and p90 ${pct1(tv.p90AbsRelError)}, Spearman rho ${f3(tv.spearmanRho)}; by requested size: ${bins.join('; ')}. ` +
