@@ -141,6 +141,14 @@ export interface Adherence {
   };
 }
 
+/** The report without its scatter: what a manifest stores (its volumes already hold every requested/measured vector). */
+export type AdherenceSummary = Omit<Adherence, 'scatter'>;
+
+export function adherenceSummary(a: Adherence): AdherenceSummary {
+  const { scatter: _scatter, ...summary } = a;
+  return summary;
+}
+
 export class AdherenceError extends Error {
   readonly code = 'INVALID_VOLUME';
   constructor(message: string) {

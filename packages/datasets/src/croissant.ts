@@ -35,7 +35,7 @@
  */
 import { FEATURE_NAMES } from '@slicewise/conditioning';
 import { VOLUME_PROVENANCE_SCHEMA_V2, samplerSettingsOf } from '@slicewise/provenance';
-import type { Adherence } from './adherence.ts';
+import type { AdherenceSummary } from './adherence.ts';
 import {
   type JsonValue,
   type Manifest,
@@ -235,7 +235,7 @@ function syntheticDataExplanation(m: Manifest, meta: CroissantMetadata): string 
 }
 
 /** rai:dataLimitations: the measured adherence of this version, its QC outcome and waiver. */
-function dataLimitations(m: Manifest, a: Adherence, meta: CroissantMetadata): string[] {
+function dataLimitations(m: Manifest, a: AdherenceSummary, meta: CroissantMetadata): string[] {
   const out: string[] = [
     'Synthetic data: the images and masks are model output, not scans of patients; do not use them for clinical decisions or as evidence about real patient populations. Generated anatomy and contrast reflect the model and its training data, not a clinical scanner.',
   ];
@@ -270,7 +270,7 @@ function dataLimitations(m: Manifest, a: Adherence, meta: CroissantMetadata): st
   return out;
 }
 
-function dataBiases(m: Manifest, a: Adherence): string {
+function dataBiases(m: Manifest, a: AdherenceSummary): string {
   const dvs = [...new Map(m.cohorts.map((c) => [c.distributionVersion.id, c.distributionVersion])).values()].map((d) => `${d.id} v${d.version} (spec sha256 ${d.specHash})`);
   return (
     `Tumour size, shape and position follow the requested distribution version(s) ${dvs.join(', ')}, chosen by the requester, not an epidemiological population. ` +

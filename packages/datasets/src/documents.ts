@@ -250,9 +250,14 @@ export function buildProv(m: Manifest, meta: VersionMetadata): DatasetDocuments[
   return doc;
 }
 
+// Serialised once per document object: buildDocuments hashes the siblings croissant.json lists, and
+// documentFiles writes the same bytes (prov.json of a large version is tens of MB).
+const bytesCache = new WeakMap<object, Buffer>();
 /** Bytes of a derived document as written to an export (pretty-printed canonical JSON, sorted keys). */
-function prettyBytes(v: unknown): Buffer {
-  return Buffer.from(JSON.stringify(JSON.parse(canonicalJson(v)), null, 2) + '\n', 'utf8');
+function prettyBytes(v: object): Buffer {
+  let b = bytesCache.get(v);
+  if (b === undefined) bytesCache.set(v, (b = Buffer.from(JSON.stringify(JSON.parse(canonicalJson(v)), null, 2) + '\n', 'utf8')));
+  return b;
 }
 
 export function buildCroissant(m: Manifest, meta: VersionMetadata, siblings: readonly SiblingDocument[] = []): DatasetDocuments['croissant'] {
@@ -264,7 +269,7 @@ export function buildDocuments(m: Manifest, meta: VersionMetadata): DatasetDocum
   const datasetDescription = buildDatasetDescription(m, meta);
   const prov = buildProv(m, meta);
   // croissant.json lists its sibling documents with their sha256 (the bytes documentFiles writes)
-  const sibling = (path: string, doc: unknown, description: string): SiblingDocument => {
+  const sibling = (path: string, doc: object, description: string): SiblingDocument => {
     const b = prettyBytes(doc);
     return { path, sha256: sha256Hex(b), bytes: b.length, description };
   };

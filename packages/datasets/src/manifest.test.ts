@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseVolumeProvenance } from '@slicewise/provenance';
 import { LocalStorage } from '@slicewise/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeAdherence } from './adherence.ts';
+import { adherenceSummary, computeAdherence } from './adherence.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import {
   MANIFEST_SCHEMA_V1,
@@ -157,7 +157,8 @@ describe('manifest /2: quality control and adherence', () => {
     expect(m.schema).toBe(MANIFEST_SCHEMA_V2);
     expect(m.qcWaiver).toBeNull();
     for (const v of m.volumes) expect(v.qc).toEqual({ status: 'passed', tries: 1, reasons: [] });
-    expect(m.adherence).toEqual(computeAdherence(adherenceInputOf(m.volumes)));
+    expect(m.adherence).toEqual(adherenceSummary(computeAdherence(adherenceInputOf(m.volumes))));
+    expect('scatter' in m.adherence).toBe(false);
     expect(m.adherence.counts.volumes).toBe(12);
     expect(m.adherence.qc).toMatchObject({ checked: 12, passed: 12, passRate: 1, regenerations: 0 });
 
@@ -207,7 +208,7 @@ describe('manifest /2: quality control and adherence', () => {
     expect(edit((m) => delete (m.volumes[1] as Partial<ManifestV2['volumes'][number]>).qc)).toThrow(/volumes\[1\].*qc must be \{ status, tries, reasons \}/);
     expect(edit((m) => (m.qcWaiver = null))).toThrow(/qcWaiver is null but 2 volume\(s\) failed quality control/);
     expect(edit((m) => m.qcWaiver!.qcFailedVolumes.pop())).toThrow(/qcFailedVolumes must list exactly the QC-failed volumes \(not listed: /);
-    expect(edit((m) => delete (m as Partial<ManifestV2>).adherence)).toThrow(/manifest.adherence must be an adherence report/);
+    expect(edit((m) => delete (m as Partial<ManifestV2>).adherence)).toThrow(/manifest.adherence must be an adherence summary/);
     expect(edit((m) => (m.schema = 'slicewise-dataset-manifest/3' as never))).toThrow(expect.objectContaining({ code: 'INVALID_MANIFEST' }));
   });
 });

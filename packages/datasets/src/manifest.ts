@@ -19,7 +19,7 @@
  *    version's `adherence` report (adherence.ts) over its volumes.
  */
 import { qcOf, type VolumeProvenance } from '@slicewise/provenance';
-import { type Adherence, computeAdherence, QC_STATUSES, type QcStatus } from './adherence.ts';
+import { type AdherenceSummary, adherenceSummary, computeAdherence, QC_STATUSES, type QcStatus } from './adherence.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 
 export const MANIFEST_SCHEMA_V1 = 'slicewise-dataset-manifest/1';
@@ -153,8 +153,8 @@ export interface ManifestV2 extends Omit<ManifestV1, 'schema' | 'volumes'> {
   schema: typeof MANIFEST_SCHEMA_V2;
   volumes: ManifestVolumeV2[];
   qcWaiver: QcWaiver | null;
-  /** computeAdherence over the version's volumes, as computed when the version was published. */
-  adherence: Adherence;
+  /** computeAdherence over the version's volumes when it was published, without the scatter (the volumes hold those vectors). */
+  adherence: AdherenceSummary;
 }
 
 /** Any stored manifest. */
@@ -261,8 +261,8 @@ export function adherenceInputOf(volumes: readonly ManifestVolume[]) {
 }
 
 /** The adherence report of any manifest: stored in /2 (as published), computed from the volumes for /1. */
-export function manifestAdherence(m: Manifest): Adherence {
-  return m.schema === MANIFEST_SCHEMA_V2 ? m.adherence : computeAdherence(adherenceInputOf(m.volumes));
+export function manifestAdherence(m: Manifest): AdherenceSummary {
+  return m.schema === MANIFEST_SCHEMA_V2 ? m.adherence : adherenceSummary(computeAdherence(adherenceInputOf(m.volumes)));
 }
 
 /** The QC waiver of any manifest (/1 manifests predate waivers: null). */
@@ -355,9 +355,9 @@ export function buildManifest(input: ManifestInput): ManifestV2 {
   const paths = new Set(files.map((f) => f.path));
   if (paths.size !== files.length) throw new ManifestError('two volumes map to the same file path (same cohort and subject index twice)');
   const qcWaiver = waiverOf(input.qcWaiver, volumes);
-  let adherence: Adherence;
+  let adherence: AdherenceSummary;
   try {
-    adherence = computeAdherence(adherenceInputOf(volumes));
+    adherence = adherenceSummary(computeAdherence(adherenceInputOf(volumes)));
   } catch (e) {
     throw new ManifestError(`adherence of the version's volumes: ${(e as Error).message}`);
   }
@@ -466,8 +466,8 @@ export function parseManifest(value: unknown): Manifest {
     } else if (failed.size > 0) {
       throw bad(`manifest.qcWaiver is null but ${failed.size} volume(s) failed quality control (${[...failed].slice(0, 5).join(', ')})`);
     }
-    const a = m.adherence as Partial<Adherence> | undefined;
-    if (!isObj(a) || typeof a.schema !== 'string' || !Array.isArray(a.features) || !isObj(a.qc) || !isObj(a.tumourVolume)) throw bad('manifest.adherence must be an adherence report { schema, counts, qc, features, tumourVolume, centroidError, scatter }');
+    const a = m.adherence as Partial<AdherenceSummary> | undefined;
+    if (!isObj(a) || typeof a.schema !== 'string' || !Array.isArray(a.features) || !isObj(a.qc) || !isObj(a.tumourVolume)) throw bad('manifest.adherence must be an adherence summary { schema, counts, qc, features, tumourVolume, centroidError }');
   }
   return m;
 }
