@@ -147,7 +147,7 @@ print(json.dumps({"ishape": list(i.shape), "mshape": list(m.shape), "idtype": st
     const cohort = r.data.requestCohort.cohort;
     expect(cohort.qcSettings).toMatchObject({ enabled: true, maxTries: 2, brainOutline: { minDice: 0.6 } });
     expect(cohort.qcSettings.tolerances).toContainEqual({ feature: 'voxel_volume', abs: 0.2 });
-    const Q = `query($c: ID!) { cohort(id: $c) { status progress { total done qcFailed }
+    const Q = `query($c: ID!) { cohort(id: $c) { status progress { total done qcFailed } adherence
       volumes(first: 10) { edges { node { status error qc { status acceptedTry reasons tries { index noiseKey passed checks { name passed reason } } } } } } } }`;
     let c: any;
     const deadline = Date.now() + 90_000;
@@ -157,6 +157,9 @@ print(json.dumps({"ishape": list(i.shape), "mshape": list(m.shape), "idtype": st
     } while (c.status !== 'COMPLETED' && c.status !== 'FAILED' && Date.now() < deadline);
     expect(c.status, workerLog.slice(-3000)).toBe('COMPLETED');
     expect(c.progress).toMatchObject({ total: 2, done: 0, qcFailed: 2 });
+    // the adherence report counts them: 2 checked, none passed, 2 regenerations (2 tries each)
+    expect(c.adherence).toMatchObject({ schema: 'slicewise-adherence/1', counts: { volumes: 2 }, qc: { checked: 2, passed: 0, failed: 2, passRate: 0, regenerations: 2 } });
+    expect(c.adherence.features.map((f: any) => f.feature)).toContain('voxel_volume');
     for (const { node: v } of c.volumes.edges) {
       expect(v.status).toBe('QC_FAILED');
       expect(v.error).toMatch(/quality control failed on all 2 tries/);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, readAllTest, type Manifest } from './test-support.ts';
+import { MANIFEST_SCHEMA_V1, buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, readAllTest, type Manifest, type ManifestV1 } from './test-support.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './main.ts';
 
@@ -229,6 +229,26 @@ describe('slicewise pull', () => {
     const t = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'evil'), '--token', TOKEN]);
     expect(t.code).toBe(1);
     expect(t.err).toContain('not a valid dataset manifest');
+  });
+
+  it('a stored /1 manifest (published before quality control) pulls, verifies by its hash and gets its documents', async () => {
+    // the same content as a /1 manifest: no qc blocks, no waiver, no adherence
+    const v2 = JSON.parse(manifestBytes(manifest).toString()) as Record<string, unknown> & { volumes: Record<string, unknown>[] };
+    delete v2.qcWaiver;
+    delete v2.adherence;
+    const v1 = { ...v2, schema: MANIFEST_SCHEMA_V1, volumes: v2.volumes.map(({ qc: _qc, ...v }) => v) } as unknown as ManifestV1;
+    state.manifest = v1;
+    state.serveDocs = false;
+    const hash = manifestHash(v1);
+    expect(hash).not.toBe(manifestHash(manifest));
+    const out = path.join(tmp, 'v1');
+    expect((await run(['pull', `brain/glioma@${hash}`, '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    const written = await fs.readFile(path.join(out, 'manifest.json'));
+    expect(written.equals(manifestBytes(v1))).toBe(true);
+    expect(JSON.parse(written.toString()).schema).toBe(MANIFEST_SCHEMA_V1);
+    const croissant = JSON.parse(await fs.readFile(path.join(out, 'croissant.json'), 'utf8')) as Record<string, unknown>;
+    expect(croissant['rai:hasSyntheticData']).toBe(true);
+    expect((await run(['verify', out, '--ref', hash])).code).toBe(0);
   });
 
   it('documents are computed from the manifest when the server does not serve them', async () => {

@@ -1,5 +1,5 @@
 import type { Cohort, Volume, VolumeAttempt } from '@slicewise/db';
-import { OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
+import { GENERATED_VOLUME_STATUSES, OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 import type { QcSettings, SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
@@ -141,6 +141,23 @@ export class CohortRepository {
       SELECT count(*)::int AS n FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
       WHERE c."teamId" = ${teamId}::uuid AND v.status::text = ANY(${[...OPEN_VOLUME_STATUSES]})`;
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * What the adherence report needs of each generated volume, read from its provenance in SQL (a 10,000-volume
+   * cohort must not load 10,000 full records): requested and measured vectors, QC status and tries (schema /1
+   * records predate QC: not-run, one try).
+   */
+  async adherenceInputs(cohortId: string): Promise<{ id: string; requested: number[]; measured: number[] | null; qcStatus: 'passed' | 'failed' | 'not-run'; tries: number }[]> {
+    return clientOf(this.db).$queryRaw`
+      SELECT id::text,
+             provenance->'condition'->'requested' AS requested,
+             provenance->'condition'->'measured' AS measured,
+             COALESCE(provenance->'qc'->>'status', 'not-run') AS "qcStatus",
+             GREATEST(1, COALESCE(jsonb_array_length(provenance->'qc'->'tries'), 1))::int AS tries
+      FROM "Volume"
+      WHERE "cohortId" = ${cohortId}::uuid AND status::text = ANY(${[...GENERATED_VOLUME_STATUSES]}) AND provenance IS NOT NULL
+      ORDER BY "subjectIndex"`;
   }
 
   /** Attempt histories of many volumes in one query, oldest attempt first. */

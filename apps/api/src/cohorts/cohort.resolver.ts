@@ -2,6 +2,7 @@ import type { VolumeStatus } from '@slicewise/lifecycle';
 import type { QcSettings as QcSettingsShape } from '@slicewise/models';
 import { parseVolumeProvenance, qcOf } from '@slicewise/provenance';
 import { QcSettings, QcStatusEnum, qcSettingsNode, VolumeQc } from '../models/qc.types.ts';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import { DistributionVersion } from '../distributions/distribution.types.ts';
@@ -86,6 +87,14 @@ export class CohortResolver {
   @FieldResolver(() => QcSettings, { nullable: true, description: 'The quality control this cohort runs (resolved when requested; null for cohorts requested before QC existed).' })
   qcSettings(@Root() c: Cohort & { qcSettings?: QcSettingsShape | null }): QcSettings | null {
     return c.qcSettings ? qcSettingsNode(c.qcSettings) : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, {
+    description:
+      'Requested vs measured conditions over the generated volumes (schema slicewise-adherence/1, @slicewise/datasets Adherence): per feature bias, median and p90 absolute error; tumour volume ratio overall and per size bin; centroid error (% of the field of view); QC pass rate and regenerations; a scatter of requested vs measured (volume, centroid x/y/z).',
+  })
+  async adherence(@Root() c: Cohort, @Ctx() ctx: Context) {
+    return ctx.services.cohorts.adherence(c.rawId);
   }
 
   @FieldResolver(() => CohortProgress)

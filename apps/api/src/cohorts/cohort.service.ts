@@ -3,6 +3,7 @@
 // transaction; above the team's approval threshold the cohort waits for an admin instead.
 import { randomInt } from 'node:crypto';
 import { cancelCohortJobs, enqueueVolumeJobs, retryVolumeJob, type QueuePolicy } from '@slicewise/queue';
+import { computeAdherence, type Adherence } from '@slicewise/datasets';
 import { isFinalCohort, isRetryableCohort } from '@slicewise/lifecycle';
 import {
   QcSettingsError,
@@ -279,6 +280,10 @@ export class CohortService {
   }
   progressOf(ids: readonly string[]) {
     return this.repo.progressOf(ids);
+  }
+  /** Requested vs measured over the cohort's generated volumes (QC-failed ones included), by @slicewise/datasets computeAdherence. */
+  async adherence(cohortId: string): Promise<Adherence> {
+    return computeAdherence(await this.repo.adherenceInputs(cohortId));
   }
   attemptsOf(volumeIds: readonly string[]) {
     return this.repo.attemptsOf(volumeIds);

@@ -75,7 +75,7 @@ export class DatasetService {
   async manifestFor(
     projectId: string,
     cohortIds: string[],
-    filter: { onlyAccepted: boolean; volumeIds?: string[] | undefined; qcWaiver?: { reason: string; by: { id: string; email: string | null; name: string | null } | null } | undefined },
+    filter: { onlyAccepted: boolean; volumeIds?: string[] | undefined; qcWaiver?: { reason: string; byUserId: string | null; byTokenId: string | null } | undefined },
   ): Promise<{ manifest: Manifest; volumeIds: string[]; qcFailedIncluded: number; qcFailedLeftOut: number }> {
     const cohorts = await this.repo.cohortsForManifest(projectId, cohortIds);
     const missing = cohortIds.findIndex((id) => !cohorts.some((c) => c.id === id));
@@ -95,7 +95,8 @@ export class DatasetService {
       }
       throw userError(['cohortIds'], filter.onlyAccepted ? 'no volume of these cohorts was accepted in review' : 'these cohorts have no generated volume', 'EMPTY');
     }
-    const users = new Map((await this.repo.usersByIds([...new Set([...cohorts.map((c) => c.requestedById), ...volumes.map((v) => v.reviewedById)].filter((x): x is string => !!x))])).map((u) => [u.id, u]));
+    const userIds = [...cohorts.map((c) => c.requestedById), ...volumes.map((v) => v.reviewedById), filter.qcWaiver?.byUserId ?? null];
+    const users = new Map((await this.repo.usersByIds([...new Set(userIds.filter((x): x is string => !!x))])).map((u) => [u.id, u]));
     const who = (id: string | null) => (id ? { id, email: users.get(id)?.email ?? null, name: users.get(id)?.name ?? null } : null);
     const manifest = buildManifest({
       projectId,
@@ -110,6 +111,8 @@ export class DatasetService {
         createdAt: c.createdAt,
       })),
       volumes: volumes.map((v) => ({ ...v, provenance: provenanceOf(v), reviewedBy: who(v.reviewedById) })),
+      // who waived: the user, or the API token that published (its id: tokens have no name in a manifest)
+      qcWaiver: filter.qcWaiver ? { reason: filter.qcWaiver.reason, by: who(filter.qcWaiver.byUserId) ?? { id: `token:${filter.qcWaiver.byTokenId}`, email: null, name: null } } : null,
     });
     return { manifest, volumeIds: volumes.map((v) => v.id), qcFailedIncluded: filter.qcWaiver ? qcFailed : 0, qcFailedLeftOut: filter.qcWaiver ? 0 : qcFailed };
   }
@@ -117,8 +120,8 @@ export class DatasetService {
   async publish(scope: RequestScope, input: z.input<typeof publishInput>): Promise<{ version: DatasetVersionRow; created: boolean; qcFailedLeftOut: number }> {
     const data = validate(publishInput, input);
     const project = await this.project(scope, data.projectId, 'dataset.publish');
-    const by = auditActor(scope).actorUserId;
-    const waiver = data.qcWaiver ? { reason: data.qcWaiver, by: by ? { id: by, email: null, name: null } : null } : undefined;
+    const actorIds = auditActor(scope);
+    const waiver = data.qcWaiver ? { reason: data.qcWaiver, byUserId: actorIds.actorUserId, byTokenId: actorIds.actorTokenId } : undefined;
     const { manifest, volumeIds, qcFailedIncluded, qcFailedLeftOut } = await this.manifestFor(project.id, data.cohortIds, { onlyAccepted: data.onlyAccepted, volumeIds: data.volumeIds, qcWaiver: waiver });
     const hash = manifestHash(manifest);
     return this.tx.run(async (tx) => {

@@ -83,6 +83,8 @@ const FIELD_COSTS: Record<string, (args: Record<string, unknown>, child: number)
   'Query.diffDatasetVersions': (_a, child) => 50 + child,
   // A walk over dataset versions, cohorts and volumes.
   'Query.traceFile': (_a, child) => 20 + child,
+  // Statistics over every generated volume of a cohort (one SQL read of their conditions, sorts).
+  'Cohort.adherence': (_a, child) => 50 + child,
   'Webhook.deliveries': (a, child) => 1 + clampInt(a.limit, 1, 100, 50) * Math.max(1, child),
 };
 

@@ -6,7 +6,7 @@
 // File paths are looked up in the manifest, never joined onto a folder: no traversal is possible.
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
-import { archiveSize, buildDocuments, documentFiles, writeExportArchive, type Manifest } from '@slicewise/datasets';
+import { archiveSize, buildDocuments, documentFiles, DOCUMENTS_REVISION, writeExportArchive, type Manifest } from '@slicewise/datasets';
 import { AccessService } from '../auth/access.service.ts';
 import type { Actor } from '../auth/actor.ts';
 import { DomainError, ErrorCode } from '../common/errors.ts';
@@ -44,8 +44,10 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
     return services.datasets.get(await scopeOf(req, res), fromGlobalId(String(req.params.versionId), 'DatasetVersion').id);
   }
 
-  function documents(v: DatasetVersionRow, m: Manifest, tag: string | null) {
-    return buildDocuments(m, { datasetName: v.dataset, tag, description: v.description, codeRevision: opts.codeRevision, publishedAt: v.createdAt.toISOString() });
+  async function documents(v: DatasetVersionRow, m: Manifest, tag: string | null) {
+    const pairs = [...new Map(m.cohorts.map((c) => [`${c.model.name}@${c.model.version}`, { name: c.model.name, version: c.model.version }])).values()];
+    const models = await services.models.cardsFor(pairs);
+    return buildDocuments(m, { datasetName: v.dataset, tag, description: v.description, codeRevision: opts.codeRevision, publishedAt: v.createdAt.toISOString(), models });
   }
 
   /** The canonical bytes, whose sha256 is the version's identity (clients verify it). */
@@ -70,7 +72,7 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
       await pipeline(await services.storage.get(file.storageKey), res);
       return;
     }
-    const doc = documentFiles(m, documents(v, m, null)).find((d) => d.path === rel);
+    const doc = documentFiles(m, await documents(v, m, null)).find((d) => d.path === rel);
     if (doc) {
       res.setHeader('content-type', 'application/json');
       res.send(doc.bytes);
@@ -81,13 +83,15 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
 
   const sendExport = async (v: DatasetVersionRow, req: Request, res: Response) => {
     const m = services.datasets.manifestOf(v);
-    const docs = documents(v, m, null);
+    const docs = await documents(v, m, null);
     const total = archiveSize(m, docs);
     const name = `${v.dataset}-${v.manifestHash.slice(0, 12)}.tar`;
     res.setHeader('accept-ranges', 'bytes');
     res.setHeader('content-type', 'application/x-tar');
     res.setHeader('content-disposition', `attachment; filename="${name}"`);
-    res.setHeader('etag', `"${v.manifestHash}"`);
+    // the archive's bytes are the manifest's plus the derived documents': a new documents revision is a new ETag,
+    // so a download resumed across an upgrade cannot splice old and new bytes
+    res.setHeader('etag', `"${v.manifestHash}-d${DOCUMENTS_REVISION}"`);
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.header('range') ?? '');
     if (range && (range[1] || range[2])) {
       const start = range[1] ? Number(range[1]) : Math.max(0, total - Number(range[2]));

@@ -30,6 +30,13 @@ export class ModelRepository {
     return (await clientOf(this.db).model.findMany({ where: { id: { in: [...ids] } } })).map(asModelRow);
   }
 
+  /** Rows of exact (name, version) registrations. */
+  async findByNameVersions(pairs: readonly { name: string; version: string }[]): Promise<ModelRow[]> {
+    if (pairs.length === 0) return [];
+    const rows = await clientOf(this.db).model.findMany({ where: { OR: pairs.map((p) => ({ name: p.name, version: p.version })) } });
+    return rows.map(asModelRow);
+  }
+
   async listLatest(names: string[]): Promise<ModelRow[]> {
     const rows = await clientOf(this.db).model.findMany({ where: { name: { in: names } }, orderBy: [{ name: 'asc' }, { registeredAt: 'desc' }] });
     const seen = new Set<string>();

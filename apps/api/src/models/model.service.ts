@@ -77,6 +77,16 @@ export class ModelService {
     return { row: m.row, conditioning: m.conditioning };
   }
 
+  /** What a dataset's Croissant RAI fields quote about its models (metadata purpose and training data). */
+  async cardsFor(models: readonly { name: string; version: string }[]): Promise<{ name: string; version: string; purpose: string | null; trainingData: string | null }[]> {
+    const rows = await this.repo.findByNameVersions(models);
+    return models.map((m) => {
+      const meta = rows.find((r) => r.name === m.name && r.version === m.version)?.metadata;
+      const training = meta?.training as { data_source?: unknown } | undefined;
+      return { name: m.name, version: m.version, purpose: meta?.purpose ?? null, trainingData: typeof training?.data_source === 'string' ? training.data_source : null };
+    });
+  }
+
   modelsByIds(ids: readonly string[]) {
     return this.repo.findByIds(ids);
   }
