@@ -6,6 +6,8 @@ import { AuthService } from './auth/auth.service.ts';
 import type { ApiConfig } from './config.ts';
 import { CohortRepository } from './cohorts/cohort.repository.ts';
 import { CohortService } from './cohorts/cohort.service.ts';
+import { EstimateService } from './cohorts/estimate.service.ts';
+import { ThroughputRepository } from './cohorts/throughput.repository.ts';
 import { DistributionRepository } from './distributions/distribution.repository.ts';
 import { DistributionService } from './distributions/distribution.service.ts';
 import { ReferenceRepository } from './distributions/reference.repository.ts';
@@ -39,7 +41,7 @@ export function createServices(db: Db, config: ApiConfig) {
     maxPreviewSize: config.maxPreviewSize,
     maxOpenVolumesPerTeam: config.maxOpenVolumesPerTeam,
     queuePolicy: { expireInSeconds: config.jobExpireSeconds },
-  });
+  }, new EstimateService(models, new ThroughputRepository(db)));
   const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, {
     maxUploadBytes: config.maxUploadBytes,
     maxUploadVoxels: config.maxUploadVoxels,

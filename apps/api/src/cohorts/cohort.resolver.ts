@@ -92,6 +92,7 @@ export class CohortResolver {
   async progress(@Root() c: Cohort, @Ctx() ctx: Context): Promise<CohortProgress> {
     const p = await ctx.loaders.cohortProgress.load(c.rawId);
     const remaining = p.pending + p.running;
+    const rate = await ctx.loaders.cohortRate.load({ id: c.rawId, startedAt: c.startedAt, estimatedSeconds: c.estimatedSeconds, size: c.size, remaining });
     return {
       total: p.total,
       done: p.succeeded,
@@ -100,8 +101,10 @@ export class CohortResolver {
       pending: p.pending,
       cancelled: p.cancelled,
       qcFailed: p.qcFailed,
-      volumesPerMinute: Math.round(p.recentPerMinute * 100) / 100,
-      etaSeconds: remaining === 0 ? 0 : p.recentPerMinute > 0 ? (remaining / p.recentPerMinute) * 60 : null,
+      volumesPerMinute: Math.round(rate.volumesPerMinute * 100) / 100,
+      etaSeconds: rate.etaSeconds,
+      etaBasis: rate.basis,
+      workers: rate.workers,
     };
   }
 

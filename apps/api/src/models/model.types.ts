@@ -44,9 +44,13 @@ export class Model extends Node {
   rawId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'How long a cohort will take on this deployment: the model\'s declared throughput, corrected by what this deployment\'s workers measured.' })
 export class CohortEstimate {
-  @Field(() => Float) seconds!: number;
-  @Field(() => Float) perVolumeSeconds!: number;
-  @Field(() => String, { description: 'What the estimate is based on.' }) basis!: string;
+  @Field(() => Float, { description: 'Seconds of generation once the cohort\'s volumes start.' }) seconds!: number;
+  @Field(() => Float, { description: 'Seconds per volume on one worker slot.' }) perVolumeSeconds!: number;
+  @Field(() => Float) volumesPerMinute!: number;
+  @Field(() => Int, { description: 'Worker slots the estimate divides the work among (at least 1).' }) workers!: number;
+  @Field(() => Int, { description: 'Volumes of other cohorts queued or running ahead of a new request.' }) queuedAhead!: number;
+  @Field(() => Float, { description: 'Seconds until those are done (the wait before this cohort starts, if it queues behind them).' }) waitSeconds!: number;
+  @Field(() => String, { description: 'What the estimate is based on, in words ("~3 min at 20 volumes/min, 3 workers: declared by the model ...").' }) basis!: string;
 }
