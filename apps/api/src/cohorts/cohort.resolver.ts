@@ -27,6 +27,7 @@ import {
   VolumePayload,
   VolumeAttempt,
   VolumeStatusEnum,
+  VolumeThumbnail,
 } from './cohort.types.ts';
 
 @ArgsType()
@@ -159,6 +160,18 @@ export class VolumeResolver {
     @Ctx() ctx: Context,
   ) {
     return withUserErrors(async () => ({ volume: volumeNode(await ctx.services.cohorts.review(ctx, fromGlobalId(volumeId, 'Volume').id, state, comment)) }));
+  }
+
+  @FieldResolver(() => VolumeThumbnail, { nullable: true, description: 'Null until the volume is generated (or when its files cannot be read as NIfTI). Made from its files on first request, then kept.' })
+  async thumbnail(@Root() v: Volume, @Ctx() ctx: Context): Promise<VolumeThumbnail | null> {
+    // A picture is not worth failing a whole grid for: an unreadable file shows as "no preview".
+    const t = await ctx.services.thumbnails.ofVolume(v).catch((err: unknown) => {
+      ctx.logger.warn({ err: String(err), volumeId: v.rawId }, 'thumbnail could not be made');
+      return null;
+    });
+    if (!t) return null;
+    const { pngBase64, ...rest } = t;
+    return { ...rest, dataUrl: `data:image/png;base64,${pngBase64}` };
   }
 
   @FieldResolver(() => Cohort, { nullable: true })

@@ -83,6 +83,18 @@ export class Volume extends Node {
   rawId!: string;
   cohortId!: string;
   reviewedById!: string | null;
+  imageKey!: string | null;
+  maskKey!: string | null;
+}
+
+@ObjectType({ description: 'An axial slice through the tumour (image in grey, the mask outlined in red), for thumbnail grids.' })
+export class VolumeThumbnail {
+  @Field(() => String, { description: 'data:image/png;base64,… (one pixel per voxel; anterior at the top, subject\'s right on the right).' }) dataUrl!: string;
+  @Field(() => Int, { description: 'The axial slice (z index) shown: through the tumour\'s centroid, or the middle when the mask is empty.' }) sliceIndex!: number;
+  @Field(() => Int, { description: 'Tumour voxels in the whole mask.' }) maskVoxels!: number;
+  @Field(() => Int, { description: 'Tumour voxels in the shown slice.' }) sliceMaskVoxels!: number;
+  @Field(() => Int) width!: number;
+  @Field(() => Int) height!: number;
 }
 
 export const AttemptOutcomeEnum = enumOf(ATTEMPT_OUTCOMES);

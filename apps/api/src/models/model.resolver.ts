@@ -5,6 +5,8 @@ import { fromGlobalId } from '../graphql/relay.ts';
 import { BrainProjection, CohortEstimate, Model } from './model.types.ts';
 import { SamplerSettingsInput } from './sampler.types.ts';
 import { FieldResolver, Root } from 'type-graphql';
+import { Float } from 'type-graphql';
+import { anatomicalSpacingMm, declaredThroughput, type ModelMetadata, type ThroughputModel } from '@slicewise/models';
 
 @Resolver(() => Model)
 export class ModelResolver {
@@ -22,6 +24,20 @@ export class ModelResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.services.cohorts.estimate(ctx, fromGlobalId(modelId, 'Model').id, size, sampler);
+  }
+
+  @FieldResolver(() => [Float], {
+    description: 'The anatomy one voxel covers, [x, y, z] mm: the model\'s declared volume.anatomical_spacing_mm, else spacingMm. Physical units (mL, mm) are shown with it.',
+  })
+  async anatomicalSpacingMm(@Root() m: Model, @Ctx() ctx: Context): Promise<number[]> {
+    const { row } = await ctx.services.models.get(m.rawId);
+    return anatomicalSpacingMm(row.metadata as unknown as ModelMetadata).spacingMm;
+  }
+
+  @FieldResolver(() => String, { description: 'The throughput the model declares, in words (or the fallback used when it declares none).' })
+  async throughputBasis(@Root() m: Model, @Ctx() ctx: Context): Promise<string> {
+    const { row } = await ctx.services.models.get(m.rawId);
+    return declaredThroughput(row.metadata as unknown as ThroughputModel).basis;
   }
 
   @FieldResolver(() => BrainProjection, { nullable: true })
