@@ -37,6 +37,20 @@ describe('instance', () => {
   });
 });
 
+describe('models', () => {
+  it('declare physical units from the anatomy a voxel covers, and their throughput basis', async () => {
+    const models = (await h.gql('{ models { name spacingMm anatomicalSpacingMm throughputBasis physicalUnits { feature unit scale } } }', {}, owner)).data.models;
+    const fast = models.find((m: any) => m.name === 'sbldm-phantom-64-fast');
+    const tiny = models.find((m: any) => m.name === 'tiny-random');
+    expect(fast.anatomicalSpacingMm).toEqual([3, 3, 3]);
+    expect(fast.throughputBasis).toMatch(/^declared by the model: 4.4 s per volume at 50 steps/);
+    // 64 voxels of 3 mm across
+    expect(fast.physicalUnits.find((u: any) => u.feature === 'x')).toEqual({ feature: 'x', unit: 'mm', scale: 192 });
+    expect(tiny.anatomicalSpacingMm).toEqual(tiny.spacingMm);
+    expect(tiny.throughputBasis).toMatch(/^no throughput declared by the model/);
+  });
+});
+
 describe('viewerPermissions', () => {
   it('is the permission matrix for the caller\'s role or token scopes', async () => {
     const teamId = await h.createTeam(owner, 'Perm');

@@ -2,7 +2,8 @@ import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context.ts';
 import { modelNode } from './model.nodes.ts';
 import { fromGlobalId } from '../graphql/relay.ts';
-import { BrainProjection, CohortEstimate, Model } from './model.types.ts';
+import { BrainProjection, CohortEstimate, FeatureUnit, Model } from './model.types.ts';
+import { FEATURE_NAMES, physicalScale } from '@slicewise/conditioning';
 import { SamplerSettingsInput } from './sampler.types.ts';
 import { FieldResolver, Root } from 'type-graphql';
 import { Float } from 'type-graphql';
@@ -32,6 +33,16 @@ export class ModelResolver {
   async anatomicalSpacingMm(@Root() m: Model, @Ctx() ctx: Context): Promise<number[]> {
     const { row } = await ctx.services.models.get(m.rawId);
     return anatomicalSpacingMm(row.metadata as unknown as ModelMetadata).spacingMm;
+  }
+
+  @FieldResolver(() => [FeatureUnit], { description: 'Physical units of the nine features, from the anatomy a voxel covers (anatomicalSpacingMm); empty without usable conditioning metadata.' })
+  async physicalUnits(@Root() m: Model, @Ctx() ctx: Context): Promise<FeatureUnit[]> {
+    const { conditioning } = await ctx.services.models.get(m.rawId);
+    if (!conditioning) return [];
+    return FEATURE_NAMES.map((feature) => {
+      const p = physicalScale(conditioning, feature);
+      return { feature, unit: p.unit, scale: p.scale, approximate: p.approximate };
+    });
   }
 
   @FieldResolver(() => String, { description: 'The throughput the model declares, in words (or the fallback used when it declares none).' })

@@ -24,6 +24,14 @@ export class BrainProjection {
   @Field(() => [String], { description: 'One string of 0/1 per row (y), left to right (x).' }) rows!: string[];
 }
 
+@ObjectType({ description: 'How one normalised feature converts to a physical unit for this model: physical = normalised * scale.' })
+export class FeatureUnit {
+  @Field(() => String, { description: 'voxel_volume, surface_area, sphericity, x, y, z, w, h, d' }) feature!: string;
+  @Field(() => String, { description: 'mL, mm2, mm, or 1 (unitless)' }) unit!: string;
+  @Field(() => Float) scale!: number;
+  @Field(() => Boolean, { description: 'True where the conversion is approximate (surface area with anisotropic voxels).' }) approximate!: boolean;
+}
+
 @ObjectType({ implements: Node, description: 'A registered model folder (models/<name>/), hash-verified.' })
 export class Model extends Node {
   @Field(() => String) name!: string;

@@ -2,10 +2,10 @@
 // "/": signed in -> the last team used (or the team list); signed out -> sign in.
 import { useEffect } from 'react';
 import { useRouter } from 'next/navigation';
-import { ViewerDocument } from '../generated/gql/graphql';
-import { useGql } from '../lib/hooks';
-import { TEAM_STORAGE_KEY } from '../components/current-team';
-import { ErrorState, FullPageLoader } from '../components/states';
+import { ViewerDocument } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { TEAM_STORAGE_KEY } from '@/components/current-team';
+import { ErrorState, FullPageLoader } from '@/components/states';
 
 export default function Home() {
   const router = useRouter();

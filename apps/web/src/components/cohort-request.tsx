@@ -6,9 +6,9 @@ import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { CohortEstimateDocument, RequestCohortDocument, type ModelsQuery } from '../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../lib/hooks';
-import { splitUserErrors } from '../lib/graphql-client';
+import { CohortEstimateDocument, RequestCohortDocument, type ModelsQuery } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { splitUserErrors } from '@/lib/graphql-client';
 import { ModelPicker } from './model-picker';
 
 const SEED_MAX = 2 ** 31 - 1;

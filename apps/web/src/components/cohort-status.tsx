@@ -1,6 +1,6 @@
 'use client';
 import { Badge } from '@mantine/core';
-import type { CohortStatus, VolumeStatus, ReviewState } from '../generated/gql/graphql';
+import type { CohortStatus, VolumeStatus, ReviewState } from '@/generated/gql/graphql';
 
 const COHORT: Record<CohortStatus, { color: string; label: string }> = {
   AWAITING_APPROVAL: { color: 'yellow', label: 'awaiting approval' },

@@ -2,7 +2,7 @@
 // Which team the shell's switcher and navigation show: the team in the URL, else the one a page
 // reports (a project page knows its team), else the last one used on this device.
 import { createContext, useContext, useEffect } from 'react';
-import type { Role } from '../generated/gql/graphql';
+import type { Role } from '@/generated/gql/graphql';
 
 export const TEAM_STORAGE_KEY = 'slicewise.teamId';
 

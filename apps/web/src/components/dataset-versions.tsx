@@ -3,9 +3,9 @@
 // from completed cohorts.
 import { useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Checkbox, Code, Group, Modal, Stack, Switch, Text, TextInput } from '@mantine/core';
-import { ProjectDatasetsDocument, PublishDatasetVersionDocument } from '../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../lib/hooks';
-import { splitUserErrors } from '../lib/graphql-client';
+import { ProjectDatasetsDocument, PublishDatasetVersionDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { splitUserErrors } from '@/lib/graphql-client';
 import { formatDate } from './page-header';
 import { EmptyState, ErrorState, LoadingState } from './states';
 

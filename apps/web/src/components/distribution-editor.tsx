@@ -4,9 +4,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ActionIcon, Alert, Button, Code, Grid, Group, JsonInput, MultiSelect, NumberInput, Paper, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { PreviewDistributionDocument, type ModelsQuery } from '../generated/gql/graphql';
-import { useGql } from '../lib/hooks';
-import { DRAWN, FEATURE_LABEL, MARGINAL_PARAMS, MARGINAL_TYPES, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type ModelRanges, type Spec } from '../lib/spec';
+import { PreviewDistributionDocument, type ModelsQuery } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { DRAWN, FEATURE_LABEL, MARGINAL_PARAMS, MARGINAL_TYPES, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type ModelRanges, type Spec } from '@/lib/spec';
 import { CentroidScatter, FeatureHistograms, PreviewSummary } from './distribution-preview';
 import { ErrorState, LoadingState } from './states';
 

@@ -5,9 +5,9 @@ import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Checkbox, Code, FileInput, Group, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { CreateEmpiricalDistributionDocument, ReferenceFilesDocument } from '../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../lib/hooks';
-import { nameError } from '../lib/validators';
+import { CreateEmpiricalDistributionDocument, ReferenceFilesDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { nameError } from '@/lib/validators';
 import { formatDate } from './page-header';
 import { EmptyState, ErrorState, LoadingState } from './states';
 

@@ -3,7 +3,7 @@
 import type { ReactNode } from 'react';
 import Link from 'next/link';
 import { Alert, Button, Center, Code, Loader, Paper, Skeleton, Stack, Text, Title } from '@mantine/core';
-import { ApiError } from '../lib/graphql-client';
+import { ApiError } from '@/lib/graphql-client';
 
 export function LoadingState({ label = 'Loading…', rows = 3 }: { label?: string; rows?: number }) {
   return (

@@ -1,7 +1,7 @@
 // One place that talks HTTP to the API. Operations are typed documents generated from
 // apps/api/schema.graphql (src/generated/gql); the browser posts them to same-origin /graphql,
 // which next.config.ts forwards to the API with the session cookie.
-import type { TypedDocumentString } from '../generated/gql/graphql';
+import type { TypedDocumentString } from '@/generated/gql/graphql';
 
 /** A GraphQL error from the API: `code` is extensions.code (NOT_FOUND, FORBIDDEN, ...). */
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 // What the UI offers per role. The API decides (apps/api/src/auth/permissions.ts); these only hide
 // buttons that would be refused, and must agree with that matrix.
-import type { Role, TokenScope } from '../generated/gql/graphql';
+import type { Role, TokenScope } from '@/generated/gql/graphql';
 
 const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
 

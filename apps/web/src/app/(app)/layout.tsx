@@ -6,12 +6,12 @@ import { useParams, usePathname, useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Select, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { SignOutDocument, ViewerDocument } from '../../generated/gql/graphql';
-import { gqlRequest } from '../../lib/graphql-client';
-import { useGql } from '../../lib/hooks';
-import { can } from '../../lib/roles';
-import { CurrentTeamContext, TEAM_STORAGE_KEY } from '../../components/current-team';
-import { ErrorState, FullPageLoader } from '../../components/states';
+import { SignOutDocument, ViewerDocument } from '@/generated/gql/graphql';
+import { gqlRequest } from '@/lib/graphql-client';
+import { useGql } from '@/lib/hooks';
+import { can } from '@/lib/roles';
+import { CurrentTeamContext, TEAM_STORAGE_KEY } from '@/components/current-team';
+import { ErrorState, FullPageLoader } from '@/components/states';
 
 export default function SignedInLayout({ children }: { children: ReactNode }) {
   const router = useRouter();

@@ -5,10 +5,10 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { SignInDocument } from '../../generated/gql/graphql';
-import { ApiError, gqlRequest, splitUserErrors } from '../../lib/graphql-client';
-import { emailError, required, safeNext } from '../../lib/validators';
-import { AuthCard } from '../../components/auth-card';
+import { SignInDocument } from '@/generated/gql/graphql';
+import { ApiError, gqlRequest, splitUserErrors } from '@/lib/graphql-client';
+import { emailError, required, safeNext } from '@/lib/validators';
+import { AuthCard } from '@/components/auth-card';
 
 export default function SignInPage() {
   return (

@@ -5,10 +5,10 @@ import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { SignUpDocument } from '../../generated/gql/graphql';
-import { ApiError, gqlRequest, splitUserErrors } from '../../lib/graphql-client';
-import { emailError, nameError, newPasswordError, PASSWORD_MIN } from '../../lib/validators';
-import { AuthCard } from '../../components/auth-card';
+import { SignUpDocument } from '@/generated/gql/graphql';
+import { ApiError, gqlRequest, splitUserErrors } from '@/lib/graphql-client';
+import { emailError, nameError, newPasswordError, PASSWORD_MIN } from '@/lib/validators';
+import { AuthCard } from '@/components/auth-card';
 
 export default function SignUpPage() {
   const router = useRouter();

@@ -25,15 +25,17 @@ export type AuditFilterInput = {
   until?: string | null | undefined;
 };
 
-export type CohortStatus =
-  | 'AWAITING_APPROVAL'
-  | 'CANCELLED'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'QUEUED'
-  | 'REJECTED'
-  | 'RUNNING';
+export const CohortStatus = {
+  AwaitingApproval: 'AWAITING_APPROVAL',
+  Cancelled: 'CANCELLED',
+  Completed: 'COMPLETED',
+  Failed: 'FAILED',
+  Queued: 'QUEUED',
+  Rejected: 'REJECTED',
+  Running: 'RUNNING'
+} as const;
 
+export type CohortStatus = typeof CohortStatus[keyof typeof CohortStatus];
 export type CreateApiTokenInput = {
   expiresAt?: string | null | undefined;
   name: string;
@@ -107,23 +109,29 @@ export type RequestCohortInput = {
   size: number;
 };
 
-export type ReviewState =
-  | 'ACCEPTED'
-  | 'REJECTED'
-  | 'UNREVIEWED';
+export const ReviewState = {
+  Accepted: 'ACCEPTED',
+  Rejected: 'REJECTED',
+  Unreviewed: 'UNREVIEWED'
+} as const;
 
+export type ReviewState = typeof ReviewState[keyof typeof ReviewState];
 /** Team roles, from most to least powerful; see the permission matrix in README.md */
-export type Role =
-  | 'ADMIN'
-  | 'MEMBER'
-  | 'OWNER'
-  | 'VIEWER';
+export const Role = {
+  Admin: 'ADMIN',
+  Member: 'MEMBER',
+  Owner: 'OWNER',
+  Viewer: 'VIEWER'
+} as const;
 
+export type Role = typeof Role[keyof typeof Role];
 /** Diffusion sampler (the model declares its default). */
-export type Sampler =
-  | 'DDIM'
-  | 'DDPM';
+export const Sampler = {
+  Ddim: 'DDIM',
+  Ddpm: 'DDPM'
+} as const;
 
+export type Sampler = typeof Sampler[keyof typeof Sampler];
 /** Overrides of the model's default sampler settings; unset fields keep the default. */
 export type SamplerSettingsInput = {
   /** DDIM eta in [0, 1]. */
@@ -147,16 +155,20 @@ export type SignUpInput = {
 };
 
 /** How inference timesteps are spaced over the training schedule (diffusers). */
-export type TimestepSpacing =
-  | 'LEADING'
-  | 'TRAILING';
+export const TimestepSpacing = {
+  Leading: 'LEADING',
+  Trailing: 'TRAILING'
+} as const;
 
+export type TimestepSpacing = typeof TimestepSpacing[keyof typeof TimestepSpacing];
 /** API token scopes: READ < GENERATE < ADMIN (each includes the ones before) */
-export type TokenScope =
-  | 'ADMIN'
-  | 'GENERATE'
-  | 'READ';
+export const TokenScope = {
+  Admin: 'ADMIN',
+  Generate: 'GENERATE',
+  Read: 'READ'
+} as const;
 
+export type TokenScope = typeof TokenScope[keyof typeof TokenScope];
 export type UpdateProjectInput = {
   description?: string | null | undefined;
   name?: string | null | undefined;
@@ -169,13 +181,15 @@ export type UpdateTeamInput = {
   teamId: string | number;
 };
 
-export type VolumeStatus =
-  | 'CANCELLED'
-  | 'FAILED'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'SUCCEEDED';
+export const VolumeStatus = {
+  Cancelled: 'CANCELLED',
+  Failed: 'FAILED',
+  Pending: 'PENDING',
+  Running: 'RUNNING',
+  Succeeded: 'SUCCEEDED'
+} as const;
 
+export type VolumeStatus = typeof VolumeStatus[keyof typeof VolumeStatus];
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -385,6 +399,7 @@ export type DistributionVersionSpecQuery = { node:
     | { id: string }
     | { id: string }
     | { version: number, spec: Record<string, unknown>, specHash: string, id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }

@@ -4,13 +4,13 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { Alert, Badge, Button, Card, Group, Modal, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { CreateTeamDocument, ViewerDocument } from '../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../lib/hooks';
-import { splitUserErrors } from '../../../lib/graphql-client';
-import { roleLabel } from '../../../lib/roles';
-import { nameError } from '../../../lib/validators';
-import { PageHeader } from '../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../components/states';
+import { CreateTeamDocument, ViewerDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { splitUserErrors } from '@/lib/graphql-client';
+import { roleLabel } from '@/lib/roles';
+import { nameError } from '@/lib/validators';
+import { PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
 
 export default function TeamsPage() {
   const viewer = useGql(ViewerDocument, {});

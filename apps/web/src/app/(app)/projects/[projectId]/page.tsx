@@ -4,16 +4,16 @@ import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, Paper, Progress, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ProjectOverviewDocument, UpdateProjectDocument } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { splitUserErrors } from '../../../../lib/graphql-client';
-import { can, roleLabel } from '../../../../lib/roles';
-import { maxLength, nameError } from '../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../components/states';
-import { CohortStatusBadge } from '../../../../components/cohort-status';
-import { DatasetVersions } from '../../../../components/dataset-versions';
-import { useReportTeam } from '../../../../components/current-team';
+import { ProjectOverviewDocument, UpdateProjectDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { splitUserErrors } from '@/lib/graphql-client';
+import { can, roleLabel } from '@/lib/roles';
+import { maxLength, nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { CohortStatusBadge } from '@/components/cohort-status';
+import { DatasetVersions } from '@/components/dataset-versions';
+import { useReportTeam } from '@/components/current-team';
 
 export default function ProjectPage() {
   const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);

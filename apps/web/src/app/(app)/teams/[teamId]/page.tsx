@@ -4,14 +4,14 @@ import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { Alert, Anchor, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { CohortsAwaitingApprovalDocument, CreateProjectDocument, TeamProjectsDocument } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { splitUserErrors } from '../../../../lib/graphql-client';
-import { can } from '../../../../lib/roles';
-import { maxLength, nameError } from '../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../components/states';
-import { useReportTeam } from '../../../../components/current-team';
+import { CohortsAwaitingApprovalDocument, CreateProjectDocument, TeamProjectsDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { splitUserErrors } from '@/lib/graphql-client';
+import { can } from '@/lib/roles';
+import { maxLength, nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { useReportTeam } from '@/components/current-team';
 
 export default function TeamProjectsPage() {
   const teamId = decodeURIComponent(useParams<{ teamId: string }>().teamId);

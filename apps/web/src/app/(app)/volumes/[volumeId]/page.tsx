@@ -6,19 +6,19 @@ import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useParams, useSearchParams } from 'next/navigation';
 import { Alert, Anchor, Button, Code, Grid, Group, Paper, Stack, Table, Text, Textarea, Title } from '@mantine/core';
-import { ReviewVolumeDocument, VolumeDocument, type ReviewState } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { featureValue, fmt3, type ConditionRecord } from '../../../../lib/conditions';
-import { FEATURE_LABEL, FEATURES } from '../../../../lib/spec';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { LoadingState, QueryGate } from '../../../../components/states';
-import { ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
-import { useCurrentTeam } from '../../../../components/current-team';
-import { roleAtLeast } from '../../../../lib/roles';
-import { ProvenanceSummary } from '../../../../components/provenance-summary';
+import { ReviewVolumeDocument, VolumeDocument, type ReviewState } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { featureValue, fmt3, type ConditionRecord } from '@/lib/conditions';
+import { FEATURE_LABEL, FEATURES } from '@/lib/spec';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { LoadingState, QueryGate } from '@/components/states';
+import { ReviewBadge, VolumeStatusBadge } from '@/components/cohort-status';
+import { useCurrentTeam } from '@/components/current-team';
+import { roleAtLeast } from '@/lib/roles';
+import { ProvenanceSummary } from '@/components/provenance-summary';
 import type { VolumeProvenance } from '@slicewise/provenance';
 
-const VolumeViewer = dynamic(() => import('../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
+const VolumeViewer = dynamic(() => import('@/components/volume-viewer').then((m) => m.VolumeViewer), {
   ssr: false,
   loading: () => <LoadingState label="Loading the viewer…" rows={1} />,
 });

@@ -6,13 +6,13 @@ import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { Alert, Anchor, Button, Group, Kbd, Paper, Progress, Stack, Text, Textarea } from '@mantine/core';
-import { ReviewQueueDocument, ReviewVolumeDocument, type ReviewState } from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { featureValue, fmt3 } from '../../../../../lib/conditions';
-import { PageHeader } from '../../../../../components/page-header';
-import { EmptyState, LoadingState, QueryGate } from '../../../../../components/states';
+import { ReviewQueueDocument, ReviewVolumeDocument, type ReviewState } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { featureValue, fmt3 } from '@/lib/conditions';
+import { PageHeader } from '@/components/page-header';
+import { EmptyState, LoadingState, QueryGate } from '@/components/states';
 
-const VolumeViewer = dynamic(() => import('../../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
+const VolumeViewer = dynamic(() => import('@/components/volume-viewer').then((m) => m.VolumeViewer), {
   ssr: false,
   loading: () => <LoadingState label="Loading the viewer…" rows={1} />,
 });

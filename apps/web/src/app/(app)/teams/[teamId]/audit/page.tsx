@@ -3,13 +3,13 @@ import { useMemo, useState } from 'react';
 import { useParams } from 'next/navigation';
 import { Badge, Button, Code, Group, Paper, Select, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { AuditEventsDocument, TeamProjectsDocument, type AuditFilterInput } from '../../../../../generated/gql/graphql';
-import { useGql } from '../../../../../lib/hooks';
-import { ApiError } from '../../../../../lib/graphql-client';
-import { can } from '../../../../../lib/roles';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { EmptyState, ErrorState, LoadingState, NotFoundState } from '../../../../../components/states';
-import { useReportTeam } from '../../../../../components/current-team';
+import { AuditEventsDocument, TeamProjectsDocument, type AuditFilterInput } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { ApiError } from '@/lib/graphql-client';
+import { can } from '@/lib/roles';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, ErrorState, LoadingState, NotFoundState } from '@/components/states';
+import { useReportTeam } from '@/components/current-team';
 
 /** A yyyy-mm-dd from a date input, as the start (or the end) of that day in the browser's time zone. */
 function dayBound(day: string, end: boolean): string | undefined {

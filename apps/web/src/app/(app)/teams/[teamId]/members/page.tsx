@@ -3,15 +3,15 @@ import { useState } from 'react';
 import { useParams } from 'next/navigation';
 import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { AddMemberDocument, ChangeMemberRoleDocument, RemoveMemberDocument, TeamMembersDocument, type Role } from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { rowActionError, splitUserErrors } from '../../../../../lib/graphql-client';
-import { can, ROLE_ORDER, roleLabel } from '../../../../../lib/roles';
-import { emailError } from '../../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { QueryGate } from '../../../../../components/states';
-import { ConfirmModal } from '../../../../../components/confirm';
-import { useReportTeam } from '../../../../../components/current-team';
+import { AddMemberDocument, ChangeMemberRoleDocument, RemoveMemberDocument, TeamMembersDocument, type Role } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { rowActionError, splitUserErrors } from '@/lib/graphql-client';
+import { can, ROLE_ORDER, roleLabel } from '@/lib/roles';
+import { emailError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { QueryGate } from '@/components/states';
+import { ConfirmModal } from '@/components/confirm';
+import { useReportTeam } from '@/components/current-team';
 
 const roleOptions = ROLE_ORDER.map((r) => ({ value: r, label: roleLabel(r) }));
 

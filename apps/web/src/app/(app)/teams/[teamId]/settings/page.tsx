@@ -12,16 +12,16 @@ import {
   type Role,
   type TeamSettingsQuery,
   type WebhooksQuery,
-} from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { rowActionError, splitUserErrors, type UserErrorLike } from '../../../../../lib/graphql-client';
-import { can, roleLabel } from '../../../../../lib/roles';
-import { approvalThresholdError, httpUrlError, nameError } from '../../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { EmptyState, ErrorState, LoadingState, QueryGate } from '../../../../../components/states';
-import { ConfirmModal } from '../../../../../components/confirm';
-import { SecretOnceModal } from '../../../../../components/secret-once';
-import { useReportTeam } from '../../../../../components/current-team';
+} from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { rowActionError, splitUserErrors, type UserErrorLike } from '@/lib/graphql-client';
+import { can, roleLabel } from '@/lib/roles';
+import { approvalThresholdError, httpUrlError, nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, ErrorState, LoadingState, QueryGate } from '@/components/states';
+import { ConfirmModal } from '@/components/confirm';
+import { SecretOnceModal } from '@/components/secret-once';
+import { useReportTeam } from '@/components/current-team';
 
 /** The events a webhook may subscribe to (apps/api/src/webhooks/webhook.service.ts WEBHOOK_EVENTS). */
 const WEBHOOK_EVENTS = [

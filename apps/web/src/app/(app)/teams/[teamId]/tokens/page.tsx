@@ -3,16 +3,16 @@ import { useState } from 'react';
 import { useParams } from 'next/navigation';
 import { Alert, Badge, Button, Checkbox, Code, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, type Role, type TokenScope } from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { ApiError, rowActionError, splitUserErrors } from '../../../../../lib/graphql-client';
-import { can, roleLabel, scopesForRole } from '../../../../../lib/roles';
-import { nameError } from '../../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { EmptyState, ErrorState, LoadingState, NotFoundState } from '../../../../../components/states';
-import { ConfirmModal } from '../../../../../components/confirm';
-import { SecretOnceModal } from '../../../../../components/secret-once';
-import { useReportTeam } from '../../../../../components/current-team';
+import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, type Role, type TokenScope } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { ApiError, rowActionError, splitUserErrors } from '@/lib/graphql-client';
+import { can, roleLabel, scopesForRole } from '@/lib/roles';
+import { nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, ErrorState, LoadingState, NotFoundState } from '@/components/states';
+import { ConfirmModal } from '@/components/confirm';
+import { SecretOnceModal } from '@/components/secret-once';
+import { useReportTeam } from '@/components/current-team';
 
 const SCOPE_HELP: Record<TokenScope, string> = {
   READ: 'Read teams, projects and cohorts',

@@ -3,16 +3,16 @@ import { useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { AddDistributionVersionDocument, DistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
-import { can } from '../../../../../../lib/roles';
-import type { Spec } from '../../../../../../lib/spec';
-import { formatDate, PageHeader } from '../../../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../../../components/states';
-import { DistributionEditor } from '../../../../../../components/distribution-editor';
-import { ModelPicker } from '../../../../../../components/model-picker';
-import { CohortRequestModal } from '../../../../../../components/cohort-request';
-import { useReportTeam } from '../../../../../../components/current-team';
+import { AddDistributionVersionDocument, DistributionDocument, ModelsDocument, ProjectDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { can } from '@/lib/roles';
+import type { Spec } from '@/lib/spec';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { DistributionEditor } from '@/components/distribution-editor';
+import { ModelPicker } from '@/components/model-picker';
+import { CohortRequestModal } from '@/components/cohort-request';
+import { useReportTeam } from '@/components/current-team';
 
 export default function DistributionPage() {
   const params = useParams<{ projectId: string; distributionId: string }>();

@@ -3,16 +3,16 @@ import { useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { Alert, Anchor, Button, Group, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
-import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
-import { defaultSpec, rangesOf, type Spec } from '../../../../../../lib/spec';
-import { nameError } from '../../../../../../lib/validators';
-import { PageHeader } from '../../../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../../../components/states';
-import { DistributionEditor } from '../../../../../../components/distribution-editor';
-import { ModelPicker } from '../../../../../../components/model-picker';
-import { EmpiricalBuilder } from '../../../../../../components/empirical-builder';
-import { useReportTeam } from '../../../../../../components/current-team';
+import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { defaultSpec, rangesOf, type Spec } from '@/lib/spec';
+import { nameError } from '@/lib/validators';
+import { PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { DistributionEditor } from '@/components/distribution-editor';
+import { ModelPicker } from '@/components/model-picker';
+import { EmpiricalBuilder } from '@/components/empirical-builder';
+import { useReportTeam } from '@/components/current-team';
 
 export default function NewDistributionPage() {
   const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
