@@ -10,7 +10,6 @@ import { completeFakeCohort, startHarness, type Caller, type Harness } from './h
 
 let h: Harness;
 let owner: Caller;
-const raw = (gid: string) => Buffer.from(gid, 'base64url').toString().split(':')[1]!;
 
 beforeAll(async () => {
   h = await startHarness({ MAX_COHORT_SIZE: '5000' });

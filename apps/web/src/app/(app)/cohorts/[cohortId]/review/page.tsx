@@ -8,7 +8,9 @@ import { useParams } from 'next/navigation';
 import { Alert, Anchor, Button, Group, Kbd, Paper, Progress, Stack, Text, Textarea } from '@mantine/core';
 import { ReviewQueueDocument, ReviewVolumeDocument, type ReviewState } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
-import { featureValue, fmt3 } from '@/lib/conditions';
+import { featureValue } from '@/lib/conditions';
+import { errorLine } from '@/lib/errors';
+import { formatFeature } from '@/lib/units';
 import { PageHeader } from '@/components/page-header';
 import { EmptyState, LoadingState, QueryGate } from '@/components/states';
 
@@ -34,7 +36,7 @@ export default function ReviewQueuePage() {
       if (reviewVolume.userErrors.length) setError(reviewVolume.userErrors.map((e) => e.message).join(' '));
       else setComment('');
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorLine(e));
     }
   }
   const decideRef = useRef(decide);
@@ -86,16 +88,18 @@ export default function ReviewQueuePage() {
             ) : (
               <Group align="flex-start" gap="lg" wrap="wrap">
                 <div style={{ flex: '1 1 480px', minWidth: 0 }}>
-                  {next.imageUrl && <VolumeViewer key={next.id} imageUrl={next.imageUrl} maskUrl={next.maskUrl ?? null} />}
+                  {next.imageUrl && <VolumeViewer key={next.id} imageUrl={next.imageUrl} maskUrl={next.maskUrl ?? null} voxelMm={c.model?.anatomicalSpacingMm ?? null} />}
                 </div>
                 <Paper withBorder p="md" style={{ flex: '1 1 280px' }}>
                   <Stack gap="xs">
                     <Text fw={600}>Subject {next.subjectIndex}</Text>
                     <Text size="sm">
-                      Volume requested {fmt3(featureValue(next.requestedCondition, 'voxel_volume'))}, measured {fmt3(featureValue(next.measuredCondition, 'voxel_volume'))}
+                      Volume requested {formatFeature(c.model, 'voxel_volume', featureValue(next.requestedCondition, 'voxel_volume'))}, measured{' '}
+                      {formatFeature(c.model, 'voxel_volume', featureValue(next.measuredCondition, 'voxel_volume'))}
                     </Text>
                     <Text size="sm">
-                      Sphericity requested {fmt3(featureValue(next.requestedCondition, 'sphericity'))}, measured {fmt3(featureValue(next.measuredCondition, 'sphericity'))}
+                      Sphericity requested {formatFeature(c.model, 'sphericity', featureValue(next.requestedCondition, 'sphericity'))}, measured{' '}
+                      {formatFeature(c.model, 'sphericity', featureValue(next.measuredCondition, 'sphericity'))}
                     </Text>
                     <Textarea ref={commentRef} label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />
                     {error && (

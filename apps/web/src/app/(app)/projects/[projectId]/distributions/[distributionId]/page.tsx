@@ -5,7 +5,8 @@ import { useParams } from 'next/navigation';
 import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { AddDistributionVersionDocument, DistributionDocument, ModelsDocument, ProjectDocument } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
-import { can } from '@/lib/roles';
+import { can, TeamAction } from '@/lib/permissions';
+import { errorLine } from '@/lib/errors';
 import type { Spec } from '@/lib/spec';
 import { formatDate, PageHeader } from '@/components/page-header';
 import { EmptyState, QueryGate } from '@/components/states';
@@ -25,8 +26,11 @@ export default function DistributionPage() {
   const [spec, setSpec] = useState<Spec | null>(null);
   const [modelId, setModelId] = useState<string | null>(null);
   const [requesting, setRequesting] = useState(false);
+  // Discarding edits remounts the editor so its JSON box shows the saved spec again.
+  const [editorKey, setEditorKey] = useState(0);
   const [saved, setSaved] = useState<string | null>(null);
   const [general, setGeneral] = useState<string[]>([]);
+  const [jsonError, setJsonError] = useState<string | null>(null);
   const addVersion = useGqlMutation(AddDistributionVersionDocument);
   const latest = dist.data?.distribution.latestVersion ?? null;
 
@@ -41,6 +45,8 @@ export default function DistributionPage() {
 
   async function saveVersion() {
     if (!spec || !modelId) return;
+    // Never save the last valid spec in place of JSON that does not parse.
+    if (jsonError) return setGeneral([`The spec (JSON) has an error: ${jsonError}`]);
     setGeneral([]);
     setSaved(null);
     try {
@@ -49,7 +55,7 @@ export default function DistributionPage() {
       setSaved(`Saved as version ${r.version?.version}`);
       setSpec(null); // reload from the new latest version
     } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
+      setGeneral([errorLine(e)]);
     }
   }
 
@@ -58,9 +64,9 @@ export default function DistributionPage() {
       {() => {
         const p = project.data!.project;
         const d = dist.data!.distribution;
-        const role = p.team?.viewerRole;
         const model = models.data!.models.find((m) => m.id === modelId) ?? null;
-        const editable = can.updateProject(role);
+        const editable = can(p.team?.viewerPermissions, TeamAction.DistributionWrite);
+        const mayRequest = can(p.team?.viewerPermissions, TeamAction.CohortRequest);
         return (
           <>
             <Text size="sm" mb={4}>
@@ -78,8 +84,8 @@ export default function DistributionPage() {
                 </>
               }
               actions={
-                editable && latest ? (
-                  <Button onClick={() => setRequesting(true)} disabled={dirty} title={dirty ? 'Save or discard your edits first' : undefined} data-testid="request-cohort">
+                mayRequest && latest ? (
+                  <Button onClick={() => setRequesting(true)} disabled={dirty || !!jsonError} title={dirty || jsonError ? 'Save or discard your edits first' : undefined} data-testid="request-cohort">
                     Request cohort
                   </Button>
                 ) : null
@@ -91,7 +97,7 @@ export default function DistributionPage() {
             ) : (
               <Stack>
                 {modelId && <ModelPicker models={models.data!.models} value={modelId} onChange={setModelId} />}
-                {model && spec && <DistributionEditor key={`${model.id}:${latest?.id}`} model={model} spec={spec} onChange={setSpec} readOnly={!editable} />}
+                {model && spec && <DistributionEditor key={`${model.id}:${latest?.id}:${editorKey}`} model={model} spec={spec} onChange={setSpec} onJsonError={setJsonError} readOnly={!editable} />}
                 {general.length > 0 && (
                   <Alert color="red" role="alert" title="Not saved">
                     {general.map((g, i) => (
@@ -104,12 +110,17 @@ export default function DistributionPage() {
                     {saved}
                   </Text>
                 )}
+                {jsonError && (
+                  <Alert color="red" role="alert" title="The JSON spec does not parse" data-testid="json-error-alert">
+                    Nothing was applied from it and nothing can be saved until it is fixed (or the edits are discarded). The preview still shows the last spec that parsed.
+                  </Alert>
+                )}
                 {editable && (
                   <Group>
-                    <Button onClick={() => void saveVersion()} disabled={!dirty} loading={addVersion.isPending} data-testid="save-version">
+                    <Button onClick={() => void saveVersion()} disabled={!dirty || !!jsonError} loading={addVersion.isPending} data-testid="save-version">
                       Save as new version
                     </Button>
-                    <Button variant="default" disabled={!dirty} onClick={() => setSpec(latest!.spec as Spec)}>
+                    <Button variant="default" disabled={!dirty && !jsonError} onClick={() => (setSpec(latest!.spec as Spec), setJsonError(null), setEditorKey((k) => k + 1))}>
                       Discard edits
                     </Button>
                   </Group>

@@ -7,6 +7,7 @@ import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '@/g
 import { useGql, useGqlMutation } from '@/lib/hooks';
 import { defaultSpec, rangesOf, type Spec } from '@/lib/spec';
 import { nameError } from '@/lib/validators';
+import { errorLine } from '@/lib/errors';
 import { PageHeader } from '@/components/page-header';
 import { EmptyState, QueryGate } from '@/components/states';
 import { DistributionEditor } from '@/components/distribution-editor';
@@ -26,6 +27,7 @@ export default function NewDistributionPage() {
   const [nameErr, setNameErr] = useState<string | null>(null);
   const [general, setGeneral] = useState<string[]>([]);
   const [mode, setMode] = useState<'parametric' | 'empirical'>('parametric');
+  const [jsonError, setJsonError] = useState<string | null>(null);
   const create = useGqlMutation(CreateDistributionDocument);
   const model = models.data?.models.find((m) => m.id === modelId) ?? null;
 
@@ -41,6 +43,8 @@ export default function NewDistributionPage() {
     const err = nameError('Name')(name);
     setNameErr(err);
     if (err || !spec || !modelId) return;
+    // Never save the last valid spec in place of JSON that does not parse.
+    if (jsonError) return setGeneral([`The spec (JSON) has an error: ${jsonError}`]);
     setGeneral([]);
     try {
       const { createDistribution: r } = await create.mutateAsync({ input: { projectId, modelId, name, spec: { ...spec, name } } });
@@ -51,7 +55,7 @@ export default function NewDistributionPage() {
       }
       router.push(`/projects/${encodeURIComponent(projectId)}/distributions/${encodeURIComponent(r.distribution!.id)}`);
     } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
+      setGeneral([errorLine(e)]);
     }
   }
 
@@ -111,7 +115,7 @@ export default function NewDistributionPage() {
                     />
                   )}
                 </Group>
-                {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} />}
+                {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} onJsonError={setJsonError} />}
                 {general.length > 0 && (
                   <Alert color="red" role="alert" title="Not saved">
                     {general.map((g, i) => (
@@ -119,8 +123,13 @@ export default function NewDistributionPage() {
                     ))}
                   </Alert>
                 )}
+                {jsonError && (
+                  <Alert color="red" role="alert" title="The JSON spec does not parse" data-testid="json-error-alert">
+                    Nothing was applied from it and nothing can be saved until it is fixed (or the edits are discarded). The preview still shows the last spec that parsed.
+                  </Alert>
+                )}
                 <Group>
-                  <Button onClick={() => void save()} loading={create.isPending} data-testid="save-distribution">
+                  <Button onClick={() => void save()} loading={create.isPending} disabled={!!jsonError} title={jsonError ? 'Fix the JSON spec first' : undefined} data-testid="save-distribution">
                     Save distribution
                   </Button>
                   <Button variant="default" component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
