@@ -10,7 +10,7 @@ import { LAPTOP, newUserContext, PHONE } from './browser.ts';
 import { generateCohort, gql, publish, seedProject, signUpViaApi } from './api.ts';
 import { SignInPage } from './pages/auth.page.ts';
 import { CohortRequestDialog, DistributionEditorPage } from './pages/app.page.ts';
-import { DatasetVersionPage, InvitationsSection, ViewerControls } from './pages/workspace.page.ts';
+import { choose, DatasetVersionPage, InvitationsSection, ViewerControls } from './pages/workspace.page.ts';
 
 export interface ScreenshotOptions {
   browser: Browser;
@@ -99,7 +99,7 @@ export async function takeScreenshots(o: ScreenshotOptions): Promise<string[]> {
   await page.goto(`/cohorts/${encodeURIComponent(cohort.cohortId)}`);
   await page.getByTestId('volumes-table').waitFor();
   await shot(page, 'cohort');
-  await page.getByRole('radio', { name: 'Thumbnails' }).check({ force: true });
+  await choose(page, 'Thumbnails');
   await page.getByTestId('thumbnail-grid').waitFor();
   await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="thumbnail"] img')).every((i) => (i as HTMLImageElement).complete));
   await shot(page, 'cohort-thumbnails');

@@ -57,8 +57,13 @@ export class DatasetVersionPage {
     return text;
   }
   async compareWith(label: RegExp) {
-    await this.page.getByLabel('Other version').click();
-    await this.page.getByRole('option', { name: label }).click();
+    await this.page.getByRole('textbox', { name: 'Other version' }).or(this.page.getByRole('combobox', { name: 'Other version' })).click();
+    await this.page.getByRole('option', { name: label }).click().catch(async (e: unknown) => {
+      await this.page.screenshot({ path: 'test-results/compare-debug.png' });
+      const html = await this.page.locator('body').innerHTML();
+      (await import('node:fs')).writeFileSync('test-results/compare-debug.html', html);
+      throw e;
+    });
     await this.page.getByTestId('diff-result').waitFor({ timeout: 20_000 });
   }
   diffBadge = (which: 'added' | 'removed' | 'unchanged') => this.page.getByTestId(`diff-${which}`);
@@ -84,10 +89,10 @@ export class ViewerControls {
   }
   slider = (label: RegExp) => this.page.getByRole('slider', { name: label });
   async view(name: 'Axial' | 'Coronal' | 'Sagittal' | 'Multiplanar') {
-    await this.page.getByRole('radio', { name, exact: true }).check({ force: true });
+    await choose(this.page, name);
   }
   async maskMode(name: 'Mask filled' | 'Outline' | 'Hidden') {
-    await this.page.getByRole('radio', { name, exact: true }).check({ force: true });
+    await choose(this.page, name);
   }
   /** Pixels of the rendered canvas that are the mask's red (R high, G and B low). */
   async redPixels(): Promise<number> {
@@ -117,4 +122,12 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 /** True when a text element is cut (its content is wider than its box). */
 export async function isCut(locator: Locator): Promise<boolean> {
   return locator.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+}
+
+/** Picks an option of a segmented control by its label (the radio input itself is visually hidden). */
+export async function choose(page: Page, label: string) {
+  const radio = page.getByRole('radio', { name: label, exact: true });
+  const id = await radio.getAttribute('id');
+  await page.locator(`label[for="${id}"]`).click();
+  await page.waitForFunction((i) => (document.getElementById(i!) as HTMLInputElement | null)?.checked === true, id);
 }

@@ -180,7 +180,7 @@ export function VolumeViewer({ imageUrl, maskUrl, voxelMm }: { imageUrl: string;
                 {mm(axis, vox[axis])}
               </Text>
               <Slider
-                aria-labelledby={`slice-${axis}`}
+                thumbLabel={`${label} slice`}
                 min={0}
                 max={dims[axis] - 1}
                 step={1}
@@ -196,7 +196,7 @@ export function VolumeViewer({ imageUrl, maskUrl, voxelMm }: { imageUrl: string;
               <Text size="xs" w={110} id="window-label">
                 Window / level
               </Text>
-              <RangeSlider aria-labelledby="window-label" min={range[0]} max={range[1]} step={step} minRange={step} value={win} onChange={setWin} style={{ flex: 1 }} label={(v) => v.toFixed(2)} />
+              <RangeSlider thumbFromLabel="Window from" thumbToLabel="Window to" min={range[0]} max={range[1]} step={step} minRange={step} value={win} onChange={setWin} style={{ flex: 1 }} label={(v) => v.toFixed(2)} />
               <Button size="compact-xs" variant="subtle" onClick={() => setWin(range)}>
                 Reset
               </Button>
@@ -231,7 +231,7 @@ export function VolumeViewer({ imageUrl, maskUrl, voxelMm }: { imageUrl: string;
                 <Text size="xs" id="opacity-label">
                   Opacity
                 </Text>
-                <Slider aria-labelledby="opacity-label" min={0} max={1} step={0.05} value={opacity} onChange={setOpacity} style={{ flex: 1 }} label={(v) => `${Math.round(v * 100)}%`} />
+                <Slider thumbLabel="Mask opacity" min={0} max={1} step={0.05} value={opacity} onChange={setOpacity} style={{ flex: 1 }} label={(v) => `${Math.round(v * 100)}%`} />
               </Group>
             )}
           </Group>

@@ -123,13 +123,13 @@ function DiffResult({ d, labelA, labelB }: { d: ManifestDiff; labelA: string; la
           <Text size="sm" fw={600}>
             Added volumes
           </Text>
-          <DataTable columns={volCols} rows={d.added} rowKey={(v) => `${v.id}:${v.imageSha256}`} testId="diff-added-table" verticalSpacing={2} fz="xs" empty={<Text size="xs" c="dimmed">None.</Text>} />
+          <DataTable columns={volCols} rows={d.added} rowKey={(v) => `${v.id}:${v.imageSha256}`} testId="diff-added-table" minWidth={300} verticalSpacing={2} fz="xs" empty={<Text size="xs" c="dimmed">None.</Text>} />
         </Stack>
         <Stack gap={4}>
           <Text size="sm" fw={600}>
             Removed volumes
           </Text>
-          <DataTable columns={volCols} rows={d.removed} rowKey={(v) => `${v.id}:${v.imageSha256}`} testId="diff-removed-table" verticalSpacing={2} fz="xs" empty={<Text size="xs" c="dimmed">None.</Text>} />
+          <DataTable columns={volCols} rows={d.removed} rowKey={(v) => `${v.id}:${v.imageSha256}`} testId="diff-removed-table" minWidth={300} verticalSpacing={2} fz="xs" empty={<Text size="xs" c="dimmed">None.</Text>} />
         </Stack>
       </SimpleGrid>
     </Stack>

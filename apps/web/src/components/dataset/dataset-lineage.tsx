@@ -53,6 +53,7 @@ export function DatasetLineage({ version }: { version: V }) {
               rows={version.trainingRuns}
               rowKey={(r) => r.id}
               testId="lineage-runs"
+              minWidth={320}
               verticalSpacing={4}
               fz="sm"
               empty={

@@ -78,7 +78,7 @@ export function TagManager({ projectId, versionId, manifestHash, tags, canMove }
         <Title order={2} size="h5">
           Tags
         </Title>
-        <DataTable columns={columns} rows={tags} rowKey={(t) => t.name} rowProps={(t) => ({ 'data-testid': 'tag-row', 'data-tag': t.name })} testId="tags-table" verticalSpacing="xs" empty={<Text size="sm" c="dimmed">This dataset has no tags yet.</Text>} />
+        <DataTable columns={columns} rows={tags} rowKey={(t) => t.name} rowProps={(t) => ({ 'data-testid': 'tag-row', 'data-tag': t.name })} testId="tags-table" minWidth={420} verticalSpacing="xs" empty={<Text size="sm" c="dimmed">This dataset has no tags yet.</Text>} />
         {canMove && (
           <Group align="flex-start" gap="xs" wrap="wrap">
             <Autocomplete

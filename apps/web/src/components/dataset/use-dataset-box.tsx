@@ -2,7 +2,7 @@
 // "Use this dataset": the CLI, Python and curl lines for this version, with this deployment's address and
 // the project's slug; by a tag (follows it) or by the manifest hash (pinned to this exact content).
 import { useEffect, useState } from 'react';
-import { Code, CopyButton, Button, Group, Paper, SegmentedControl, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Chip, Code, CopyButton, Button, Group, Paper, Stack, Tabs, Text, Title } from '@mantine/core';
 import { datasetSnippets, datasetSpec } from '@/lib/use-dataset';
 
 export function UseDatasetBox({ projectSlug, dataset, tags, manifestHash }: { projectSlug: string; dataset: string; tags: readonly string[]; manifestHash: string }) {
@@ -31,7 +31,18 @@ export function UseDatasetBox({ projectSlug, dataset, tags, manifestHash }: { pr
         <Text size="sm" c="dimmed">
           <Code>{datasetSpec(d)}</Code> — a tag follows its moves; the hash pins this exact content. Every file is checked against its sha256.
         </Text>
-        {refs.length > 1 && <SegmentedControl size="xs" value={ref} onChange={setRef} data={refs} aria-label="Reference" />}
+        {refs.length > 1 && (
+          // chips wrap on a phone, where a segmented control would overflow
+          <Chip.Group multiple={false} value={ref} onChange={setRef}>
+            <Group gap={6} role="radiogroup" aria-label="Reference">
+              {refs.map((r) => (
+                <Chip key={r.value} value={r.value} size="xs" variant="light">
+                  {r.label}
+                </Chip>
+              ))}
+            </Group>
+          </Chip.Group>
+        )}
         <Tabs defaultValue="cli" keepMounted={false}>
           <Tabs.List>
             <Tabs.Tab value="cli">CLI</Tabs.Tab>
