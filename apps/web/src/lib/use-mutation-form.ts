@@ -47,3 +47,8 @@ export function useMutationForm<TResult, TVariables, TPayload extends { userErro
 
   return { run, general, setGeneral, pending: mutation.isPending };
 }
+
+/** Errors inside a JSON value (a distribution spec) keep their path in the message: "spec.features.x.max: …". */
+export function specPathInMessage(errors: readonly UserErrorLike[]): UserErrorLike[] {
+  return errors.map((e) => (e.field.includes('spec') ? { ...e, field: [], message: `${e.field.filter((p) => p !== 'input').join('.')}: ${e.message}` } : e));
+}

@@ -12,7 +12,7 @@ import { ErrorState, LoadingState } from '@/components/states';
 
 type FeatureDiff = ManifestDiff['features'][number];
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
 /** The features shown as charts first: what was measured on the generated masks. */
 const CHARTED = ['measured.voxel_volume', 'measured.sphericity', 'measured.x', 'measured.y', 'measured.z', 'requested.voxel_volume'];
 

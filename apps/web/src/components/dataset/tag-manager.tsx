@@ -42,7 +42,16 @@ export function TagManager({ projectId, versionId, manifestHash, tags, canMove }
   }
 
   const columns: Column<Tag>[] = [
-    { key: 'name', header: 'Tag', cell: (t) => <Badge variant="light" tt="none">{t.name}</Badge> },
+    {
+      key: 'name',
+      header: 'Tag',
+      nowrap: true,
+      cell: (t) => (
+        <Badge variant="light" tt="none" style={{ minWidth: 'max-content' }}>
+          {t.name}
+        </Badge>
+      ),
+    },
     {
       key: 'points',
       header: 'Points at',

@@ -57,6 +57,8 @@ export default function CohortPage() {
         const pr = c.progress;
         const active = ACTIVE_COHORT.includes(c.status);
         const pct = (n: number) => (pr.total ? (100 * n) / pr.total : 0);
+        // A finished cohort: how long it took from its first volume's start, and the average rate.
+        const took = c.startedAt && c.finishedAt ? (Date.parse(c.finishedAt) - Date.parse(c.startedAt)) / 1000 : null;
         const canWrite = can(perms, TeamAction.CohortCancel);
         const volumes = c.volumes.edges.map((e) => e.node);
         const columns = volumeColumns({
@@ -150,8 +152,17 @@ export default function CohortPage() {
                 <Stat label="Running" value={pr.running} />
                 <Stat label="Pending" value={pr.pending} />
                 <Stat label="Failed" value={pr.failed} />
-                <Stat label="Rate" value={`${pr.volumesPerMinute.toFixed(1)} / min`} />
-                <Stat label="ETA" value={active ? (pr.etaSeconds != null ? `~${formatDuration(pr.etaSeconds)}` : '—') : '—'} testId="cohort-eta" />
+                {active || !took ? (
+                  <>
+                    <Stat label="Rate" value={`${pr.volumesPerMinute.toFixed(1)} / min`} />
+                    <Stat label="ETA" value={active && pr.etaSeconds != null ? `~${formatDuration(pr.etaSeconds)}` : '—'} testId="cohort-eta" />
+                  </>
+                ) : (
+                  <>
+                    <Stat label="Rate" value={`${((60 * (pr.done + pr.failed)) / Math.max(took, 1)).toFixed(1)} / min`} />
+                    <Stat label="Took" value={formatDuration(took)} testId="cohort-took" />
+                  </>
+                )}
               </SimpleGrid>
               {active && (
                 <Text size="xs" c="dimmed" mt="xs" data-testid="eta-basis">

@@ -6,11 +6,12 @@ import { useState } from 'react';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useParams, useSearchParams } from 'next/navigation';
-import { Alert, Anchor, Button, Code, Grid, Group, Paper, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Code, Grid, Group, Paper, Stack, Text, Textarea, Title } from '@mantine/core';
 import { ReviewVolumeDocument, VolumeDocument, type ReviewState } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
 import { featureValue, type ConditionRecord } from '@/lib/conditions';
-import { FEATURE_LABEL, FEATURES } from '@/lib/spec';
+import { FEATURE_LABEL, FEATURES, type Feature } from '@/lib/spec';
+import { DataTable } from '@/components/data-table';
 import { formatFeature, voxelSizeLabel } from '@/lib/units';
 import { errorLine } from '@/lib/errors';
 import { formatBytes } from '@/lib/format';
@@ -110,24 +111,18 @@ export default function VolumePage() {
                     <Title order={2} size="h5" mb="xs">
                       Requested vs measured
                     </Title>
-                    <Table fz="sm" verticalSpacing={4} data-testid="features-table">
-                      <Table.Thead>
-                        <Table.Tr>
-                          <Table.Th>Feature</Table.Th>
-                          <Table.Th>Requested</Table.Th>
-                          <Table.Th>Measured</Table.Th>
-                        </Table.Tr>
-                      </Table.Thead>
-                      <Table.Tbody>
-                        {FEATURES.map((f) => (
-                          <Table.Tr key={f}>
-                            <Table.Td>{FEATURE_LABEL[f]}</Table.Td>
-                            <Table.Td>{formatFeature(model, f, featureValue(v.requestedCondition, f))}</Table.Td>
-                            <Table.Td>{formatFeature(model, f, featureValue(v.measuredCondition, f))}</Table.Td>
-                          </Table.Tr>
-                        ))}
-                      </Table.Tbody>
-                    </Table>
+                    <DataTable
+                      columns={[
+                        { key: 'feature', header: 'Feature', cell: (f: Feature) => FEATURE_LABEL[f] },
+                        { key: 'requested', header: 'Requested', cell: (f: Feature) => formatFeature(model, f, featureValue(v.requestedCondition, f)), nowrap: true },
+                        { key: 'measured', header: 'Measured', cell: (f: Feature) => formatFeature(model, f, featureValue(v.measuredCondition, f)), nowrap: true },
+                      ]}
+                      rows={FEATURES}
+                      rowKey={(f) => f}
+                      testId="features-table"
+                      fz="sm"
+                      verticalSpacing={4}
+                    />
                     <Text size="xs" c="dimmed" mt="xs" data-testid="units-note">
                       {voxelSizeLabel(model) ? `Physical units for ${voxelSizeLabel(model)} of anatomy, as ${model?.name} declares.` : 'Normalised units (the model declares no voxel size).'} Centroids
                       and extents are measured from the grid&apos;s corner.
