@@ -7,7 +7,7 @@ import { Alert, Badge, Button, Group, Paper, Select, Stack, Text, TextInput, Tit
 import { useForm } from '@mantine/form';
 import { CreateInvitationDocument, RevokeInvitationDocument, TeamInvitationsDocument, type InvitationState, type Role, type TeamInvitationsQuery } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
-import { rowActionError } from '@/lib/graphql-client';
+import { rowActionError } from '@/lib/errors';
 import { useMutationForm } from '@/lib/use-mutation-form';
 import { roleLabel, roleOptions } from '@/lib/permissions';
 import { ConfirmModal } from './confirm';

@@ -36,3 +36,16 @@ export function errorLine(err: unknown): string {
   const d = describeError(err);
   return d.detail ? `${d.message} (${d.detail})` : d.message;
 }
+
+/**
+ * Runs a mutation behind a row action (revoke, remove, change role) and returns the message to show
+ * beside the table: its userErrors joined, the thrown error's message, or null when it worked.
+ */
+export async function rowActionError(run: () => Promise<{ userErrors: readonly { message: string }[] }>): Promise<string | null> {
+  try {
+    const { userErrors } = await run();
+    return userErrors.length ? userErrors.map((e) => e.message).join(' ') : null;
+  } catch (err) {
+    return errorLine(err);
+  }
+}

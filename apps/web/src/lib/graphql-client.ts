@@ -59,18 +59,6 @@ export interface UserErrorLike {
   code: string;
 }
 
-/**
- * Runs a mutation behind a row action (revoke, remove, change role) and returns the message to show
- * beside the table: its userErrors joined, the thrown error's message, or null when it worked.
- */
-export async function rowActionError(run: () => Promise<{ userErrors: readonly { message: string }[] }>): Promise<string | null> {
-  try {
-    const { userErrors } = await run();
-    return userErrors.length ? userErrors.map((e) => e.message).join(' ') : null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
 
 /**
  * Splits a payload's userErrors into per-form-field messages (by the last path element, e.g.

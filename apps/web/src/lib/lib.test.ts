@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, rowActionError, splitUserErrors } from './graphql-client';
+import { ApiError, splitUserErrors } from './graphql-client';
+import { rowActionError } from './errors';
 import { approvalThresholdError, emailError, httpUrlError, nameError, newPasswordError, safeNext, sizeError } from './validators';
 import { defaultSpec, outlineCells, outsideTrainingRange, rangesOf, switchMarginal } from './spec';
 import { featureValue } from './conditions';

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Group, Text } from '@mantine/core';
 import { DeleteWebhookDocument, WebhooksDocument, type TeamSettingsQuery } from '@/generated/gql/graphql';
-import { rowActionError } from '@/lib/graphql-client';
+import { rowActionError } from '@/lib/errors';
 import { useGql, useGqlMutation } from '@/lib/hooks';
 import { can, roleLabel, TeamAction } from '@/lib/permissions';
 import { ConfirmModal } from '@/components/confirm';

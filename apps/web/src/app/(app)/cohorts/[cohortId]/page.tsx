@@ -8,7 +8,7 @@ import { useParams } from 'next/navigation';
 import { Alert, Anchor, Button, Code, Group, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Text, Textarea, Title } from '@mantine/core';
 import { ApproveCohortDocument, CancelCohortDocument, CohortDocument, RejectCohortDocument, RetryFailedVolumesDocument } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
-import { errorLine } from '@/lib/errors';
+import { rowActionError } from '@/lib/errors';
 import { formatDuration } from '@/lib/format';
 import { can, TeamAction } from '@/lib/permissions';
 import { voxelSizeLabel } from '@/lib/units';
@@ -40,14 +40,9 @@ export default function CohortPage() {
   const [decision, setDecision] = useState('');
   const [view, setView] = useState<'table' | 'thumbnails'>('table');
 
-  async function act(fn: () => Promise<{ userErrors: { message: string }[] }>) {
+  async function act(fn: () => Promise<{ userErrors: readonly { message: string }[] }>) {
     setActionError(null);
-    try {
-      const r = await fn();
-      if (r.userErrors.length) setActionError(r.userErrors.map((e) => e.message).join(' '));
-    } catch (e) {
-      setActionError(errorLine(e));
-    }
+    setActionError(await rowActionError(fn));
   }
 
   return (

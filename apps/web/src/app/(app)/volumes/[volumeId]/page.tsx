@@ -13,7 +13,7 @@ import { featureValue, type ConditionRecord } from '@/lib/conditions';
 import { FEATURE_LABEL, FEATURES, type Feature } from '@/lib/spec';
 import { DataTable } from '@/components/data-table';
 import { formatFeature, voxelSizeLabel } from '@/lib/units';
-import { errorLine } from '@/lib/errors';
+import { rowActionError } from '@/lib/errors';
 import { formatBytes } from '@/lib/format';
 import { formatDate, PageHeader } from '@/components/page-header';
 import { LoadingState, QueryGate } from '@/components/states';
@@ -40,14 +40,9 @@ export default function VolumePage() {
   const [reviewError, setReviewError] = useState<string | null>(null);
 
   async function submitReview(state: ReviewState) {
-    setReviewError(null);
-    try {
-      const { reviewVolume } = await review.mutateAsync({ volumeId, state, comment: comment.trim() || null });
-      if (reviewVolume.userErrors.length) setReviewError(reviewVolume.userErrors.map((e) => e.message).join(' '));
-      else setComment('');
-    } catch (e) {
-      setReviewError(errorLine(e));
-    }
+    const problem = await rowActionError(async () => (await review.mutateAsync({ volumeId, state, comment: comment.trim() || null })).reviewVolume);
+    setReviewError(problem);
+    if (!problem) setComment('');
   }
 
   return (

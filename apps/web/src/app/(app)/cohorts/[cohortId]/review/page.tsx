@@ -9,7 +9,7 @@ import { Alert, Anchor, Button, Group, Kbd, Paper, Progress, Stack, Text, Textar
 import { ReviewQueueDocument, ReviewVolumeDocument, type ReviewState } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
 import { featureValue } from '@/lib/conditions';
-import { errorLine } from '@/lib/errors';
+import { rowActionError } from '@/lib/errors';
 import { formatFeature } from '@/lib/units';
 import { PageHeader } from '@/components/page-header';
 import { EmptyState, LoadingState, QueryGate } from '@/components/states';
@@ -30,14 +30,9 @@ export default function ReviewQueuePage() {
 
   async function decide(state: ReviewState) {
     if (!next || review.isPending) return;
-    setError(null);
-    try {
-      const { reviewVolume } = await review.mutateAsync({ volumeId: next.id, state, comment: comment.trim() || null });
-      if (reviewVolume.userErrors.length) setError(reviewVolume.userErrors.map((e) => e.message).join(' '));
-      else setComment('');
-    } catch (e) {
-      setError(errorLine(e));
-    }
+    const problem = await rowActionError(async () => (await review.mutateAsync({ volumeId: next.id, state, comment: comment.trim() || null })).reviewVolume);
+    setError(problem);
+    if (!problem) setComment('');
   }
   const decideRef = useRef(decide);
   decideRef.current = decide;

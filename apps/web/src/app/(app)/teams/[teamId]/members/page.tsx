@@ -5,7 +5,7 @@ import { Alert, Badge, Button, Group, Paper, Select, Stack, Text, TextInput, Tit
 import { useForm } from '@mantine/form';
 import { AddMemberDocument, ChangeMemberRoleDocument, RemoveMemberDocument, TeamMembersDocument, type Role, type TeamMembersQuery } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
-import { rowActionError } from '@/lib/graphql-client';
+import { rowActionError } from '@/lib/errors';
 import { useMutationForm } from '@/lib/use-mutation-form';
 import { can, roleLabel, roleOptions, TeamAction } from '@/lib/permissions';
 import { emailError } from '@/lib/validators';

@@ -5,7 +5,8 @@ import { Alert, Badge, Button, Checkbox, Code, Group, Paper, Select, Stack, Text
 import { useForm } from '@mantine/form';
 import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, TokenScope, type ApiTokensQuery } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
-import { ApiError, rowActionError } from '@/lib/graphql-client';
+import { ApiError } from '@/lib/graphql-client';
+import { rowActionError } from '@/lib/errors';
 import { useMutationForm } from '@/lib/use-mutation-form';
 import { can, roleLabel, TeamAction } from '@/lib/permissions';
 import { nameError } from '@/lib/validators';
