@@ -5,7 +5,7 @@ import { Alert } from '@mantine/core';
 export function FormErrors({ errors, title }: { errors: readonly string[]; title?: string }) {
   if (errors.length === 0) return null;
   return (
-    <Alert color="red" role="alert" title={title}>
+    <Alert color="red" role="alert" title={title} data-testid="form-errors">
       {errors.length === 1 ? errors[0] : errors.map((e, i) => <div key={i}>{e}</div>)}
     </Alert>
   );
