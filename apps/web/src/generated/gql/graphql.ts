@@ -88,6 +88,13 @@ export type CreateWebhookInput = {
   url: string;
 };
 
+export type FeatureToleranceInput = {
+  /** Largest accepted |measured - requested|, in [0, 10] (normalised units). */
+  abs: number;
+  /** Feature name (Model.conditioning feature_names). */
+  feature: string;
+};
+
 /** PENDING until used, revoked or past expiresAt. */
 export const InvitationState = {
   Accepted: 'ACCEPTED',
@@ -106,10 +113,21 @@ export type PublishDatasetVersionInput = {
   /** Only volumes accepted in review. */
   onlyAccepted?: boolean | null | undefined;
   projectId: string | number;
+  /** Include volumes that failed quality control (left out by default), with the reason: recorded in the audit log, the manifest and the Croissant RAI fields. */
+  qcWaiver?: string | null | undefined;
   /** Tags to point at the version (moved if they exist). */
   tags?: Array<string> | null | undefined;
   /** Restrict to these volumes. */
   volumeIds?: Array<string | number> | null | undefined;
+};
+
+/** Overrides of the model's quality control; unset fields keep the model's. */
+export type QcSettingsInput = {
+  /** false: generate without checking (recorded as not run). */
+  enabled?: boolean | null | undefined;
+  /** 1..10 generations per volume before QC_FAILED. */
+  maxTries?: number | null | undefined;
+  tolerances?: Array<FeatureToleranceInput> | null | undefined;
 };
 
 export type RequestCohortInput = {
@@ -119,6 +137,8 @@ export type RequestCohortInput = {
   /** A preview: a handful of volumes served ahead of bulk work. */
   preview?: boolean | null | undefined;
   projectId: string | number;
+  /** Overrides of the model's quality control (Model.qcDefaults): tries per volume, tolerances, or off. */
+  qc?: QcSettingsInput | null | undefined;
   /** Overrides of the model's default sampler settings (Model.samplerDefaults, limits in Model.samplerLimits). */
   sampler?: SamplerSettingsInput | null | undefined;
   /** 0..2^31-1; random when omitted (and shown on the cohort). */
@@ -254,6 +274,7 @@ export const VolumeStatus = {
   Cancelled: 'CANCELLED',
   Failed: 'FAILED',
   Pending: 'PENDING',
+  QcFailed: 'QC_FAILED',
   Running: 'RUNNING',
   Succeeded: 'SUCCEEDED'
 } as const;
