@@ -78,6 +78,14 @@ export class InvitationService {
     });
   }
 
+  /** One invitation (admins: `member.add`; others of the team get FORBIDDEN, outsiders NOT_FOUND). */
+  async get(scope: RequestScope, id: string): Promise<InvitationRow> {
+    const inv = await this.repo.find(id);
+    if (!inv) throw notFound('Invitation', id);
+    await scope.access.require('member.add', inv.teamId, { type: 'Invitation', id });
+    return inv;
+  }
+
   /** The team's invitations, newest first (admins: `member.add`). */
   async list(scope: RequestScope, teamId: string, open: boolean): Promise<InvitationRow[]> {
     await scope.access.require('member.add', teamId, { type: 'Team', id: teamId });
