@@ -55,7 +55,11 @@ export async function generateCohort(apiUrl: string, cookie: string, s: { projec
   for (;;) {
     const c = await gql(apiUrl, 'query($c: ID!) { cohort(id: $c) { status volumes(first: 100) { edges { node { id subjectIndex status } } } } }', { c: cohortId }, { cookie });
     const cohort = c.data.cohort;
-    if (cohort.status === 'COMPLETED') return { cohortId, volumeIds: cohort.volumes.edges.map((e: any) => e.node.id) as string[] };
+    if (cohort.status === 'COMPLETED') {
+      const nodes = cohort.volumes.edges.map((e: any) => e.node) as { id: string; status: string }[];
+      // QC_FAILED volumes exist (files and all) but publishing leaves them out
+      return { cohortId, volumeIds: nodes.map((n) => n.id), passedIds: nodes.filter((n) => n.status === 'SUCCEEDED').map((n) => n.id) };
+    }
     if (cohort.status === 'FAILED' || cohort.status === 'CANCELLED') throw new Error(`cohort ${cohortId} ended ${cohort.status}`);
     if (Date.now() > deadline) throw new Error(`cohort ${cohortId} not done after ${timeoutMs / 1000} s (status ${cohort.status})`);
     await new Promise((res) => setTimeout(res, 500));

@@ -70,7 +70,8 @@ export async function takeScreenshots(o: ScreenshotOptions): Promise<string[]> {
   const s = await seedProject(o.apiUrl, cookie, { team: 'Neuro-oncology Lab', project: 'Glioma augmentation', model: o.model, spec });
   log(`generating ${o.size} volumes with ${o.model}…`);
   const cohort = await generateCohort(o.apiUrl, cookie, s, o.size, 2026, o.cohortTimeoutMs);
-  const half = cohort.volumeIds.slice(0, Math.max(1, Math.floor(o.size / 2)));
+  if (cohort.passedIds.length < 2) throw new Error(`only ${cohort.passedIds.length} of ${o.size} volumes passed quality control: generate more (SCREENSHOT_SIZE) for two dataset versions`);
+  const half = cohort.passedIds.slice(0, Math.max(1, Math.floor(cohort.passedIds.length / 2)));
   const v1 = await publish(o.apiUrl, cookie, { projectId: s.projectId, cohortIds: [cohort.cohortId], volumeIds: half, tags: ['v1'] });
   const v2 = await publish(o.apiUrl, cookie, { projectId: s.projectId, cohortIds: [cohort.cohortId], tags: ['latest', 'v2'] });
   await gql(o.apiUrl, 'mutation($i: RegisterTrainingRunInput!) { registerTrainingRun(input: $i) { trainingRun { id } } }', { i: { projectId: s.projectId, name: 'nnU-Net fold 0 + synthetic', url: 'https://ci.example.org/runs/412', datasetVersionIds: [v2] } }, { cookie });

@@ -100,6 +100,10 @@ export const hasWorker = () => fs.existsSync(path.join(workerDir, 'src/main.ts')
  * A models folder holding only the given models (by default the random-weight test fixture: generation
  * in the browser flow then takes about a second per volume, whatever real models models/ ships; a 64^3
  * one takes seconds per volume on CPU). Only the files each model's metadata lists are copied.
+ *
+ * The test fixture's copy leaves out its `quality_control` block: random weights fail quality control by
+ * design (the API's and worker's tests rely on that), and these browser flows are about everything else
+ * (generation, viewing, review, publishing). A real model keeps its quality control.
  */
 export function fixtureModelsDir(storageDir: string, models: readonly string[] = ['tiny-random']): string {
   const dir = path.join(path.dirname(storageDir), 'models');
@@ -110,7 +114,10 @@ export function fixtureModelsDir(storageDir: string, models: readonly string[] =
     const src = path.join(repoRoot, 'models', name);
     const meta = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as { files: Record<string, unknown> };
     fs.mkdirSync(copy, { recursive: true });
-    for (const f of ['metadata.json', ...Object.keys(meta.files)]) fs.copyFileSync(path.join(src, f), path.join(copy, f));
+    for (const f of Object.keys(meta.files)) fs.copyFileSync(path.join(src, f), path.join(copy, f));
+    const metadata = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    if (name === 'tiny-random') delete metadata.quality_control;
+    fs.writeFileSync(path.join(copy, 'metadata.json'), JSON.stringify(metadata, null, 1));
   }
   return dir;
 }

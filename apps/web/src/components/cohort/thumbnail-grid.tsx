@@ -8,7 +8,7 @@ import { CohortThumbnailsDocument, type CohortThumbnailsQuery } from '@/generate
 import { featureValue } from '@/lib/conditions';
 import { useGql } from '@/lib/hooks';
 import { formatFeature, type UnitModel } from '@/lib/units';
-import { ReviewBadge } from '@/components/cohort-status';
+import { ReviewBadge, VolumeStatusBadge } from '@/components/cohort-status';
 import { EmptyState, ErrorState, LoadingState } from '@/components/states';
 
 export type ThumbnailVolume = CohortThumbnailsQuery['cohort']['volumes']['edges'][number]['node'];
@@ -22,7 +22,7 @@ export function ThumbnailGrid({ cohortId, model, active, badges }: { cohortId: s
   if (q.error) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
   const c = q.data!.cohort.volumes;
   const vols = c.edges.map((e) => e.node);
-  if (vols.length === 0) return <EmptyState title="No generated volumes yet">Thumbnails appear as volumes finish.</EmptyState>;
+  if (vols.length === 0) return <EmptyState title="No volumes">This cohort has no volumes.</EmptyState>;
   return (
     <Stack gap="xs">
       <SimpleGrid cols={{ base: 3, xs: 4, sm: 6, md: 8 }} spacing="xs" data-testid="thumbnail-grid">
@@ -39,7 +39,7 @@ export function ThumbnailGrid({ cohortId, model, active, badges }: { cohortId: s
               />
             ) : (
               <Text size="xs" c="dimmed" ta="center" py="md">
-                no preview
+                {v.status === 'PENDING' || v.status === 'RUNNING' ? 'not generated yet' : 'no preview'}
               </Text>
             )}
             <Group justify="space-between" gap={2} mt={2} wrap="nowrap">
@@ -51,6 +51,7 @@ export function ThumbnailGrid({ cohortId, model, active, badges }: { cohortId: s
               </Text>
             </Group>
             <Group gap={2} wrap="wrap">
+              {v.status !== 'SUCCEEDED' && <VolumeStatusBadge status={v.status} />}
               {v.reviewState !== 'UNREVIEWED' && <ReviewBadge state={v.reviewState} />}
               {badges?.(v)}
             </Group>

@@ -68,8 +68,9 @@ export function volumeColumns(opts: { model: UnitModel; cohortId: string; canRet
       srOnlyHeader: true,
       align: 'right',
       nowrap: true,
+      // QC_FAILED volumes were generated too: their files are there to look at.
       cell: (v) =>
-        v.status === 'SUCCEEDED' ? (
+        v.status === 'SUCCEEDED' || v.status === 'QC_FAILED' ? (
           <Anchor component={Link} href={`/volumes/${encodeURIComponent(v.id)}?cohort=${encodeURIComponent(opts.cohortId)}`} size="sm">
             View
           </Anchor>

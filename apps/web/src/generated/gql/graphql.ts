@@ -577,7 +577,7 @@ export type CohortThumbnailsQueryVariables = Exact<{
 }>;
 
 
-export type CohortThumbnailsQuery = { cohort: { id: string, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, reviewState: ReviewState, measuredCondition: unknown, thumbnail: { dataUrl: string, sliceIndex: number, maskVoxels: number, sliceMaskVoxels: number, width: number, height: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type CohortThumbnailsQuery = { cohort: { id: string, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, reviewState: ReviewState, measuredCondition: unknown, thumbnail: { dataUrl: string, sliceIndex: number, maskVoxels: number, sliceMaskVoxels: number, width: number, height: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CancelCohortMutationVariables = Exact<{
   cohortId: string | number;
@@ -1641,11 +1641,12 @@ export const CohortThumbnailsDocument = new TypedDocumentString(`
     query CohortThumbnails($id: ID!, $after: String) {
   cohort(id: $id) {
     id
-    volumes(first: 48, after: $after, status: SUCCEEDED) {
+    volumes(first: 48, after: $after) {
       edges {
         node {
           id
           subjectIndex
+          status
           reviewState
           measuredCondition
           thumbnail {
