@@ -146,7 +146,7 @@ describe('dataset versions', () => {
     expect(await dv.fileRows().count()).toBe(6);
     const confirmation = await dv.moveTagHere('latest');
     expect(confirmation).toMatch(/pipelines that pull @latest get this version/);
-    await expect.poll(() => dv.versionTags()).toEqual(['latest', 'v2']);
+    await expect.poll(() => dv.versionTags(), { timeout: 15_000 }).toEqual(['latest', 'v2']);
     // and it left the version it pointed at before
     await dv.open(seeded.projectId, v1);
     expect(await dv.versionTags()).toEqual(['v1']);
@@ -205,7 +205,8 @@ describe('cohorts and the viewer', () => {
     await page.getByTestId('volumes-table').waitFor();
     await choose(page, 'Thumbnails');
     const thumbs = page.getByTestId('thumbnail');
-    await expect.poll(() => thumbs.count()).toBe(3);
+    await expect.poll(() => thumbs.count(), { timeout: 30_000 }).toBe(3);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="thumbnail"] img')).every((i) => (i as HTMLImageElement).complete));
     const loaded = await page.$$eval('[data-testid="thumbnail"] img', (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
     expect(loaded).toEqual([16, 16, 16]);
     await screenshot(page, 'cohort-thumbnails');
@@ -223,9 +224,9 @@ describe('cohorts and the viewer', () => {
     const z = Number(lesion.split(',')[2]);
     await viewer.slider(/^Axial \(z\) slice/).focus();
     await page.keyboard.press(z < 8 ? 'End' : 'Home');
-    await expect.poll(() => viewer.crosshair()).not.toBe(lesion);
+    await expect.poll(() => viewer.crosshair(), { timeout: 10_000 }).not.toBe(lesion);
     await page.getByTestId('jump-to-lesion').click();
-    await expect.poll(() => viewer.crosshair()).toBe(lesion);
+    await expect.poll(() => viewer.crosshair(), { timeout: 10_000 }).toBe(lesion);
     // the pane shows mask voxels: red where the mask is, none when the mask is hidden
     await expect.poll(() => viewer.redPixels(), { timeout: 15_000 }).toBeGreaterThan(0);
     await viewer.maskMode('Hidden');
@@ -243,6 +244,7 @@ describe('editing and requesting', () => {
   it('refuses 1,000,000 subjects before anything is sent, and shows the estimate with its basis', async () => {
     const page = await signedIn(owner);
     await page.goto(`/projects/${encodeURIComponent(seeded.projectId)}/distributions/${encodeURIComponent(seeded.distributionId)}`);
+    await page.getByTestId('request-cohort').waitFor({ timeout: 30_000 });
     const dialog = new CohortRequestDialog(page);
     await dialog.open();
     const sent: string[] = [];
@@ -281,7 +283,7 @@ describe('editing and requesting', () => {
     await page.waitForTimeout(300);
     expect(creates).toEqual([]);
     await json.fill('{ "version": 1, "kind": "parametric" }');
-    await expect.poll(() => page.getByTestId('json-error-alert').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('json-error-alert').count(), { timeout: 10_000 }).toBe(0);
     expect(await page.getByTestId('save-distribution').isDisabled()).toBe(false);
     await page.context().close();
   });
