@@ -14,7 +14,7 @@ export interface MeasuredVolumeRow {
 
 export interface CohortFinishes {
   cohortId: string;
-  /** Epoch seconds of finishes (succeeded or failed) in the last 30 minutes. */
+  /** Epoch seconds of finishes (succeeded, failed or failed quality control) in the last 30 minutes. */
   finishedAtS: number[];
   /** Distinct workers that ran or finished one of its volumes in the last 5 minutes. */
   workers: number;
@@ -26,13 +26,16 @@ const MAX_GAP_S = 5;
 export class ThroughputRepository {
   constructor(private readonly db: Db) {}
 
-  /** The model's most recent successful volumes (newest first), with the worker's pause before each. */
+  /**
+   * The model's most recent generated volumes (newest first; those that failed quality control too: their
+   * time, regenerations included, was spent all the same), with the worker's pause before each.
+   */
   async recentVolumesOfModel(modelId: string, limit = 50): Promise<MeasuredVolumeRow[]> {
     const rows = await clientOf(this.db).$queryRaw<{ wall: number; gap: number | null; settings: unknown }[]>`
       WITH recent AS (
         SELECT v."workerId", v."startedAt", v."finishedAt", c."samplerSettings" AS settings
         FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
-        WHERE c."modelId" = ${modelId}::uuid AND v.status = 'SUCCEEDED' AND v."startedAt" IS NOT NULL AND v."finishedAt" IS NOT NULL
+        WHERE c."modelId" = ${modelId}::uuid AND v.status IN ('SUCCEEDED', 'QC_FAILED') AND v."startedAt" IS NOT NULL AND v."finishedAt" IS NOT NULL
         ORDER BY v."finishedAt" DESC LIMIT ${limit * 2}
       ), seq AS (
         SELECT *, lag("finishedAt") OVER (PARTITION BY "workerId" ORDER BY "startedAt") AS prev FROM recent
@@ -75,7 +78,7 @@ export class ThroughputRepository {
   async finishesOf(cohortIds: readonly string[]): Promise<{ nowS: number; byCohort: Map<string, CohortFinishes> }> {
     const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; finished: number[] | null; workers: number; now: number }[]>`
       SELECT "cohortId",
-             array_agg(EXTRACT(EPOCH FROM "finishedAt")::float8) FILTER (WHERE status IN ('SUCCEEDED', 'FAILED') AND "finishedAt" > now() - interval '30 minutes') AS finished,
+             array_agg(EXTRACT(EPOCH FROM "finishedAt")::float8) FILTER (WHERE status IN ('SUCCEEDED', 'FAILED', 'QC_FAILED') AND "finishedAt" > now() - interval '30 minutes') AS finished,
              count(DISTINCT "workerId") FILTER (WHERE status = 'RUNNING' OR "finishedAt" > now() - interval '5 minutes')::int AS workers,
              EXTRACT(EPOCH FROM now())::float8 AS now
       FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId"`;
