@@ -11,13 +11,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { connectionFields, migrateDatabase, redact, resolveDatabase } from '@slicewise/db/server';
+import { DEMO_ACCOUNT } from '../apps/api/src/instance/demo.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const dataDir = path.resolve(root, env.SLICEWISE_DATA_DIR ?? '.data');
 const apiPort = Number(env.API_PORT ?? 4000);
 const webPort = Number(env.WEB_PORT ?? 3000);
-const DEMO = { email: 'demo@slicewise.local', password: 'slicewise-demo-1', name: 'Demo User', team: 'Demo Lab', project: 'Glioma augmentation' };
+// The API offers these credentials on the sign-in page while the account keeps them (apps/api instance/).
+const DEMO = DEMO_ACCOUNT;
 
 const t0 = Date.now();
 const log = (msg: string) => process.stdout.write(`[start] ${msg}\n`);

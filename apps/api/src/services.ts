@@ -6,6 +6,9 @@ import { AuthService } from './auth/auth.service.ts';
 import type { ApiConfig } from './config.ts';
 import { CohortRepository } from './cohorts/cohort.repository.ts';
 import { CohortService } from './cohorts/cohort.service.ts';
+import { EstimateService } from './cohorts/estimate.service.ts';
+import { ThroughputRepository } from './cohorts/throughput.repository.ts';
+import { ThumbnailService } from './cohorts/thumbnail.service.ts';
 import { DistributionRepository } from './distributions/distribution.repository.ts';
 import { DistributionService } from './distributions/distribution.service.ts';
 import { ReferenceRepository } from './distributions/reference.repository.ts';
@@ -24,6 +27,9 @@ import { ProjectService } from './projects/project.service.ts';
 import { TeamRepository } from './teams/team.repository.ts';
 import { TeamService } from './teams/team.service.ts';
 import { CpuPool } from './cpu/cpu.pool.ts';
+import { InvitationRepository } from './invitations/invitation.repository.ts';
+import { InvitationService } from './invitations/invitation.service.ts';
+import { InstanceService } from './instance/instance.service.ts';
 
 export function createServices(db: Db, config: ApiConfig) {
   const tx = new TransactionRunner(db);
@@ -39,7 +45,7 @@ export function createServices(db: Db, config: ApiConfig) {
     maxPreviewSize: config.maxPreviewSize,
     maxOpenVolumesPerTeam: config.maxOpenVolumesPerTeam,
     queuePolicy: { expireInSeconds: config.jobExpireSeconds },
-  });
+  }, new EstimateService(models, new ThroughputRepository(db)));
   const references = new ReferenceService(new ReferenceRepository(db), projectRepo, models, distributions, audit, tx, {
     maxUploadBytes: config.maxUploadBytes,
     maxUploadVoxels: config.maxUploadVoxels,
@@ -48,6 +54,7 @@ export function createServices(db: Db, config: ApiConfig) {
   }, cpu);
   const webhookRepo = new WebhookRepository(db);
   const datasets = new DatasetService(new DatasetRepository(db), projectRepo, webhookRepo, audit, tx);
+  const storage = createStorage(config.storage);
   return {
     cpu,
     webhooks: new WebhookService(webhookRepo, audit, tx, { allowPrivateTargets: config.webhooks.allowPrivateTargets }),
@@ -56,11 +63,14 @@ export function createServices(db: Db, config: ApiConfig) {
     models,
     distributions,
     cohorts,
-    storage: createStorage(config.storage),
+    storage,
+    thumbnails: new ThumbnailService(storage),
     authRepo,
     health: new HealthRepository(db),
     auth: new AuthService(authRepo, audit, tx, config),
     teams: new TeamService(teamRepo, audit, tx),
+    invitations: new InvitationService(new InvitationRepository(db), teamRepo, authRepo, audit, tx),
+    instance: new InstanceService(authRepo, { maxCohortSize: config.maxCohortSize, maxPreviewSize: config.maxPreviewSize }),
     projects: new ProjectService(projectRepo, audit, tx),
     audit: new AuditService(audit),
   };

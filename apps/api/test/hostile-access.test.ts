@@ -244,6 +244,7 @@ describe('node(id) resolves every Node type', () => {
     const up = await fetch(`${h.url}/uploads/projects/${projectId}/reference-masks?modelId=${modelId}&filename=m.nii.gz`, { method: 'POST', headers: { cookie: owner.cookie! }, body: writeNifti({ data: mask, shapeDHW: [16, 16, 16], spacingMm: [2, 2, 2] }) });
     ids.ReferenceFile = ((await up.json()) as any).referenceFile.id;
     ids.AuditEvent = (await h.gql('query($t: ID!) { auditEvents(teamId: $t, first: 1) { edges { node { id } } } }', { t: teamId }, owner)).data.auditEvents.edges[0].node.id;
+    ids.Invitation = (await h.gql('mutation($t: ID!) { createInvitation(input: { teamId: $t, role: VIEWER }) { invitation { id } } }', { t: teamId }, owner)).data.createInvitation.invitation.id;
 
     const unresolved: string[] = [];
     for (const type of types) {

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .phantoms import VOXEL_MM
 from .postprocess import MASK_POSTPROCESS
 from .unet3d import UNet3D, BETA_START, BETA_END, T_STEPS
 from .unet_slices import SliceLayoutUNet
@@ -185,7 +186,10 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
         volume=dict(
             shape_dhw=[D, S, S], axis_order="[D, H, W]: D = axial slice index (NIfTI k, inferior->superior), "
             "H = NIfTI j (posterior->anterior), W = NIfTI i (left->right, fastest); C order, RAS orientation",
-            spacing_mm=[1.0, 1.0, 1.0], spacing_note=training.get("spacing_note", ""),
+            spacing_mm=[1.0, 1.0, 1.0],
+            # the anatomy one grid voxel covers: the platform shows physical units with it
+            **({"anatomical_spacing_mm": training["anatomical_spacing_mm"]} if training.get("anatomical_spacing_mm") else {}),
+            spacing_note=training.get("spacing_note", ""),
             channels=[
                 dict(index=0, name="image", modality=training.get("modality", "T1-weighted phantom"), range=[-1.0, 1.0],
                      scaling="per-volume min-max: x' = (2x - min - max) / (max - min) (paper)"),
@@ -377,6 +381,7 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
                      "deformation, simulated tumour, intensity augmentation (models/training/sbldm/phantoms.py)"),
         n_train=cinfo["n_train"], modality="FLAIR" if brats else "T1-weighted phantom with FLAIR-like hyperintense tumour",
         spacing_note="model grid: nominal 1 mm as in the paper's voxel-unit features; one voxel covers about 3 mm of the source anatomy",
+        **({} if brats else {"anatomical_spacing_mm": [VOXEL_MM] * 3}),
         vae=dict(config=vm["config"], params=vm["params"], steps=vm["steps"], wall_s=round(vm["wall_s"]), batch=vm["batch"],
                  **({"decoder_finetune": vm["decoder_finetune"]} if "decoder_finetune" in vm else {})),
         unet=dict(config=us["config"], variant=us["variant"], params=us["params"], steps=us["step"], wall_s=round(us["elapsed_s"]),

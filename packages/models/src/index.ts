@@ -3,3 +3,4 @@ export * from './load.ts';
 export * from './sampler-settings.ts';
 export * from './quality.ts';
 export * from './qc-settings.ts';
+export * from './throughput.ts';

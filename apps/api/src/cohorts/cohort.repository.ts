@@ -35,8 +35,6 @@ export interface Progress {
   cancelled: number;
   /** Generated, but every try failed quality control. */
   qcFailed: number;
-  /** Volumes finished in the last 10 minutes, per minute. */
-  recentPerMinute: number;
 }
 
 export class CohortRepository {
@@ -116,17 +114,15 @@ export class CohortRepository {
 
   /** Progress of many cohorts in one query. */
   async progressOf(cohortIds: readonly string[]): Promise<Map<string, Progress>> {
-    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; status: VolumeStatus; n: number; recent: number }[]>`
-      SELECT "cohortId", status, count(*)::int AS n,
-             count(*) FILTER (WHERE "finishedAt" > now() - interval '10 minutes')::int AS recent
+    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; status: VolumeStatus; n: number }[]>`
+      SELECT "cohortId", status, count(*)::int AS n
       FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId", status`;
     const out = new Map<string, Progress>();
-    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, qcFailed: 0, recentPerMinute: 0 });
+    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, qcFailed: 0 });
     for (const r of rows) {
       const p = out.get(r.cohortId)!;
       p.total += r.n;
       p[PROGRESS_KEY[r.status]] += r.n;
-      if (r.status === 'SUCCEEDED' || r.status === 'FAILED' || r.status === 'QC_FAILED') p.recentPerMinute += r.recent / 10;
     }
     return out;
   }

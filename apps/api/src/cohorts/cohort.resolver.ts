@@ -28,6 +28,7 @@ import {
   VolumePayload,
   VolumeAttempt,
   VolumeStatusEnum,
+  VolumeThumbnail,
 } from './cohort.types.ts';
 
 @ArgsType()
@@ -101,6 +102,7 @@ export class CohortResolver {
   async progress(@Root() c: Cohort, @Ctx() ctx: Context): Promise<CohortProgress> {
     const p = await ctx.loaders.cohortProgress.load(c.rawId);
     const remaining = p.pending + p.running;
+    const rate = await ctx.loaders.cohortRate.load({ id: c.rawId, startedAt: c.startedAt, estimatedSeconds: c.estimatedSeconds, size: c.size, remaining });
     return {
       total: p.total,
       done: p.succeeded,
@@ -109,8 +111,10 @@ export class CohortResolver {
       pending: p.pending,
       cancelled: p.cancelled,
       qcFailed: p.qcFailed,
-      volumesPerMinute: Math.round(p.recentPerMinute * 100) / 100,
-      etaSeconds: remaining === 0 ? 0 : p.recentPerMinute > 0 ? (remaining / p.recentPerMinute) * 60 : null,
+      volumesPerMinute: Math.round(rate.volumesPerMinute * 100) / 100,
+      etaSeconds: rate.etaSeconds,
+      etaBasis: rate.basis,
+      workers: rate.workers,
     };
   }
 
@@ -165,6 +169,18 @@ export class VolumeResolver {
     @Ctx() ctx: Context,
   ) {
     return withUserErrors(async () => ({ volume: volumeNode(await ctx.services.cohorts.review(ctx, fromGlobalId(volumeId, 'Volume').id, state, comment)) }));
+  }
+
+  @FieldResolver(() => VolumeThumbnail, { nullable: true, description: 'Null until the volume is generated (or when its files cannot be read as NIfTI). Made from its files on first request, then kept.' })
+  async thumbnail(@Root() v: Volume, @Ctx() ctx: Context): Promise<VolumeThumbnail | null> {
+    // A picture is not worth failing a whole grid for: an unreadable file shows as "no preview".
+    const t = await ctx.services.thumbnails.ofVolume(v).catch((err: unknown) => {
+      ctx.logger.warn({ err: String(err), volumeId: v.rawId }, 'thumbnail could not be made');
+      return null;
+    });
+    if (!t) return null;
+    const { pngBase64, ...rest } = t;
+    return { ...rest, dataUrl: `data:image/png;base64,${pngBase64}` };
   }
 
   @FieldResolver(() => Cohort, { nullable: true })

@@ -28,6 +28,7 @@ import type { ModelService } from '../models/model.service.ts';
 import type { ProjectRepository } from '../projects/project.repository.ts';
 import type { TeamRepository } from '../teams/team.repository.ts';
 import type { CohortRepository, CohortRow, VolumeRow } from './cohort.repository.ts';
+import type { EstimateService } from './estimate.service.ts';
 
 export interface CohortLimits {
   /** Most subjects in one cohort. */
@@ -51,6 +52,7 @@ export class CohortService {
     private readonly audit: AuditRepository,
     private readonly tx: TransactionRunner,
     readonly limits: CohortLimits,
+    private readonly estimates: EstimateService,
   ) {}
 
   private requestSchema(preview: boolean) {
@@ -73,7 +75,7 @@ export class CohortService {
   async estimate(scope: RequestScope, modelId: string, size: number, sampler: SamplerOverrides | null) {
     scope.access.requireActor();
     const settings = await this.resolveSettings(modelId, sampler);
-    return this.models.estimateSeconds(modelId, size, settings.numInferenceSteps);
+    return this.estimates.estimate(modelId, size, settings);
   }
 
   /** The complete QC settings of a request (the model's declared QC + overrides); userErrors name `qc.<field>`. */
@@ -128,7 +130,7 @@ export class CohortService {
     const seed = data.seed ?? randomInt(0, SEED_MAX);
     const team = await this.teams.findTeam(project.teamId);
     const needsApproval = !data.preview && team?.approvalThreshold != null && data.size > team.approvalThreshold;
-    const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.numInferenceSteps);
+    const est = await this.estimates.estimate(data.modelId, data.size, samplerSettings);
     return this.tx.run(async (tx) => {
       await this.checkQuota(tx, project.teamId, data.size);
       const actor = auditActor(scope);
@@ -287,5 +289,8 @@ export class CohortService {
   }
   attemptsOf(volumeIds: readonly string[]) {
     return this.repo.attemptsOf(volumeIds);
+  }
+  ratesOf(cohorts: Parameters<EstimateService['ratesOf']>[0]) {
+    return this.estimates.ratesOf(cohorts);
   }
 }

@@ -27,8 +27,13 @@ export class CohortProgress {
   @Field(() => Int) pending!: number;
   @Field(() => Int) cancelled!: number;
   @Field(() => Int, { description: 'Generated, but every try failed quality control (QC_FAILED).' }) qcFailed!: number;
-  @Field(() => Float, { description: 'Volumes finished per minute over the last 10 minutes.' }) volumesPerMinute!: number;
-  @Field(() => Float, { nullable: true, description: 'Seconds left at the measured rate (null before any volume finished).' }) etaSeconds!: number | null;
+  @Field(() => Float, { description: 'Volumes finished per minute: this cohort\'s rate, exponentially weighted towards the last 2 minutes (0 before the first finish).' })
+  volumesPerMinute!: number;
+  @Field(() => Float, { nullable: true, description: 'Seconds left at that rate (before the first finish: the request-time estimate less the time running; null without either).' })
+  etaSeconds!: number | null;
+  @Field(() => String, { description: 'What the ETA is based on, e.g. "at 20 volumes/min (this cohort, weighted towards the last 2 min), 3 workers".' })
+  etaBasis!: string;
+  @Field(() => Int, { description: 'Workers that ran or finished one of its volumes in the last 5 minutes.' }) workers!: number;
 }
 
 @ObjectType({ implements: Node })
@@ -78,6 +83,18 @@ export class Volume extends Node {
   rawId!: string;
   cohortId!: string;
   reviewedById!: string | null;
+  imageKey!: string | null;
+  maskKey!: string | null;
+}
+
+@ObjectType({ description: 'An axial slice through the tumour (image in grey, the mask outlined in red), for thumbnail grids.' })
+export class VolumeThumbnail {
+  @Field(() => String, { description: 'data:image/png;base64,… (one pixel per voxel; anterior at the top, subject\'s right on the right).' }) dataUrl!: string;
+  @Field(() => Int, { description: 'The axial slice (z index) shown: through the tumour\'s centroid, or the middle when the mask is empty.' }) sliceIndex!: number;
+  @Field(() => Int, { description: 'Tumour voxels in the whole mask.' }) maskVoxels!: number;
+  @Field(() => Int, { description: 'Tumour voxels in the shown slice.' }) sliceMaskVoxels!: number;
+  @Field(() => Int) width!: number;
+  @Field(() => Int) height!: number;
 }
 
 export const AttemptOutcomeEnum = enumOf(ATTEMPT_OUTCOMES);

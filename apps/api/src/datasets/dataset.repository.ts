@@ -58,6 +58,10 @@ export class DatasetRepository {
       update: { datasetVersionId: t.datasetVersionId, updatedAt: new Date() },
     });
   }
+  /** Every tag of one dataset, with the manifest hash it points at. */
+  tagsOfDataset(projectId: string, dataset: string) {
+    return clientOf(this.db).datasetTag.findMany({ where: { projectId, dataset }, orderBy: { name: 'asc' }, include: { datasetVersion: { select: { manifestHash: true } } } });
+  }
   tagsOf(versionIds: readonly string[]): Promise<TagRow[]> {
     return clientOf(this.db).datasetTag.findMany({ where: { datasetVersionId: { in: [...versionIds] } }, orderBy: { name: 'asc' } });
   }

@@ -254,6 +254,9 @@ export class DatasetService {
   listForProject(projectId: string, k: Keyset<TimeCursor>, dataset?: string) {
     return this.repo.listForProject(projectId, k, dataset);
   }
+  tagsOfDataset(projectId: string, dataset: string) {
+    return this.repo.tagsOfDataset(projectId, dataset);
+  }
   tagsOf(versionIds: readonly string[]) {
     return this.repo.tagsOf(versionIds);
   }

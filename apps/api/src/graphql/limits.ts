@@ -86,6 +86,10 @@ const FIELD_COSTS: Record<string, (args: Record<string, unknown>, child: number)
   // Statistics over every generated volume of a cohort (one SQL read of their conditions, sorts).
   'Cohort.adherence': (_a, child) => 50 + child,
   'Webhook.deliveries': (a, child) => 1 + clampInt(a.limit, 1, 100, 50) * Math.max(1, child),
+  // Reads and decodes the volume's two NIfTI files the first time (then a small stored JSON).
+  'Volume.thumbnail': (_a, child) => 10 + child,
+  // Up to the newest 100 invitations of a team.
+  'Team.invitations': (_a, child) => 1 + 100 * Math.max(1, child),
 };
 
 const fieldEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {

@@ -44,6 +44,14 @@ export function createLoaders(services: Services) {
       const m = await services.cohorts.progressOf(ids);
       return ids.map((id) => m.get(id)!);
     }),
+    /** Live rate and ETA per cohort (keyed by cohort id; one query per request level). */
+    cohortRate: new DataLoader(
+      async (cohorts: readonly { id: string; startedAt: Date | null; estimatedSeconds: number | null; size: number; remaining: number }[]) => {
+        const m = await services.cohorts.ratesOf(cohorts);
+        return cohorts.map((c) => m.get(c.id)!);
+      },
+      { cacheKeyFn: (c) => c.id },
+    ),
     members(k: Keyset<TimeCursor>) {
       return paged('members', k, async (ids) => groupBy(await services.teams.membersOfTeams(ids, k), (r) => r.teamId, ids));
     },

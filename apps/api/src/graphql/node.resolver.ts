@@ -13,11 +13,12 @@ import { datasetVersionNode, trainingRunNode } from '../datasets/dataset.resolve
 import { referenceFileNode } from '../distributions/distribution.resolver.ts';
 import { webhookNode } from '../webhooks/webhook.resolver.ts';
 import { auditNode } from '../audit/audit.nodes.ts';
+import { invitationNode } from '../invitations/invitation.resolver.ts';
 
 /** Every type that implements Node; a test compares this list with the schema. */
 export const NODE_TYPES = [
   'Team', 'Project', 'Membership', 'ApiToken', 'Model', 'ConditionDistribution', 'DistributionVersion', 'Cohort', 'Volume', 'User',
-  'DatasetVersion', 'Webhook', 'TrainingRun', 'ReferenceFile', 'AuditEvent',
+  'DatasetVersion', 'Webhook', 'TrainingRun', 'ReferenceFile', 'AuditEvent', 'Invitation',
 ] as const;
 
 @Resolver()
@@ -63,6 +64,8 @@ export class NodeResolver {
         return referenceFileNode(await s.references.get(ctx, raw));
       case 'AuditEvent':
         return auditNode(await s.audit.get(ctx, raw));
+      case 'Invitation':
+        return invitationNode(await s.invitations.get(ctx, raw));
       default:
         throw new DomainError(ErrorCode.NOT_FOUND, `Object ${JSON.stringify(id)} was not found`, { id });
     }

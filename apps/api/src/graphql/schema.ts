@@ -13,6 +13,8 @@ import { DistributionResolver, DistributionVersionResolver, ProjectDistributions
 import { ModelResolver } from '../models/model.resolver.ts';
 import { WebhookResolver } from '../webhooks/webhook.resolver.ts';
 import { DatasetResolver, ProjectDatasetsResolver, TrainingRunResolver } from '../datasets/dataset.resolver.ts';
+import { InvitationResolver, TeamInvitationsResolver } from '../invitations/invitation.resolver.ts';
+import { InstanceResolver } from '../instance/instance.resolver.ts';
 
 let schema: Promise<GraphQLSchema> | null = null;
 
@@ -47,6 +49,9 @@ export function getSchema(): Promise<GraphQLSchema> {
       TrainingRunResolver,
       ProjectDatasetsResolver,
       WebhookResolver,
+      InvitationResolver,
+      TeamInvitationsResolver,
+      InstanceResolver,
     ],
     validate: false,
     globalMiddlewares: [stopWhenAborted],

@@ -42,14 +42,4 @@ export class ModelRepository {
     const seen = new Set<string>();
     return rows.map(asModelRow).filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)));
   }
-
-  /** Seconds per volume of the most recent successful volumes of a model (for estimates). */
-  async recentVolumeSeconds(modelId: string, limit = 50): Promise<number[]> {
-    const rows = await clientOf(this.db).$queryRaw<{ s: number }[]>`
-      SELECT EXTRACT(EPOCH FROM (v."finishedAt" - v."startedAt"))::float8 AS s
-      FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
-      WHERE c."modelId" = ${modelId}::uuid AND v.status = 'SUCCEEDED' AND v."startedAt" IS NOT NULL AND v."finishedAt" IS NOT NULL
-      ORDER BY v."finishedAt" DESC LIMIT ${limit}`;
-    return rows.map((r) => r.s).filter((s) => Number.isFinite(s) && s > 0);
-  }
 }

@@ -90,28 +90,4 @@ export class ModelService {
   modelsByIds(ids: readonly string[]) {
     return this.repo.findByIds(ids);
   }
-
-  /**
-   * Seconds to generate `size` volumes: the median of the model's recent measured volume times, else the
-   * model card's figure, else a 64^3 CPU default (our measured ~5 s at 50 DDIM steps), scaled by steps.
-   */
-  async estimateSeconds(modelId: string, size: number, steps: number): Promise<{ seconds: number; perVolumeSeconds: number; basis: string }> {
-    const { row } = await this.conditioningOf(modelId).catch(async () => ({ row: (await this.get(modelId)).row }));
-    const recent = await this.repo.recentVolumeSeconds(modelId);
-    const defaults = (row.metadata.sampler_defaults ?? {}) as { num_inference_steps?: number };
-    const stepsRef = defaults.num_inference_steps ?? 50;
-    let perVolume: number;
-    let basis: string;
-    if (recent.length >= 3) {
-      const sorted = [...recent].sort((a, b) => a - b);
-      perVolume = sorted[Math.floor(sorted.length / 2)]!;
-      basis = `median of the last ${recent.length} generated volumes`;
-    } else {
-      const metrics = (row.metadata.metrics ?? {}) as { seconds_per_volume?: number };
-      perVolume = metrics.seconds_per_volume ?? 5;
-      basis = metrics.seconds_per_volume ? 'model card figure' : 'default (no measurements yet)';
-      perVolume *= steps / stepsRef;
-    }
-    return { seconds: perVolume * size, perVolumeSeconds: perVolume, basis };
-  }
 }

@@ -24,6 +24,14 @@ export class BrainProjection {
   @Field(() => [String], { description: 'One string of 0/1 per row (y), left to right (x).' }) rows!: string[];
 }
 
+@ObjectType({ description: 'How one normalised feature converts to a physical unit for this model: physical = normalised * scale.' })
+export class FeatureUnit {
+  @Field(() => String, { description: 'voxel_volume, surface_area, sphericity, x, y, z, w, h, d' }) feature!: string;
+  @Field(() => String, { description: 'mL, mm2, mm, or 1 (unitless)' }) unit!: string;
+  @Field(() => Float) scale!: number;
+  @Field(() => Boolean, { description: 'True where the conversion is approximate (surface area with anisotropic voxels).' }) approximate!: boolean;
+}
+
 @ObjectType({ implements: Node, description: 'A registered model folder (models/<name>/), hash-verified.' })
 export class Model extends Node {
   @Field(() => String) name!: string;
@@ -44,9 +52,13 @@ export class Model extends Node {
   rawId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'How long a cohort will take on this deployment: the model\'s declared throughput, corrected by what this deployment\'s workers measured.' })
 export class CohortEstimate {
-  @Field(() => Float) seconds!: number;
-  @Field(() => Float) perVolumeSeconds!: number;
-  @Field(() => String, { description: 'What the estimate is based on.' }) basis!: string;
+  @Field(() => Float, { description: 'Seconds of generation once the cohort\'s volumes start.' }) seconds!: number;
+  @Field(() => Float, { description: 'Seconds per volume on one worker slot.' }) perVolumeSeconds!: number;
+  @Field(() => Float) volumesPerMinute!: number;
+  @Field(() => Int, { description: 'Worker slots the estimate divides the work among (at least 1).' }) workers!: number;
+  @Field(() => Int, { description: 'Volumes of other cohorts queued or running ahead of a new request.' }) queuedAhead!: number;
+  @Field(() => Float, { description: 'Seconds until those are done (the wait before this cohort starts, if it queues behind them).' }) waitSeconds!: number;
+  @Field(() => String, { description: 'What the estimate is based on, in words ("~3 min at 20 volumes/min, 3 workers: declared by the model ...").' }) basis!: string;
 }

@@ -16,6 +16,11 @@ import type { WebhookRepository } from './webhook.repository.ts';
 
 export const WEBHOOK_EVENTS = ['cohort.completed', 'dataset.published'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+/** What each event announces (the web app lists these; GraphQL webhookEvents). */
+export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEvent, string> = {
+  'cohort.completed': 'a cohort finished generating',
+  'dataset.published': 'a new dataset version was published',
+};
 
 /** `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`, as sent in x-slicewise-signature. */
 export function signWebhook(secret: string, timestamp: string, body: string): string {

@@ -11,7 +11,8 @@ import type { NextRequest } from 'next/server';
 import { bodyLimitFor, CLIENT_IP_HEADER, CLIENT_IP_NONCE_HEADER, edgeConfig, errorResponse, limitStream, PROXY_SECRET_HEADER } from './edge';
 
 const FORWARD_REQUEST = ['content-type', 'accept', 'cookie', 'authorization', 'user-agent', 'x-request-id', 'range', 'if-none-match'];
-const FORWARD_RESPONSE = ['content-type', 'content-length', 'content-disposition', 'cache-control', 'etag', 'x-request-id', 'accept-ranges', 'content-range', 'retry-after'];
+// x-manifest-sha256: `slicewise pull` through the web origin checks the manifest against it.
+const FORWARD_RESPONSE = ['content-type', 'content-length', 'content-disposition', 'cache-control', 'etag', 'x-request-id', 'accept-ranges', 'content-range', 'retry-after', 'x-manifest-sha256'];
 
 const apiUrl = () => (process.env.SLICEWISE_API_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
 
