@@ -17,6 +17,7 @@ import random
 import socket
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Mapping, TypeVar
 from urllib.parse import urlsplit
@@ -144,6 +145,8 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self._local = threading.local()
+        self._all: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()  # every thread's, for close()
+        self._all_lock = threading.Lock()
         self._user_agent = f"slicewise-python/{__version__}"
 
     # -- connections ---------------------------------------------------------------------------------
@@ -162,6 +165,8 @@ class Transport:
         cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         conn = cls(self._netloc, timeout=self.timeout_s)
         conns[self._netloc] = conn
+        with self._all_lock:
+            self._all.add(conn)
         return conn, False
 
     def _drop(self, conn: http.client.HTTPConnection) -> None:
@@ -171,8 +176,11 @@ class Transport:
         conn.close()
 
     def close(self) -> None:
-        """Close this thread's connections."""
-        for conn in list(self._conns().values()):
+        """Close every connection this transport opened, in any thread (call when no request is running)."""
+        with self._all_lock:
+            conns = list(self._all)
+            self._all.clear()
+        for conn in conns:
             conn.close()
         self._conns().clear()
 
