@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .canonical import canonical_bytes
-from .errors import FileFailure, FolderConflictError, NetworkError, SlicewiseError, UsageError, VerificationError
+from .errors import FileFailure, FolderConflictError, SlicewiseError, UsageError, VerificationError
 from .lock import LOCK_NAME, Lock, now_iso, read_lock, write_json_atomic, write_lock
 from .manifest import ManifestFile, manifest_sha256, parse_manifest
 from .progress import Progress
@@ -292,7 +292,14 @@ class _Puller:
                     raise _Stopped() from None
                 from_partial = part.exists() and part.stat().st_size > 0
                 if attempt >= self.t.retry.retries:
-                    raise NetworkError(f"{f.path}: {e}; gave up after {attempt} retries (re-run to continue from the partial file)") from None
+                    # like a mismatch, this file fails by name and the others go on; its partial file stays
+                    reason = f"{f.path}: {e}; gave up after {attempt} retries (re-run to continue from the partial file)"
+                    self.progress.add_bytes(-credit[0])
+                    with self.count_lock:
+                        result.failures.append(FileFailure(f.path, reason))
+                    self.say(f"FAILED {reason}")
+                    self.progress.file_done(0)
+                    return
                 delay = self.t.retry.delay_s(attempt)
                 attempt += 1
                 self.say(f"retrying {f.path} in {delay:.1f} s ({attempt}/{self.t.retry.retries}): {e}")

@@ -236,3 +236,34 @@ def test_verify_names_a_damaged_file(stack, tmp_path):
     assert [x.path for x in e.value.failures] == [f["path"]]
     cli = run_cli("verify", str(out))
     assert cli.returncode == 1 and f"{f['path']}: size" in cli.stderr
+
+
+def test_a_download_that_keeps_breaking_fails_by_name_and_keeps_its_partial_file(stack, proxy, tmp_path):
+    out = tmp_path / "v1"
+    f = max(slicewise_files(stack), key=lambda f: f["bytes"])
+    proxy.cut(f["path"], after_bytes=100, times=float("inf"))
+    with pytest.raises(slicewise.VerificationError) as e:
+        slicewise.pull(stack.spec("v1"), out, token=stack.read_token, api=proxy.url, quiet=True, retries=1)
+    assert [x.path for x in e.value.failures] == [f["path"]]
+    assert "download interrupted after" in e.value.failures[0].reason and "gave up after 1 retries" in e.value.failures[0].reason
+    assert e.value.result.downloaded == 5 and not (out / f["path"]).exists()
+    part = out / Path(f["path"]).parent / f"{PART_PREFIX}{Path(f['path']).name}"
+    assert part.stat().st_size >= 100  # kept: the next run continues from it
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_rewrites_one_line(stack, tmp_path):
+    tty = _Terminal()
+    slicewise.pull(stack.spec("v1"), tmp_path / "v1", token=stack.read_token, api=stack.url, progress_stream=tty)
+    text = tty.getvalue()
+    assert "\r  6/6 files, 0.0" in text and "MB/s" in text and "\x1b[K" in text
+    lines = text.split("\n")
+    assert lines[0].startswith("slicewise: brain-mri/main@v1 = version") and lines[-2].startswith("slicewise: done: 6 downloaded")
+    assert all("\r" in line for line in lines[1:-2])  # the progress line is rewritten in place, not repeated
+    logs = io.StringIO()  # not a terminal: no carriage returns, no escape codes
+    slicewise.pull(stack.spec("v1"), tmp_path / "v1", token=stack.read_token, api=stack.url, progress_stream=logs)
+    assert "\r" not in logs.getvalue() and "\x1b" not in logs.getvalue()
