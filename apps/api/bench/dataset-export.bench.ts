@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeNifti } from '@slicewise/nifti';
+import { exampleVolumeProvenance } from '@slicewise/provenance/testing';
 import { LocalStorage } from '@slicewise/storage';
 import { createTestDatabase, startTestServer } from '@slicewise/db/testing';
 import { withDatabase } from '@slicewise/db/server';
@@ -81,15 +82,19 @@ for (const v of vols) {
   }
   const pi = await storage.putAtomic(`bench/${v.id}/image.nii.gz`, writeNifti({ data: img, shapeDHW: [S, S, S], spacingMm: [1, 1, 1] }));
   const pm = await storage.putAtomic(`bench/${v.id}/mask.nii.gz`, writeNifti({ data: mask, shapeDHW: [S, S, S], spacingMm: [1, 1, 1], intent: 'label' }));
+  // a schema-valid provenance record: only those are published
+  const provenance = exampleVolumeProvenance({ volumeId: v.id, cohortId: rawCohort, subjectIndex: v.subjectIndex, image: pi, mask: pm });
   await client.query(
-    `UPDATE "Volume" SET status = 'SUCCEEDED', "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7, "requestedCondition" = '{"normalised":[0.1,0.2,0.7,0.5,0.5,0.5,0.2,0.2,0.2]}', "finishedAt" = now(), "startedAt" = now() WHERE id = $1`,
-    [v.id, pi.key, pi.sha256, pi.bytes, pm.key, pm.sha256, pm.bytes],
+    `UPDATE "Volume" SET status = 'SUCCEEDED', "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7, "requestedCondition" = $8, provenance = $9, "finishedAt" = now(), "startedAt" = now() WHERE id = $1`,
+    [v.id, pi.key, pi.sha256, pi.bytes, pm.key, pm.sha256, pm.bytes, JSON.stringify({ vector: [0.1, 0.2, 0.7, 0.5, 0.5, 0.5, 0.2, 0.2, 0.2] }), JSON.stringify(provenance)],
   );
   if ((v.subjectIndex + 1) % 50 === 0) log(`  ${v.subjectIndex + 1}/${N}`);
 }
 await client.query(`UPDATE "Cohort" SET status = 'COMPLETED' WHERE id = $1`, [rawCohort]);
 await client.end();
-const pub = (await gql('mutation($p: ID!, $c: [ID!]!) { publishDatasetVersion(input: { projectId: $p, cohortIds: $c, tags: ["v1"] }) { datasetVersion { id exportUrl } userErrors { message } } }', { p: projectId, c: [cohortId] }, cookie)).body.data.publishDatasetVersion.datasetVersion;
+const published = (await gql('mutation($p: ID!, $c: [ID!]!) { publishDatasetVersion(input: { projectId: $p, cohortIds: $c, tags: ["v1"] }) { datasetVersion { id exportUrl } userErrors { message } } }', { p: projectId, c: [cohortId] }, cookie)).body.data.publishDatasetVersion;
+if (!published.datasetVersion) throw new Error(`publishing the bench version failed: ${JSON.stringify(published.userErrors)}`);
+const pub = published.datasetVersion;
 
 // Baseline: the same bytes read straight from disk.
 const files = fs.readdirSync(path.join(storageDir, 'bench'), { recursive: true }).map(String).filter((f) => f.endsWith('.nii.gz')).map((f) => path.join(storageDir, 'bench', f));
