@@ -24,7 +24,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { DOCUMENT_NAMES, buildDocuments, documentFiles, manifestBytes, manifestHash, parseManifest, type Manifest, type ManifestFile } from '@slicewise/datasets';
+import type { DocumentName } from '@slicewise/datasets';
+// The manifest module alone: the whole package (documents, export, diff) costs about a quarter of a second of
+// start-up, and is only loaded when a server does not serve the documents.
+import { manifestBytes, manifestHash, parseManifest, type Manifest, type ManifestFile } from '@slicewise/datasets/manifest';
 import { CliError, EXIT } from './errors.ts';
 import { checkLocal, insideRoot, partPathFor, sweepParts, writeAtomic } from './files.ts';
 import { DEFAULT_RETRY, Http, backoffMs, type RetryPolicy } from './http.ts';
@@ -65,6 +68,9 @@ export interface PullResult {
 class MismatchError extends Error {}
 /** The body ended early or the connection failed mid-file: retried, continuing from the partial file. */
 class InterruptedError extends Error {}
+
+/** The documents written beside the files (manifest.json is written first, from the verified manifest). */
+const DOCUMENTS = ['datalist.json', 'dataset_description.json', 'prov.json', 'croissant.json'] as const satisfies readonly DocumentName[];
 
 // A signed link is refreshed this long before it expires (clocks differ a little).
 const SIGNED_MARGIN_MS = 60_000;
@@ -361,20 +367,22 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
     if (fatal) throw fatal instanceof CliError ? fatal : new CliError(EXIT.NETWORK, (fatal as Error).message);
 
     // Derived documents: the server's copies if it serves them, else computed from the manifest.
-    let docs: ReturnType<typeof documentFiles> | null = null;
-    const localDoc = (name: string) => {
-      docs ??= documentFiles(manifest, buildDocuments(manifest, { datasetName: spec.dataset, projectSlug: spec.project, tag: HASH_RE.test(spec.ref) ? null : spec.ref }));
+    let docs: { path: string; bytes: Uint8Array }[] | null = null;
+    const localDoc = async (name: string) => {
+      if (!docs) {
+        const { buildDocuments, documentFiles } = await import('@slicewise/datasets');
+        docs = documentFiles(manifest, buildDocuments(manifest, { datasetName: spec.dataset, projectSlug: spec.project, tag: HASH_RE.test(spec.ref) ? null : spec.ref }));
+      }
       return docs.find((d) => d.path === name)!.bytes;
     };
-    for (const name of DOCUMENT_NAMES) {
-      if (name === 'manifest.json') continue;
+    for (const name of DOCUMENTS) {
       const target = await fileTarget(name);
       let bytes: Uint8Array;
       try {
         bytes = (await net.getBytes(target.url, name, target.auth)).body;
       } catch (e) {
         if (!(e instanceof CliError && e.status === 404)) throw e;
-        bytes = localDoc(name);
+        bytes = await localDoc(name);
       }
       await writeAtomic(path.join(out, name), bytes);
     }

@@ -22,8 +22,8 @@ import { signFiles, verifyExport, verifyFiles } from '../datasets/export-link.ts
 import { redirectToObject } from './redirect.ts';
 
 /**
- * Passes bytes start..end (inclusive) of a stored file of `bytes` bytes through, dropping the rest. A
- * stored object of another length throws, so the response is cut short (the client sees a truncated
+ * Passes bytes start..end (inclusive) of a stored object of `bytes` bytes through, dropping the rest. An
+ * object that changed length meanwhile throws, so the response is cut short (the client sees a truncated
  * download at once instead of waiting on a connection that promised more bytes).
  */
 function byteRange(start: number, end: number, bytes: number, path: string) {
@@ -118,6 +118,10 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
       // with object storage that presigns (S3), a client that asks gets the bucket's URL instead of the bytes
       const filename = file.path.slice(file.path.lastIndexOf('/') + 1);
       if (await redirectToObject(services.storage, opts.presignSeconds ?? 0, req, res, { key: file.storageKey, filename, sha256: file.sha256, bytes: file.bytes, contentType: 'application/gzip' })) return;
+      // Streamed through the API: the stored object as it is. If its length is not the manifest's (a damaged
+      // store), content-length says so and a client fails that file at once instead of waiting for bytes
+      // that never come (a stat per file: cheap on a local folder; on S3 clients normally take the redirect).
+      const size = (await services.storage.stat(file.storageKey))?.bytes ?? file.bytes;
       const etag = `"${file.sha256}"`;
       res.setHeader('content-type', 'application/gzip');
       res.setHeader('accept-ranges', 'bytes');
@@ -127,21 +131,21 @@ export function datasetsRouter(services: Services, resolveActor: (req: Request) 
       // If-Range, when sent, still names this content; otherwise the whole file is sent.
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.header('range') ?? '');
       const ifRange = req.header('if-range');
-      if (range && (!ifRange || ifRange === etag)) {
+      if (range && size === file.bytes && (!ifRange || ifRange === etag)) {
         const start = Number(range[1]);
-        const end = range[2] ? Math.min(Number(range[2]), file.bytes - 1) : file.bytes - 1;
+        const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
         if (start > end) {
-          res.status(416).setHeader('content-range', `bytes */${file.bytes}`).end();
+          res.status(416).setHeader('content-range', `bytes */${size}`).end();
           return;
         }
         res.status(206);
-        res.setHeader('content-range', `bytes ${start}-${end}/${file.bytes}`);
+        res.setHeader('content-range', `bytes ${start}-${end}/${size}`);
         res.setHeader('content-length', String(end - start + 1));
-        await pipeline(await services.storage.get(file.storageKey), byteRange(start, end, file.bytes, rel), res);
+        await pipeline(await services.storage.get(file.storageKey), byteRange(start, end, size, rel), res);
         return;
       }
-      res.setHeader('content-length', String(file.bytes));
-      await pipeline(await services.storage.get(file.storageKey), byteRange(0, file.bytes - 1, file.bytes, rel), res);
+      res.setHeader('content-length', String(size));
+      await pipeline(await services.storage.get(file.storageKey), byteRange(0, size - 1, size, rel), res);
       return;
     }
     const doc = (await documents(v, index)).files.find((d) => d.path === rel);
