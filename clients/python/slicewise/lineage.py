@@ -11,7 +11,7 @@ from typing import Iterable, Mapping, Union
 from .errors import BadInputError, NotFoundError, UsageError
 from .lock import LOCK_NAME, Lock, read_lock
 from .pull import PullResult, sha256_file
-from .transport import Transport
+from .transport import Transport, api_url
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -57,7 +57,8 @@ def register_training_run(
 ) -> dict:
     """Record that a training run used these dataset versions (``registerTrainingRun``; needs a GENERATE
     token). ``datasets``: pulled folders (their ``slicewise.lock``), PullResults, or DatasetVersion ids
-    (then ``project_id`` is needed). ``metadata`` is any JSON object (hyper-parameters, git revision, the
+    (then ``project_id`` is needed). ``url`` links to the run (its tracker page); ``api`` is the API's base
+    URL (default ``$SLICEWISE_API_URL``). ``metadata`` is any JSON object (hyper-parameters, git revision, the
     run's tracker URL...). Returns the run: ``{"id", "name", "url", "metadata", "createdAt",
     "datasetVersions": [{"id", "dataset", "manifestHash"}]}``."""
     items = [datasets] if isinstance(datasets, (str, os.PathLike, PullResult, Lock)) else list(datasets)
@@ -90,7 +91,7 @@ def register_training_run(
     return payload["trainingRun"]
 
 
-def trace(path_or_sha256: str | os.PathLike[str], *, token: str | None = None, api: str | None = None) -> list[dict]:
+def trace(path_or_sha256: str | os.PathLike[str], *, token: str | None = None, url: str | None = None, api: str | None = None) -> list[dict]:
     """Where a file came from (``traceFile``): for a file on disk (hashed here) or a sha256, every volume of
     the token's team holding it, each with its dataset versions, cohort, request (who, when), distribution
     version, requested and measured condition, seed, model (name, version, file hashes) and the worker's
@@ -102,7 +103,7 @@ def trace(path_or_sha256: str | os.PathLike[str], *, token: str | None = None, a
         sha = path_or_sha256
     else:
         raise UsageError(f"{str(path_or_sha256)!r} is neither a file nor a sha256 (64 lowercase hex digits)")
-    t = Transport(api, token)
+    t = Transport(api_url(url, api), token)
     return t.graphql("query($s: String!) { traceFile(sha256: $s) }", {"s": sha}, what=f"traceFile({sha[:12]})")["traceFile"]
 
 

@@ -38,7 +38,7 @@ from .lock import LOCK_NAME, Lock, now_iso, read_lock, write_json_atomic, write_
 from .manifest import ManifestFile, manifest_sha256, parse_manifest
 from .progress import Progress
 from .spec import Spec, file_path, parse_spec
-from .transport import RetryPolicy, Transport
+from .transport import RetryPolicy, Transport, api_url
 
 PART_PREFIX = ".slicewise-part-"
 DOCUMENTS = ("datalist.json", "dataset_description.json", "prov.json", "croissant.json")
@@ -538,6 +538,7 @@ def pull(
     out: str | os.PathLike[str],
     *,
     token: str | None = None,
+    url: str | None = None,
     api: str | None = None,
     workers: int = 8,
     replace: bool = False,
@@ -548,7 +549,8 @@ def pull(
 ) -> PullResult:
     """Pull ``<project>/<dataset>@<tag-or-hash>`` into ``out`` and verify every file (see the module docstring).
 
-    ``token`` defaults to ``$SLICEWISE_TOKEN``, ``api`` to ``$SLICEWISE_API_URL`` (or http://127.0.0.1:4000).
+    ``token`` defaults to ``$SLICEWISE_TOKEN``, ``url`` (alias ``api``) to ``$SLICEWISE_API_URL`` (or
+    http://127.0.0.1:4000).
     Returns a PullResult whose ``lock`` records the version (also written to ``<out>/slicewise.lock``).
     Raises VerificationError (files named) if any file did not verify, FolderConflictError if ``out`` holds
     another version, and the typed HTTP errors of :mod:`slicewise.errors`.
@@ -560,7 +562,7 @@ def pull(
         raise UsageError(f"retries must be an integer in 0..20, got {retries!r}")
     if out is None or str(out) == "":
         raise UsageError("out must name a folder, got an empty value")
-    t = Transport(api, token, timeout_s=timeout_s, retry=RetryPolicy(retries=retries))
+    t = Transport(api_url(url, api), token, timeout_s=timeout_s, retry=RetryPolicy(retries=retries))
     p = _Puller(s, Path(out).absolute(), t, progress_stream, quiet, workers, replace)
     t.on_retry = p.say
     return p.run()

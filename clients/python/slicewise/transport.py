@@ -41,6 +41,13 @@ DEFAULT_API = "http://127.0.0.1:4000"
 T = TypeVar("T")
 
 
+def api_url(url: str | None, api: str | None) -> str | None:
+    """The API base URL from ``url=`` or its alias ``api=`` (as the CLI's ``--api``); None: the environment."""
+    if url is not None and api is not None and url.rstrip("/") != api.rstrip("/"):
+        raise UsageError(f"url={url!r} and api={api!r} name two different APIs; pass one of them")
+    return url if url is not None else api
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Retries of one request after a connection failure, a 5xx or a 429 (never after 4xx or a hash mismatch)."""

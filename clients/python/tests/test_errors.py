@@ -48,6 +48,9 @@ def test_bad_arguments_are_usage_errors_before_anything_is_sent(tmp_path):
         slicewise.pull("a/b@c", tmp_path / "x", workers=0, api="http://127.0.0.1:9")
     with pytest.raises(slicewise.UsageError, match="api must be an http"):
         slicewise.pull("a/b@c", tmp_path / "x", api="ftp://example.org")
+    with pytest.raises(slicewise.UsageError, match="name two different APIs"):
+        slicewise.pull("a/b@c", tmp_path / "x", url="http://127.0.0.1:9", api="http://127.0.0.1:10")
+    assert not (tmp_path / "x").exists()
 
 
 def test_server_errors_and_connection_resets_are_retried(stack, proxy, tmp_path):

@@ -58,7 +58,7 @@ def test_trace_answers_where_a_pulled_file_came_from(stack, tmp_path):
     out = tmp_path / "v1"
     slicewise.pull(stack.spec("v1"), out, token=stack.read_token, api=stack.url, quiet=True)
     entry = slicewise.load(out)[0]
-    hits = slicewise.trace(entry["image"], token=stack.read_token, api=stack.url)
+    hits = slicewise.trace(entry["image"], token=stack.read_token, url=stack.url)
     assert len(hits) == 1
     h = hits[0]
     assert h["file"] == {"sha256": entry["image_sha256"], "kind": "image", "volumeId": entry["provenance_id"], "subjectIndex": entry["subject_index"]}

@@ -226,7 +226,7 @@ def test_a_tampered_file_fails_naming_it_and_is_not_written(stack, proxy, tmp_pa
 
 def test_verify_names_a_damaged_file(stack, tmp_path):
     out = tmp_path / "v1"
-    slicewise.pull(stack.spec("v1"), out, token=stack.read_token, api=stack.url, quiet=True)
+    slicewise.pull(stack.spec("v1"), out, token=stack.read_token, url=stack.url, quiet=True)  # url= is api='s alias
     assert slicewise.verify(out).ok
     f = manifest_files(out)[4]
     with open(out / f["path"], "ab") as fh:
