@@ -17,6 +17,8 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, backoffMs: 500, maxBackoffMs: 20_000, maxRetryAfterMs: 300_000 };
 
 export function backoffMs(policy: RetryPolicy, attempt: number): number {
@@ -62,6 +64,31 @@ export class Http {
         reject(new CliError(EXIT.NETWORK, `network error fetching ${url}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim(), undefined, true)),
       );
     });
+  }
+
+  /**
+   * `open`, following redirects (at most 3): the API answers a file request that carries
+   * `x-slicewise-accept-redirect: presigned` with 302 to a presigned object-storage URL. Another origin gets
+   * no token, no `x-slicewise-*` header and no If-Range (an object store's ETag is not the file's sha256;
+   * the sha256 check at the end still guards a resumed download).
+   */
+  async openFollowing(url: string, headers: Record<string, string> = {}, auth = true): Promise<IncomingMessage> {
+    let current = new URL(url);
+    let h = headers;
+    let a = auth;
+    for (let hop = 0; ; hop++) {
+      const res = await this.open(current.toString(), h, a);
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
+      res.resume(); // the connection goes back to the pool
+      if (hop === 3) throw new CliError(EXIT.NETWORK, `${url}: more than 3 redirects (last to ${location})`, res.statusCode);
+      const next = new URL(location, current);
+      if (next.origin !== current.origin) {
+        a = false;
+        h = Object.fromEntries(Object.entries(h).filter(([k]) => !/^(x-slicewise-|if-range$|authorization$)/i.test(k)));
+      }
+      current = next;
+    }
   }
 
   /** The typed error for a non-2xx response (reads its body for the server's message). */

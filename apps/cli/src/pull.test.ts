@@ -28,6 +28,8 @@ interface ServerState {
   manifestOverride: Buffer | null;
   /** Hand out signed file links with the manifest (as the API does) */
   signLinks: boolean;
+  /** Answer file requests that accept it with 302 to this server under another origin (localhost), as S3 storage does */
+  redirectFiles: boolean;
   /** Answer the next requests whose path ends with the key with this status (and headers) */
   respond: Map<string, { status: number; headers?: Record<string, string>; times: number }>;
   requests: string[];
@@ -56,9 +58,10 @@ function sendFile(req: http.IncomingMessage, res: http.ServerResponse, rel: stri
     bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x5a;
     return void res.writeHead(200, { 'content-length': String(bad.length) }).end(bad);
   }
-  // Range resume as the API serves it: `bytes=N-` honoured when If-Range names this content
+  // Range resume as the API serves it: `bytes=N-` honoured when If-Range (if sent) names this content
   const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-  const start = range && req.headers['if-range'] === `"${fileSha}"` ? Number(range[1]) : 0;
+  const ifRange = req.headers['if-range'];
+  const start = range && (ifRange === undefined || ifRange === `"${fileSha}"`) ? Number(range[1]) : 0;
   const body = data.subarray(start);
   const head = start ? { 'content-length': String(body.length), 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : { 'content-length': String(data.length) };
   const stall = state.stall.get(rel);
@@ -90,6 +93,12 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (signed[3] !== SIGNATURE || Number(signed[2]) * 1000 < Date.now()) return json(401, { error: 'This download link is invalid or has expired; ask for a new one' });
     const data = state.files.get(signed[1]!);
     return data ? sendFile(req, res, signed[1]!, data) : json(404, { error: 'not a file of this version' });
+  }
+  const fileRel = /\/files\/((images|masks)\/.+?)(\?|$)/.exec(url)?.[1];
+  if (state.redirectFiles && fileRel && req.headers['x-slicewise-accept-redirect'] === 'presigned' && req.headers.host?.startsWith('127.0.0.1')) {
+    // a "presigned URL" on another origin: no token needed there
+    const far = Math.floor(Date.now() / 1000) + 600;
+    return void res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/datasets/signed/v-1/files/${fileRel}?expires=${far}&signature=${SIGNATURE}` }).end();
   }
   if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: 'invalid or expired token', requestId: 'r1' });
   const m = /^\/datasets\/brain\/glioma@([^/]+)\/(manifest\.json|files\/(.+))$/.exec(url);
@@ -158,6 +167,7 @@ beforeEach(() => {
     reorderManifest: false,
     manifestOverride: null,
     signLinks: false,
+    redirectFiles: false,
     respond: new Map(),
     requests: [],
     headers: [],
@@ -363,6 +373,23 @@ describe('slicewise pull', () => {
     expect(fileIdx.every((i) => state.requests[i]!.startsWith('/datasets/signed/v-1/files/'))).toBe(true);
     expect(fileIdx.every((i) => state.headers[i]!.authorization === undefined)).toBe(true);
     expect(state.requests.filter((u) => u.endsWith('manifest.json'))).toEqual(['/datasets/brain/glioma@v1/manifest.json', `/datasets/brain/glioma@${manifestHash(manifest)}/manifest.json`]);
+    await expectFolderMatches(out);
+  });
+
+  it('a redirect to object storage (another origin) is followed without the token, and a cut download resumes there', async () => {
+    state.redirectFiles = true;
+    const f = manifest.files[3]!;
+    state.truncateOnce.add(f.path);
+    const out = path.join(tmp, 'redirected');
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(r.code, r.err).toBe(0);
+    const api = state.headers.filter((h) => h.host?.startsWith('127.0.0.1') && h['x-slicewise-accept-redirect']);
+    const bucket = state.headers.filter((h) => h.host?.startsWith('localhost'));
+    expect(api.length).toBeGreaterThanOrEqual(20);
+    expect(bucket.length).toBe(21); // 20 files, one of them twice
+    expect(bucket.every((h) => h.authorization === undefined && h['x-slicewise-accept-redirect'] === undefined && h['if-range'] === undefined)).toBe(true);
+    expect(bucket.filter((h) => h.range).map((h) => h.range)).toEqual([`bytes=${files.get(f.path)!.length >> 1}-`]);
+    expect(r.err).toContain('1 resumed');
     await expectFolderMatches(out);
   });
 

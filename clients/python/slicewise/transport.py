@@ -20,7 +20,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from typing import Callable, Mapping, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ._version import __version__
 from .errors import (
@@ -158,28 +158,31 @@ class Transport:
 
     # -- connections ---------------------------------------------------------------------------------
 
-    def _conns(self) -> dict[str, http.client.HTTPConnection]:
+    def _conns(self) -> dict[tuple[str, str], http.client.HTTPConnection]:
         conns = getattr(self._local, "conns", None)
         if conns is None:
             conns = self._local.conns = {}
         return conns
 
-    def _conn(self) -> tuple[http.client.HTTPConnection, bool]:
+    def _conn(self, origin: tuple[str, str]) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection to ``(scheme, netloc)``, and whether it was used before."""
         conns = self._conns()
-        conn = conns.get(self._netloc)
+        conn = conns.get(origin)
         if conn is not None:
             return conn, True
-        cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
-        conn = cls(self._netloc, timeout=self.timeout_s)
-        conns[self._netloc] = conn
+        cls = http.client.HTTPSConnection if origin[0] == "https" else http.client.HTTPConnection
+        conn = cls(origin[1], timeout=self.timeout_s)
+        conn.slicewise_origin = origin  # type: ignore[attr-defined]
+        conns[origin] = conn
         with self._all_lock:
             self._all.add(conn)
         return conn, False
 
     def _drop(self, conn: http.client.HTTPConnection) -> None:
         conns = self._conns()
-        if conns.get(self._netloc) is conn:
-            del conns[self._netloc]
+        origin = getattr(conn, "slicewise_origin", None)
+        if conns.get(origin) is conn:
+            del conns[origin]
         conn.close()
 
     def close(self) -> None:
@@ -197,18 +200,49 @@ class Transport:
     # -- one request -----------------------------------------------------------------------------------
 
     def open(self, method: str, path: str, *, headers: Mapping[str, str] | None = None, body: bytes | None = None, auth: bool = True) -> Response:
-        """Send one request and return the response with its body unread, whatever its status.
+        """Send one request to the API (``path`` under its base URL) and return the response with its body
+        unread, whatever its status.
 
         Raises NetworkError (``retryable`` set, ``refused`` when nothing reached the server) if the
         connection fails. A kept-alive connection the server closed meanwhile is replaced once, silently.
         """
-        h = {"user-agent": self._user_agent, **(headers or {})}
+        h = dict(headers or {})
         if auth and self.token:
             h["authorization"] = f"Bearer {self.token}"
-        target = f"{self._prefix}{path}"
-        url = self.url(path)
+        return self._send(method, (self._scheme, self._netloc), f"{self._prefix}{path}", h, body)
+
+    def open_following(self, method: str, path: str, *, headers: Mapping[str, str] | None = None, auth: bool = True, max_redirects: int = 3) -> Response:
+        """``open``, following redirects: with S3 storage the API answers a file request that carries
+        ``x-slicewise-accept-redirect: presigned`` with 302 to a presigned object URL. Another origin gets no
+        token, no ``x-slicewise-*`` header and no If-Range (an object store's ETag is not the file's sha256;
+        the sha256 check at the end still guards a resumed download)."""
+        res = self.open(method, path, headers=headers, auth=auth)
+        h = dict(headers or {})
+        origin = (self._scheme, self._netloc)
+        for _ in range(max_redirects):
+            location = res.header("location")
+            if res.status not in (301, 302, 303, 307, 308) or not location:
+                return res
+            res.read()  # the connection goes back to the pool
+            res.close()
+            nxt = urlsplit(urljoin(res.url, location))
+            if (nxt.scheme, nxt.netloc) != origin:
+                h = {k: v for k, v in h.items() if not (k.lower().startswith("x-slicewise-") or k.lower() in ("if-range", "authorization"))}
+                origin = (nxt.scheme, nxt.netloc)
+            if origin[0] not in ("http", "https"):
+                raise ServerError(f"{res.url}: redirected to {location!r}, which is not http(s)", status=res.status, url=res.url)
+            target = nxt.path + (f"?{nxt.query}" if nxt.query else "")
+            res = self._send(method, origin, target or "/", h, None)
+        if res.status in (301, 302, 303, 307, 308):
+            res.discard()
+            raise ServerError(f"{res.url}: more than {max_redirects} redirects", status=res.status, url=res.url)
+        return res
+
+    def _send(self, method: str, origin: tuple[str, str], target: str, headers: dict[str, str], body: bytes | None) -> Response:
+        h = {"user-agent": self._user_agent, **headers}
+        url = f"{origin[0]}://{origin[1]}{target}"
         for fresh_try in (False, True):
-            conn, reused = self._conn()
+            conn, reused = self._conn(origin)
             try:
                 conn.request(method, target, body=body, headers=h)
                 resp = conn.getresponse()

@@ -6,7 +6,12 @@ headers, body) and streams the answer back, unless a rule says otherwise for mat
   the connection (a network failure mid-file);
 - ``stall(match, after_bytes)``: like cut, but hang until ``release()`` (a stuck download to interrupt);
 - ``reset(match, times)``: close the connection with a TCP reset before answering;
-- ``corrupt(match, times)``: forward with one byte of the body flipped (a tampered file).
+- ``corrupt(match, times)``: forward with one byte of the body flipped (a tampered file);
+- ``redirect(match)``: answer a request that sends ``x-slicewise-accept-redirect: presigned`` (as the API does
+  with S3 storage) with 302 to the same path on another origin (``localhost`` instead of ``127.0.0.1``),
+  where it is forwarded without needing a token (the signed file links).
+
+Rules can be limited to one origin with ``host=`` ("127.0.0.1" or "localhost").
 
 ``log`` records every request (method, path, lower-case headers, status sent).
 """
@@ -30,6 +35,7 @@ class Rule:
     match: Callable[[str, str], bool]
     action: str
     times: float = 1
+    host: str | None = None
     status: int = 0
     headers: dict = field(default_factory=dict)
     body: bytes = b""
@@ -86,8 +92,11 @@ class FaultProxy:
     def respond(self, path_suffix: str, status: int, headers: dict | None = None, body: bytes = b"", times: float = 1) -> Rule:
         return self._add(Rule(self._m(path_suffix), "respond", times, status=status, headers=headers or {}, body=body))
 
-    def cut(self, path_suffix: str, after_bytes: int, times: float = 1) -> Rule:
-        return self._add(Rule(self._m(path_suffix), "cut", times, after_bytes=after_bytes))
+    def cut(self, path_suffix: str, after_bytes: int, times: float = 1, host: str | None = None) -> Rule:
+        return self._add(Rule(self._m(path_suffix), "cut", times, after_bytes=after_bytes, host=host))
+
+    def redirect(self, path_suffix: str = "", times: float = float("inf")) -> Rule:
+        return self._add(Rule(self._m(path_suffix), "redirect", times, host="127.0.0.1"))
 
     def stall(self, path_suffix: str, after_bytes: int) -> Rule:
         return self._add(Rule(self._m(path_suffix), "stall", 1, after_bytes=after_bytes))
@@ -110,9 +119,13 @@ class FaultProxy:
 
     # -- serving -------------------------------------------------------------------------------------------
 
-    def _rule_for(self, method: str, path: str) -> Rule | None:
+    def _rule_for(self, method: str, path: str, host: str, headers) -> Rule | None:
         with self._lock:
             for r in self.rules:
+                if r.host is not None and r.host != host:
+                    continue
+                if r.action == "redirect" and headers.get("x-slicewise-accept-redirect") != "presigned":
+                    continue
                 if r.times > 0 and r.match(method, path):
                     r.times -= 1
                     return r
@@ -124,7 +137,15 @@ class FaultProxy:
         entry = {"method": h.command, "path": h.path, "headers": {k.lower(): v for k, v in h.headers.items()}, "status": None}
         with self._lock:
             self.log.append(entry)
-        rule = self._rule_for(h.command, h.path)
+        host = (h.headers.get("host") or "").rsplit(":", 1)[0]
+        rule = self._rule_for(h.command, h.path, host, h.headers)
+        if rule and rule.action == "redirect":
+            entry["status"] = 302
+            h.send_response(302)
+            h.send_header("location", f"http://localhost:{self.server.server_address[1]}{h.path}")
+            h.send_header("content-length", "0")
+            h.end_headers()
+            return
         if rule and rule.action == "reset":
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             h.connection.close()

@@ -267,3 +267,20 @@ def test_on_a_terminal_progress_rewrites_one_line(stack, tmp_path):
     logs = io.StringIO()  # not a terminal: no carriage returns, no escape codes
     slicewise.pull(stack.spec("v1"), tmp_path / "v1", token=stack.read_token, api=stack.url, progress_stream=logs)
     assert "\r" not in logs.getvalue() and "\x1b" not in logs.getvalue()
+
+
+def test_a_redirect_to_object_storage_is_followed_without_the_token_and_resumes_there(stack, proxy, tmp_path):
+    out = tmp_path / "v1"
+    f = max(slicewise_files(stack), key=lambda f: f["bytes"])
+    half = f["bytes"] // 2
+    proxy.redirect()  # as the API answers with S3 storage: 302 to a presigned URL on another origin
+    proxy.cut(f["path"], after_bytes=half, host="localhost")
+    r = slicewise.pull(stack.spec("v1"), out, token=stack.read_token, api=proxy.url, quiet=True)
+    assert (r.downloaded, r.resumed, r.failures) == (6, 1, [])
+    api = [e for e in proxy.log if e["headers"]["host"].startswith("127.0.0.1") and "/files/" in e["path"]]
+    bucket = [e for e in proxy.log if e["headers"]["host"].startswith("localhost")]
+    assert len(api) >= 6 and all(e["headers"].get("x-slicewise-accept-redirect") == "presigned" and e["status"] == 302 for e in api if "/images/" in e["path"] or "/masks/" in e["path"])
+    assert len(bucket) == 7  # 6 files, one of them twice
+    assert all("authorization" not in e["headers"] and "x-slicewise-accept-redirect" not in e["headers"] and "if-range" not in e["headers"] for e in bucket)
+    assert [e["headers"].get("range") for e in bucket if e["path"].split("?")[0].endswith(f["path"])] == [None, f"bytes={half}-"]
+    assert_folder_holds(out, stack.v1_hash)
