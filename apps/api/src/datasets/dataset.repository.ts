@@ -5,6 +5,9 @@ import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts'
 
 export type DatasetVersionRow = DatasetVersion;
 export type TagRow = DatasetTag;
+/** A version without its manifest columns (they hold the whole manifest, twice). */
+export type DatasetVersionMeta = Omit<DatasetVersionRow, 'manifest' | 'manifestText'>;
+const META_SELECT = { id: true, projectId: true, dataset: true, manifestHash: true, volumeCount: true, description: true, createdById: true, createdAt: true } as const;
 
 export class DatasetRepository {
   constructor(private readonly db: Db) {}
@@ -33,12 +36,18 @@ export class DatasetRepository {
   findByHash(projectId: string, dataset: string, manifestHash: string, tx?: Tx): Promise<DatasetVersionRow | null> {
     return clientOf(this.db, tx).datasetVersion.findUnique({ where: { projectId_dataset_manifestHash: { projectId, dataset, manifestHash } } });
   }
-  /** A hash prefix (>= 8 hex) is accepted like git's abbreviated hashes, when unambiguous. */
-  findByHashPrefix(projectId: string, dataset: string, prefix: string): Promise<DatasetVersionRow[]> {
-    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2 });
-  }
   find(id: string): Promise<DatasetVersionRow | null> {
     return clientOf(this.db).datasetVersion.findUnique({ where: { id } });
+  }
+  findMeta(id: string): Promise<DatasetVersionMeta | null> {
+    return clientOf(this.db).datasetVersion.findUnique({ where: { id }, select: META_SELECT });
+  }
+  /** A hash prefix (>= 8 hex) is accepted like git's abbreviated hashes, when unambiguous. */
+  findMetaByHashPrefix(projectId: string, dataset: string, prefix: string): Promise<DatasetVersionMeta[]> {
+    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2, select: META_SELECT });
+  }
+  async manifestTextOf(id: string): Promise<string | null> {
+    return (await clientOf(this.db).datasetVersion.findUnique({ where: { id }, select: { manifestText: true } }))?.manifestText ?? null;
   }
   findMany(ids: readonly string[]): Promise<DatasetVersionRow[]> {
     return clientOf(this.db).datasetVersion.findMany({ where: { id: { in: [...ids] } } });

@@ -2,7 +2,7 @@
 // sha256 and size, each volume's requested and measured conditions, review, provenance) is built by
 // @slicewise/datasets; its sha256 identifies the version, so publishing identical content twice
 // yields the same version. Tags are moving aliases; every move is audited.
-import { buildManifest, manifestBytes, manifestHash, parseManifest, type Manifest } from '@slicewise/datasets';
+import { buildManifest, manifestBytes, manifestHash, parseManifest, type Manifest, type ManifestFile } from '@slicewise/datasets';
 import { parseVolumeProvenance, ProvenanceError, type VolumeProvenance } from '@slicewise/provenance';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
@@ -12,7 +12,7 @@ import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import type { TransactionRunner, Tx } from '../common/transaction.repository.ts';
 import { userError, validate } from '../common/validation.ts';
 import type { ProjectRepository, ProjectRow } from '../projects/project.repository.ts';
-import type { DatasetRepository, DatasetVersionRow } from './dataset.repository.ts';
+import type { DatasetRepository, DatasetVersionMeta, DatasetVersionRow } from './dataset.repository.ts';
 import type { WebhookRepository } from '../webhooks/webhook.repository.ts';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -55,7 +55,23 @@ function provenanceOf(v: { id: string; subjectIndex: number; provenance: unknown
   }
 }
 
+/** Parsed manifests kept in memory: at most this many versions, and about this much manifest text. */
+const MANIFEST_CACHE_MAX = 16;
+const MANIFEST_CACHE_MAX_CHARS = 64 * 1024 * 1024;
+
+export interface ManifestIndex {
+  hash: string;
+  meta: DatasetVersionMeta;
+  /** The canonical manifest bytes as stored (sha256 = hash). */
+  text: string;
+  manifest: Manifest;
+  byPath: ReadonlyMap<string, ManifestFile>;
+}
+
 export class DatasetService {
+  private readonly manifests = new Map<string, ManifestIndex>();
+  private manifestChars = 0;
+
   constructor(
     private readonly repo: DatasetRepository,
     private readonly projects: ProjectRepository,
@@ -197,9 +213,12 @@ export class DatasetService {
     return v;
   }
 
-  /** The exact manifest of a version (from its stored bytes, never from the JSON column). */
-  manifestOf(v: DatasetVersionRow): Manifest {
-    return parseManifest(JSON.parse(v.manifestText));
+  /** A version without its manifest columns, for downloads (the manifest comes from manifestIndex). */
+  async getMeta(scope: RequestScope, id: string): Promise<DatasetVersionMeta> {
+    const v = await this.repo.findMeta(id);
+    if (!v) throw notFound('DatasetVersion', id);
+    await this.project(scope, v.projectId, 'project.read');
+    return v;
   }
 
   async getTrainingRun(scope: RequestScope, id: string) {
@@ -209,9 +228,53 @@ export class DatasetService {
     return run;
   }
 
-  /** For signed links (the signature is the permission). */
-  getUnchecked(id: string): Promise<DatasetVersionRow | null> {
-    return this.repo.find(id);
+  /** The exact manifest of a version (from its stored bytes, never from the JSON column). */
+  manifestOf(v: DatasetVersionRow): Manifest {
+    return this.cached(v, v.manifestText).manifest;
+  }
+
+  /**
+   * A version's manifest, its canonical text and its files by path. Versions are immutable, so this is
+   * cached by id and hash: a pipeline pulling a version file by file would otherwise load and parse the
+   * whole manifest once per file. Callers must not mutate what it returns.
+   */
+  async manifestIndex(v: DatasetVersionMeta): Promise<ManifestIndex> {
+    const hit = this.manifests.get(v.id);
+    if (hit && hit.hash === v.manifestHash) return this.cached(v, hit.text);
+    const text = await this.repo.manifestTextOf(v.id);
+    if (text === null) throw notFound('DatasetVersion', v.id);
+    return this.cached(v, text);
+  }
+
+  private cached(v: DatasetVersionMeta, text: string): ManifestIndex {
+    const hit = this.manifests.get(v.id);
+    if (hit && hit.hash === v.manifestHash) {
+      // a Map iterates in insertion order: re-inserting marks the entry most recently used
+      this.manifests.delete(v.id);
+      this.manifests.set(v.id, hit);
+      return hit;
+    }
+    if (hit) this.forget(v.id, hit);
+    const manifest = parseManifest(JSON.parse(text));
+    const meta: DatasetVersionMeta = { id: v.id, projectId: v.projectId, dataset: v.dataset, manifestHash: v.manifestHash, volumeCount: v.volumeCount, description: v.description, createdById: v.createdById, createdAt: v.createdAt };
+    const entry: ManifestIndex = { hash: v.manifestHash, meta, text, manifest, byPath: new Map(manifest.files.map((f) => [f.path, f])) };
+    this.manifests.set(v.id, entry);
+    this.manifestChars += text.length;
+    for (const [id, e] of this.manifests) {
+      if (this.manifests.size <= 1 || (this.manifests.size <= MANIFEST_CACHE_MAX && this.manifestChars <= MANIFEST_CACHE_MAX_CHARS)) break;
+      this.forget(id, e);
+    }
+    return entry;
+  }
+
+  private forget(id: string, e: ManifestIndex): void {
+    this.manifests.delete(id);
+    this.manifestChars -= e.text.length;
+  }
+
+  /** For signed links (the signature is the permission). Versions are immutable: a cached one is current. */
+  async getMetaUnchecked(id: string): Promise<DatasetVersionMeta | null> {
+    return this.manifests.get(id)?.meta ?? this.repo.findMeta(id);
   }
 
   /** A short-lived link to the export archive that needs no credentials. */
@@ -230,11 +293,19 @@ export class DatasetService {
 
   /** `ref` = a tag name or a manifest hash (or an unambiguous prefix of at least 8 hex digits). */
   async resolve(scope: RequestScope, projectId: string, dataset: string, ref: string): Promise<DatasetVersionRow> {
+    const meta = await this.resolveMeta(scope, projectId, dataset, ref);
+    const v = await this.repo.find(meta.id);
+    if (!v) throw notFound('DatasetVersion', meta.id);
+    return v;
+  }
+
+  /** `<dataset>@<tag-or-hash>` in a project, without the manifest columns (downloads: see manifestIndex). */
+  async resolveMeta(scope: RequestScope, projectId: string, dataset: string, ref: string): Promise<DatasetVersionMeta> {
     await this.project(scope, projectId, 'project.read');
     const tag = await this.repo.findTag(projectId, dataset, ref);
-    if (tag) return (await this.repo.find(tag.datasetVersionId))!;
+    if (tag) return (await this.repo.findMeta(tag.datasetVersionId))!;
     if (/^[0-9a-f]{8,64}$/.test(ref)) {
-      const hits = await this.repo.findByHashPrefix(projectId, dataset, ref);
+      const hits = await this.repo.findMetaByHashPrefix(projectId, dataset, ref);
       if (hits.length === 1) return hits[0]!;
       if (hits.length > 1) throw new DomainError(ErrorCode.BAD_INPUT, `hash prefix ${ref} is ambiguous in ${dataset}; give more digits`, { field: 'ref' });
     }

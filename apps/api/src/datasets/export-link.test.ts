@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signExport, verifyExport } from './export-link.ts';
+import { signExport, signFiles, verifyExport, verifyFiles } from './export-link.ts';
 
 describe('export links', () => {
   const now = Date.UTC(2026, 11, 7);
@@ -19,5 +19,19 @@ describe('export links', () => {
     const forged = `${sig.slice(0, -1)}é`;
     expect(forged.length).toBe(sig.length);
     expect(verifyExport('secret', 'version-1', expires, forged, now)).toBe(false);
+  });
+});
+
+describe('file links', () => {
+  const now = Date.UTC(2026, 11, 7);
+  const expires = now / 1000 + 3600;
+
+  it('verify as file links only: an export signature does not open files, nor a files signature the export', () => {
+    const files = signFiles('secret', 'version-1', expires);
+    expect(verifyFiles('secret', 'version-1', expires, files, now)).toBe(true);
+    expect(verifyFiles('secret', 'version-2', expires, files, now)).toBe(false);
+    expect(verifyFiles('secret', 'version-1', expires, files, expires * 1000)).toBe(false);
+    expect(verifyExport('secret', 'version-1', expires, files, now)).toBe(false);
+    expect(verifyFiles('secret', 'version-1', expires, signExport('secret', 'version-1', expires), now)).toBe(false);
   });
 });
