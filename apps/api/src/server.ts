@@ -125,6 +125,9 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     // Documents are bounded while parsing, before validation (whose field-overlap check grows with the
     // square of the aliases in a selection) and before pricing.
     parseOptions: { maxTokens: config.maxTokens },
+    // main.ts owns the shutdown order. Apollo's own SIGINT/SIGTERM handlers (on unless NODE_ENV=test) ran a
+    // second stop() alongside it, which never settled: every stop waited out main.ts's 15 s bound.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimitRule(config.maxDepth)],
     // Keep-alive connections get this long to finish at shutdown, then they are closed.
     plugins: [
