@@ -175,24 +175,11 @@ async function main() {
   const web = config.web && fs.existsSync(path.join(root, 'apps/web/next.config.ts')) && fs.existsSync(nextBin);
   const worker = config.workers > 0 && fs.existsSync(path.join(root, 'apps/worker/src/main.ts'));
 
-  // 1. ports, before anything starts
-  const { claims, healthPorts } = await portClaims(config, web);
-  const taken = await checkPorts(worker ? claims : claims.filter((c) => c.variable !== 'HEALTH_PORT'));
-  if (taken.length) {
-    process.stderr.write(`[start] cannot start: ${taken.length === 1 ? 'a port is' : 'ports are'} not available\n${taken.map((p) => `  - ${p}`).join('\n')}\n`);
-    process.exit(2);
-  }
+  // 1. this data folder: one npm start at a time; a PostgreSQL left running by a killed one is stopped
   fs.mkdirSync(config.dataDir, { recursive: true });
   lock = lockDataDir(config.dataDir);
-
-  // 2. PostgreSQL
-  let databaseUrl: string;
-  if (config.databaseUrl) {
-    await waitForServer(config.databaseUrl, 15_000);
-    databaseUrl = config.databaseUrl;
-    log(`database: ${redact(databaseUrl)} (external: not supervised by npm start)`);
-  } else {
-    const pgDir = path.join(config.dataDir, 'postgres');
+  const pgDir = path.join(config.dataDir, 'postgres');
+  if (!config.databaseUrl) {
     const running = livePostmaster(pgDir);
     if (running !== null && running === lock.leftoverPostgresPid) {
       log(`stopping the PostgreSQL (pid ${running}) left running by an earlier npm start that was killed`);
@@ -200,6 +187,24 @@ async function main() {
     } else if (running !== null) {
       throw new StartupError(`a PostgreSQL server (pid ${running}) that this npm start did not start is running on ${pgDir}. Stop it, or set SLICEWISE_DATA_DIR to another folder.`, null);
     }
+  }
+
+  // 2. ports, before anything starts
+  const { claims, healthPorts } = await portClaims(config, web);
+  const taken = await checkPorts(worker ? claims : claims.filter((c) => c.variable !== 'HEALTH_PORT'));
+  if (taken.length) {
+    process.stderr.write(`[start] cannot start: ${taken.length === 1 ? 'a port is' : 'ports are'} not available\n${taken.map((p) => `  - ${p}`).join('\n')}\n`);
+    lock.release();
+    process.exit(2);
+  }
+
+  // 3. PostgreSQL
+  let databaseUrl: string;
+  if (config.databaseUrl) {
+    await waitForServer(config.databaseUrl, 15_000);
+    databaseUrl = config.databaseUrl;
+    log(`database: ${redact(databaseUrl)} (external: not supervised by npm start)`);
+  } else {
     postgres = new SupervisedPostgres({
       dataDir: pgDir,
       port: config.pgPort,
@@ -222,7 +227,7 @@ async function main() {
   const m = await migrateDatabase(databaseUrl);
   log(m.skipped ? 'migrations: up to date' : `migrations applied: ${m.applied.join(', ')}`);
 
-  // 3. the processes
+  // 4. the processes
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
