@@ -34,12 +34,14 @@ let buildTask: ReturnType<typeof runTask> | null = null;
 let lock: DataDirLock | null = null;
 let stopping: { at: number; code: number } | null = null;
 
-/** A running-state line: what runs and what does not. */
+/** What runs and what does not, e.g. "running: PostgreSQL, api, web; NOT running: worker (gave-up)". */
 function status(): string {
-  const up = [postgres ? (postgres.state === 'running' ? 'PostgreSQL' : null) : 'PostgreSQL (external)'];
-  const down: string[] = postgres && postgres.state !== 'running' ? [`PostgreSQL (${postgres.state})`] : [];
+  const up: string[] = [];
+  const down: string[] = [];
+  if (!postgres) up.push('PostgreSQL (external)');
+  else (postgres.state === 'running' ? up : down).push(postgres.state === 'running' ? 'PostgreSQL' : `PostgreSQL (${postgres.state})`);
   for (const c of children) (c.state === 'running' ? up : down).push(c.state === 'running' ? c.name : `${c.name} (${c.state})`);
-  return `running: ${up.filter(Boolean).join(', ') || 'nothing'}${down.length ? `; NOT running: ${down.join(', ')}` : ''}`;
+  return `running: ${up.join(', ') || 'nothing'}${down.length ? `; NOT running: ${down.join(', ')}` : ''}`;
 }
 
 async function shutdown(code: number, reason: string): Promise<void> {
@@ -48,7 +50,7 @@ async function shutdown(code: number, reason: string): Promise<void> {
     log('stopping now: killing every process');
     for (const c of children) c.kill();
     buildTask?.kill();
-    if (postgres) await postgres.stop(0).catch(() => {});
+    if (postgres) await postgres.kill().catch(() => {});
     process.exit(stopping.code || 1);
   }
   stopping = { at: Date.now(), code };
@@ -241,16 +243,6 @@ async function main() {
     children.push(child);
     return child;
   };
-  const start = async (child: SupervisedProcess, ports: PortClaim[]) => {
-    try {
-      await child.start();
-    } catch (err) {
-      if (!(err instanceof StartupError) || stopping) throw err;
-      // it may have lost a race for its port after the check: say which variable moves it
-      const taken = await checkPorts(ports);
-      throw new StartupError(`${err.message}${taken.length ? `\n  - ${taken.join('\n  - ')}` : ''}`, err.exit);
-    }
-  };
   const apiUrl = `http://${connectHost(config.apiHost)}:${config.apiPort}`;
   // Each app runs from its own folder so tsx applies that app's tsconfig (decorators for the API).
   const api = supervise({
@@ -261,8 +253,9 @@ async function main() {
     readyUrl: `${apiUrl}/readyz`,
     readyTimeoutMs: 180_000,
     stopTimeoutMs: 15_000,
+    ports: claims.filter((c) => c.variable === 'API_PORT'),
   });
-  await start(api, claims.filter((c) => c.variable === 'API_PORT'));
+  await api.start();
   if (stopping) return;
   const seeded = await seedDemo(databaseUrl, apiUrl);
 
@@ -280,8 +273,9 @@ async function main() {
         readyUrl: `${healthUrl}/readyz`,
         readyTimeoutMs: 180_000,
         stopTimeoutMs: config.workerShutdownGraceMs + 10_000,
+        ports: claims.filter((c) => c.variable === 'HEALTH_PORT' && c.port === healthPorts[i]),
       });
-      starting.push(start(w, claims.filter((c) => c.variable === 'HEALTH_PORT' && c.port === healthPorts[i])));
+      starting.push(w.start());
       lines.push(`${name.padEnd(8)} ${healthUrl}/healthz`);
     }
   }
@@ -305,8 +299,9 @@ async function main() {
       readyUrl: `http://127.0.0.1:${config.webPort}/`,
       readyTimeoutMs: 120_000,
       stopTimeoutMs: 5_000,
+      ports: claims.filter((c) => c.variable === 'WEB_PORT'),
     });
-    starting.push(start(w, claims.filter((c) => c.variable === 'WEB_PORT')));
+    starting.push(w.start());
     lines.unshift(`Web app  http://127.0.0.1:${config.webPort}/`);
   }
   const failed = (await Promise.allSettled(starting)).find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -146,6 +146,14 @@ export class SupervisedPostgres {
     this.downSince = null;
   }
 
+  /** Second Ctrl-C: immediate shutdown (SIGQUIT; crash recovery at the next start), not waiting for a fast one. */
+  async kill(): Promise<void> {
+    this.state = 'stopping';
+    if (this.poll) clearInterval(this.poll);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await stopPostgresServer(this.opts.dataDir, { fastTimeoutMs: 0 });
+  }
+
   /** Fast shutdown of whichever postmaster holds the data directory; immediate after `fastTimeoutMs`. */
   async stop(fastTimeoutMs = 10_000): Promise<void> {
     this.state = 'stopping';

@@ -1,5 +1,6 @@
 // SupervisedProcess with real (tiny) node processes: readiness, restart with backoff, giving up, stop
 // with SIGTERM then a process-group SIGKILL. The whole platform is tested in start.test.ts.
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestartPolicy } from './config.ts';
 import { StartupError, SupervisedProcess } from './supervisor.ts';
@@ -20,8 +21,8 @@ http.createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), 
 const policy: RestartPolicy = { limit: 2, windowMs: 30_000, baseDelayMs: 50, maxDelayMs: 400 };
 const started: SupervisedProcess[] = [];
 
-async function child(env: Record<string, string>, opts: { stopTimeoutMs?: number; policy?: RestartPolicy } = {}) {
-  const port = await freePort();
+async function child(env: Record<string, string>, opts: { stopTimeoutMs?: number; policy?: RestartPolicy; port?: number } = {}) {
+  const port = opts.port ?? (await freePort());
   const logs: string[] = [];
   const gaveUp: string[] = [];
   const p = new SupervisedProcess(
@@ -34,6 +35,7 @@ async function child(env: Record<string, string>, opts: { stopTimeoutMs?: number
       readyUrl: `http://127.0.0.1:${port}/`,
       readyTimeoutMs: 20_000,
       stopTimeoutMs: opts.stopTimeoutMs ?? 5_000,
+      ports: [{ variable: 'TOY_PORT', value: port, host: '127.0.0.1', port, what: 'the toy' }],
     },
     opts.policy ?? policy,
     (m) => logs.push(m),
@@ -93,6 +95,21 @@ describe.skipIf(process.platform !== 'linux')('SupervisedProcess', () => {
     expect((err as Error).message).toBe('toy exited during start-up (exit code 2); its log is above');
     await new Promise((r) => setTimeout(r, 300));
     expect(logs).toEqual([]);
+  });
+
+  it('names the variable of a port another program took before the child could listen on it', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    const port = (squatter.address() as net.AddressInfo).port;
+    try {
+      const { p } = await child({}, { port });
+      const err = await p.start().catch((e: unknown) => e);
+      expect((err as Error).message).toBe(
+        `toy exited during start-up (exit code 1); its log is above\n  - TOY_PORT=${port}: port 127.0.0.1:${port} (the toy) is already in use by another program. Stop that program, or set TOY_PORT to a free port.`,
+      );
+    } finally {
+      squatter.close();
+    }
   });
 
   it('SIGKILLs the whole process group of a child that ignores SIGTERM, grandchildren included', async () => {

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { restartDelayMs, type RestartPolicy } from './config.ts';
+import { checkPorts, type PortClaim } from './ports.ts';
 
 export interface ChildSpec {
   /** Shown in every message: "api", "worker 2", "web". */
@@ -21,6 +22,8 @@ export interface ChildSpec {
   readyTimeoutMs: number;
   /** After SIGTERM, how long the child may take before its process group is SIGKILLed. */
   stopTimeoutMs: number;
+  /** Ports it listens on: when it fails to start, a port taken meanwhile is named with its variable. */
+  ports?: PortClaim[];
 }
 
 export type ChildState = 'idle' | 'starting' | 'running' | 'waiting-to-restart' | 'gave-up' | 'stopping' | 'stopped';
@@ -111,7 +114,9 @@ export class SupervisedProcess {
     }
     if (outcome !== 'ready') {
       killGroup(proc, 'SIGKILL'); // whatever it started
-      throw new StartupError(`${this.name} exited during start-up (${describeExit(outcome)}); its log is above`, outcome);
+      // it may have lost its port to another program since the check at start: say which variable moves it
+      const taken = this.state === 'starting' ? await checkPorts(this.spec.ports ?? []) : [];
+      throw new StartupError(`${this.name} exited during start-up (${describeExit(outcome)}); its log is above${taken.map((t) => `\n  - ${t}`).join('')}`, outcome);
     }
     if (this.state !== 'starting') return; // stop() was called meanwhile
     this.state = 'running';
