@@ -1,6 +1,6 @@
 // The API process: configuration, database (embedded unless DATABASE_URL), migrations, HTTP.
 import path from 'node:path';
-import { APP_ROLE, appConnection, closeWithin, migrateDatabase, redact, resolveDatabase } from '@slicewise/db/server';
+import { APP_ROLE, appConnection, closeWithin, migrateDatabase, onParentExit, redact, resolveDatabase } from '@slicewise/db/server';
 import { ensureQueueSchema, grantQueueAccess } from '@slicewise/queue';
 import { describeStorage, waitForStorage } from '@slicewise/storage';
 import { ConfigError, loadApiConfig } from './config.ts';
@@ -58,6 +58,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // its parent (npm, npm start) killed outright: stop like on SIGTERM rather than hold API_PORT as an orphan
+  onParentExit(() => void shutdown('parent exited'));
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 // Worker process: config -> queue schema -> models on demand -> claim loop; SIGTERM/SIGINT: graceful stop, exit 0.
-import { closeWithin } from '@slicewise/db/server';
+import { closeWithin, onParentExit } from '@slicewise/db/server';
 import { ensureQueueSchema, VolumeQueueConsumer } from '@slicewise/queue';
 import { createStorage, describeStorage, LocalStorage, waitForStorage } from '@slicewise/storage';
 import { ConfigError, loadConfig } from './config.ts';
@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // its parent (npm, npm start) killed outright: stop like on SIGTERM rather than generate on as an orphan
+  onParentExit(() => void shutdown('parent exited'));
 }
 
 main().catch((e) => {
