@@ -1,6 +1,8 @@
 // Lint rules that keep the architecture honest (house-style.md):
 //  - only repositories (*.repository.ts) and the db package import the Prisma client;
-//  - nothing in packages/ imports from apps/.
+//  - nothing in packages/ imports from apps/;
+//  - the web app imports only TYPES from workspace packages (their code is for Node; data comes from the API)
+//    and reaches its own modules through the @/ alias, never by climbing ../ folders.
 import tseslint from 'typescript-eslint';
 
 const prismaImports = {
@@ -33,6 +35,20 @@ export default tseslint.config(
     ignores: ['packages/db/**'],
     rules: {
       'no-restricted-imports': ['error', { ...prismaImports, patterns: [...prismaImports.patterns, { group: ['**/apps/**', '@slicewise/api', '@slicewise/worker', '@slicewise/web'], message: 'packages/ never import from apps/.' }] }],
+    },
+  },
+  {
+    files: ['apps/web/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@slicewise/*'], allowTypeImports: true, message: 'The web imports only types from workspace packages (import type …); values come from the API.' },
+            { group: ['../*'], message: 'Import through the @/ alias (apps/web/src), not ../ paths.' },
+          ],
+        },
+      ],
     },
   },
 );

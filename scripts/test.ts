@@ -1,10 +1,29 @@
 // `npm test`: everything CI checks, in order, with one summary line at the end.
-//   lint -> typecheck -> vitest (all workspaces, real PostgreSQL) -> Python model tests -> e2e (when present)
+//   prerequisites -> lint -> typecheck -> vitest (all workspaces, real PostgreSQL) -> Python model tests ->
+//   Python client tests (real API) -> e2e (when present)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { preflight, systemProbe } from './prerequisites.ts';
 import { root } from './workspaces.ts';
+
+/**
+ * Before anything runs: the system packages the tests need (scripts/prerequisites.ts). Installed when this
+ * is root with apt-get (CI, a fresh container); otherwise the run stops here with the one command to run.
+ * `npm test -- --preflight-only` does only this.
+ */
+function ensurePrerequisites(): void {
+  process.stdout.write('=== prerequisites ===\n');
+  const r = preflight(systemProbe(), (s) => process.stdout.write(s));
+  if (!r.ok) {
+    process.stderr.write(`\n${r.message}`);
+    process.exit(1);
+  }
+  process.stdout.write(r.installed.length ? `installed: ${r.installed.join(' ')}\n` : 'all present\n');
+  if (process.argv.includes('--preflight-only')) process.exit(0);
+}
+ensurePrerequisites();
 
 interface StepResult {
   name: string;
@@ -94,6 +113,29 @@ if (hasTorch && fs.existsSync(path.join(root, 'models/training/tests'))) {
   });
 } else {
   process.stdout.write('\n(python3-torch/pytest not installed: model tests skipped; .ci/run installs them)\n');
+}
+
+// Python client (clients/python) against a real API, worker and published versions that its test run
+// starts (clients/python/tests/stack.ts, with this Node); the torch tests need python3-torch and nibabel.
+const pyClientTests = path.join(root, 'clients/python/tests');
+const hasPytest = fs.existsSync(py) && spawnSync(py, ['-c', 'import pytest'], { stdio: 'ignore' }).status === 0;
+if (hasPytest && fs.existsSync(pyClientTests)) {
+  const junit = path.join(os.tmpdir(), `slicewise-pytest-client-${process.pid}.xml`);
+  step('Python client (pytest, real API)', py, ['-m', 'pytest', 'clients/python/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${junit}`], {
+    env: { SLICEWISE_NODE: node },
+    count: () => {
+      try {
+        const m = /<testsuite[^>]*errors="(\d+)"[^>]*failures="(\d+)"[^>]*skipped="(\d+)"[^>]*tests="(\d+)"/.exec(fs.readFileSync(junit, 'utf8'));
+        if (!m) return { passed: 0, failed: 1, skipped: 0 };
+        const [errors, failures, skipped, tests] = m.slice(1).map(Number) as [number, number, number, number];
+        return { passed: tests - errors - failures - skipped, failed: errors + failures, skipped };
+      } catch {
+        return { passed: 0, failed: 1, skipped: 0 };
+      }
+    },
+  });
+} else {
+  process.stdout.write('\n(python3 with pytest not found: Python client tests skipped; .ci/run installs it)\n');
 }
 
 if (fs.existsSync(path.join(root, 'e2e/vitest.config.ts'))) {

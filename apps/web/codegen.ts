@@ -13,7 +13,8 @@ const config: CodegenConfig = {
       config: {
         documentMode: 'string',
         useTypeImports: true,
-        enumsAsTypes: true,
+        // enums as const objects: the web iterates them (roles, states) instead of keeping copies
+        enumType: 'const',
         scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
       },
     },

@@ -96,26 +96,39 @@ export function startChild(name: string, args: string[], cwd: string, env: Recor
 const workerDir = path.join(repoRoot, 'apps/worker');
 export const hasWorker = () => fs.existsSync(path.join(workerDir, 'src/main.ts'));
 
-/** The generation worker on the same database and storage folder as the API. */
 /**
- * A models folder holding only the random-weight test fixture: generation in the browser flow then
- * takes about a second per volume, whatever real models models/ ships (a 64^3 one takes minutes on CPU).
+ * A models folder holding only the given models (by default the random-weight test fixture: generation
+ * in the browser flow then takes about a second per volume, whatever real models models/ ships; a 64^3
+ * one takes seconds per volume on CPU). Only the files each model's metadata lists are copied.
+ *
+ * The test fixture's copy leaves out its `quality_control` block: random weights fail quality control by
+ * design (the API's and worker's tests rely on that), and these browser flows are about everything else
+ * (generation, viewing, review, publishing). A real model keeps its quality control.
  */
-export function fixtureModelsDir(storageDir: string): string {
+export function fixtureModelsDir(storageDir: string, models: readonly string[] = ['tiny-random']): string {
   const dir = path.join(path.dirname(storageDir), 'models');
-  fs.mkdirSync(dir, { recursive: true });
-  // A copy, not a symlink: model listing reads real directories only.
-  const copy = path.join(dir, 'tiny-random');
-  if (!fs.existsSync(copy)) fs.cpSync(path.join(repoRoot, 'models', 'tiny-random'), copy, { recursive: true });
+  for (const name of models) {
+    // A copy, not a symlink: model listing reads real directories only.
+    const copy = path.join(dir, name);
+    if (fs.existsSync(copy)) continue;
+    const src = path.join(repoRoot, 'models', name);
+    const meta = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as { files: Record<string, unknown> };
+    fs.mkdirSync(copy, { recursive: true });
+    for (const f of Object.keys(meta.files)) fs.copyFileSync(path.join(src, f), path.join(copy, f));
+    const metadata = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    if (name === 'tiny-random') delete metadata.quality_control;
+    fs.writeFileSync(path.join(copy, 'metadata.json'), JSON.stringify(metadata, null, 1));
+  }
   return dir;
 }
 
-export async function startWorker(databaseUrl: string, storageDir: string): Promise<Child> {
+/** The generation worker on the same database and storage folder as the API. */
+export async function startWorker(databaseUrl: string, storageDir: string, models?: readonly string[]): Promise<Child> {
   const healthPort = await freePort();
   const child = startChild('worker', ['--import', 'tsx', 'src/main.ts'], workerDir, {
     DATABASE_URL: databaseUrl,
     STORAGE_DIR: storageDir,
-    MODELS_DIR: fixtureModelsDir(storageDir),
+    MODELS_DIR: fixtureModelsDir(storageDir, models),
     HEALTH_PORT: String(healthPort),
     POLL_INTERVAL_MS: '200',
     LOG_LEVEL: 'warn',
@@ -127,7 +140,7 @@ export async function startWorker(databaseUrl: string, storageDir: string): Prom
   return child;
 }
 
-export async function startApi(databaseUrl: string, storageDir: string): Promise<{ url: string; child: Child }> {
+export async function startApi(databaseUrl: string, storageDir: string, models?: readonly string[]): Promise<{ url: string; child: Child }> {
   const port = await freePort();
   const dataDir = path.dirname(storageDir);
   const child = startChild('api', ['--import', 'tsx', 'src/main.ts'], apiDir, {
@@ -136,9 +149,11 @@ export async function startApi(databaseUrl: string, storageDir: string): Promise
     API_HOST: '127.0.0.1',
     SLICEWISE_DATA_DIR: dataDir,
     STORAGE_DIR: storageDir,
-    MODELS_DIR: fixtureModelsDir(storageDir),
+    MODELS_DIR: fixtureModelsDir(storageDir, models),
     LOG_LEVEL: 'warn',
     SIGNIN_MAX_ATTEMPTS: '100',
+    // The webhook test's receiver listens on loopback, which production refuses as a target.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, 90_000, child.proc, child.logs);
@@ -147,9 +162,12 @@ export async function startApi(databaseUrl: string, storageDir: string): Promise
 
 export async function startWeb(apiUrl: string): Promise<{ url: string; child: Child }> {
   const port = await freePort();
-  const child = startChild('web', [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], webDir, {
+  // The same front as production (apps/web/server.ts: body limits, the browser's address).
+  const child = startChild('web', ['--import', 'tsx', 'server.ts'], webDir, {
     NEXT_TELEMETRY_DISABLED: '1',
     SLICEWISE_API_URL: apiUrl,
+    PORT: String(port),
+    WEB_HOST: '127.0.0.1',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/sign-in`, 60_000, child.proc, child.logs);

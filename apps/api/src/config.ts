@@ -1,17 +1,29 @@
 // The API's configuration: read once at boot from the environment, validated, every problem
 // reported together. Nothing else in the API reads process.env.
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseStorageEnv, type StorageConfig } from '@slicewise/storage';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** TRUST_PROXY: which hops may set X-Forwarded-For (Express's trust proxy: addresses, CIDRs, loopback, linklocal, uniquelocal, or a hop count). */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine(
+    (v) => v === '' || /^\d{1,2}$/.test(v) || v.split(',').every((p) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(p.trim())),
+    'must be empty (trust no proxy), a hop count, or a comma list of addresses/CIDRs or loopback, linklocal, uniquelocal',
+  );
+
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string').optional(),
+  DATABASE_APP_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection string').optional(),
   SLICEWISE_DATA_DIR: z.string().min(1).default('.data'),
   SLICEWISE_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -36,6 +48,22 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   WEBHOOK_BACKOFF_SECONDS: z.coerce.number().min(0.01).max(3600).default(5),
   JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  TRUST_PROXY: trustProxy.default(''),
+  WEB_PROXY_SECRET: z.union([z.literal(''), z.string().min(32, 'at least 32 characters')]).optional(),
+  SIGNIN_ACCOUNT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(20),
+  SIGNIN_ACCOUNT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  GRAPHQL_BUDGET_POINTS: z.coerce.number().int().min(10).max(100_000_000).default(50_000),
+  GRAPHQL_BUDGET_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
+  GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  CPU_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  CPU_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(32),
+  MAX_UPLOAD_VOXELS: z.coerce.number().int().min(1).max(2 ** 31).default(256 ** 3),
+  MAX_UPLOAD_DECOMPRESSED_BYTES: z.coerce.number().int().min(1024).max(2 ** 31).default(256 * 1024 * 1024),
+  MAX_UPLOAD_INFLATION_RATIO: z.coerce.number().min(2).max(100_000).default(1100),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
 });
 
 function gitRevision(): string | null {
@@ -48,6 +76,8 @@ function gitRevision(): string | null {
 
 export type ApiConfig = {
   databaseUrl: string | undefined;
+  /** The app role's connection (no DDL, no trigger control); unset: DATABASE_URL with SET ROLE slicewise_app. */
+  databaseAppUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
   host: string;
@@ -62,6 +92,8 @@ export type ApiConfig = {
   webOrigin: string;
   modelsDir: string;
   storageDir: string;
+  /** STORAGE=local (STORAGE_DIR) or STORAGE=s3 (S3_*): see @slicewise/storage config. */
+  storage: StorageConfig;
   maxCohortSize: number;
   maxPreviewSize: number;
   maxOpenVolumesPerTeam: number;
@@ -70,7 +102,24 @@ export type ApiConfig = {
   /** HMAC key of short-lived download links (random per process when unset). */
   signingSecret: string;
   codeRevision: string | null;
-  webhooks: { pollMs: number; maxAttempts: number; backoffBaseSeconds: number; timeoutMs: number };
+  webhooks: { pollMs: number; maxAttempts: number; backoffBaseSeconds: number; timeoutMs: number; allowPrivateTargets: boolean };
+  /** Express `trust proxy`: false, a hop count, or a list of trusted addresses/CIDRs. */
+  trustProxy: false | number | string[];
+  /** Shared with the web app, which sends the browser's address with it. */
+  webProxySecret: string | null;
+  signInAccountMaxAttempts: number;
+  signInAccountWindowSeconds: number;
+  budgetPoints: number;
+  budgetWindowSeconds: number;
+  maxBodyBytes: number;
+  maxTokens: number;
+  requestTimeoutMs: number;
+  cpuWorkers: number;
+  cpuQueueMax: number;
+  maxUploadVoxels: number;
+  maxUploadDecompressedBytes: number;
+  maxUploadInflationRatio: number;
+  shutdownGraceMs: number;
 };
 
 export class ConfigError extends Error {
@@ -87,8 +136,12 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     );
   }
   const c = parsed.data;
+  const storageDir = path.resolve(c.STORAGE_DIR ?? path.join(c.SLICEWISE_DATA_DIR, 'storage'));
+  const storage = parseStorageEnv(env, storageDir);
+  if (!storage.config) throw new ConfigError(storage.problems);
   return {
     databaseUrl: c.DATABASE_URL,
+    databaseAppUrl: c.DATABASE_APP_URL,
     dataDir: path.resolve(c.SLICEWISE_DATA_DIR),
     embeddedPgPort: c.SLICEWISE_PG_PORT,
     host: c.API_HOST,
@@ -102,7 +155,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxCost: c.GRAPHQL_MAX_COST,
     webOrigin: c.WEB_ORIGIN,
     modelsDir: path.resolve(c.MODELS_DIR ?? path.join(repoRoot, 'models')),
-    storageDir: path.resolve(c.STORAGE_DIR ?? path.join(c.SLICEWISE_DATA_DIR, 'storage')),
+    storageDir,
+    storage: storage.config,
     maxCohortSize: c.MAX_COHORT_SIZE,
     maxPreviewSize: c.MAX_PREVIEW_SIZE,
     maxOpenVolumesPerTeam: c.MAX_OPEN_VOLUMES_PER_TEAM,
@@ -110,6 +164,22 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxUploadBytes: c.MAX_UPLOAD_BYTES,
     signingSecret: c.SIGNING_SECRET ?? randomBytes(32).toString('hex'),
     codeRevision: c.CODE_REVISION ?? gitRevision(),
-    webhooks: { pollMs: c.WEBHOOK_POLL_MS, maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffBaseSeconds: c.WEBHOOK_BACKOFF_SECONDS, timeoutMs: 10_000 },
+    webhooks: { pollMs: c.WEBHOOK_POLL_MS, maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffBaseSeconds: c.WEBHOOK_BACKOFF_SECONDS, timeoutMs: 10_000, allowPrivateTargets: c.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+    trustProxy: c.TRUST_PROXY === '' ? false : /^\d+$/.test(c.TRUST_PROXY) ? Number(c.TRUST_PROXY) : c.TRUST_PROXY.split(',').map((p) => p.trim()),
+    webProxySecret: c.WEB_PROXY_SECRET || null,
+    signInAccountMaxAttempts: c.SIGNIN_ACCOUNT_MAX_ATTEMPTS,
+    signInAccountWindowSeconds: c.SIGNIN_ACCOUNT_WINDOW_SECONDS,
+    budgetPoints: c.GRAPHQL_BUDGET_POINTS,
+    budgetWindowSeconds: c.GRAPHQL_BUDGET_WINDOW_SECONDS,
+    maxBodyBytes: c.GRAPHQL_MAX_BODY_BYTES,
+    maxTokens: c.GRAPHQL_MAX_TOKENS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    // One core stays with the event loop (and PostgreSQL) on small machines.
+    cpuWorkers: c.CPU_WORKERS ?? Math.max(1, Math.min(4, os.availableParallelism() - 1)),
+    cpuQueueMax: c.CPU_QUEUE_MAX,
+    maxUploadVoxels: c.MAX_UPLOAD_VOXELS,
+    maxUploadDecompressedBytes: c.MAX_UPLOAD_DECOMPRESSED_BYTES,
+    maxUploadInflationRatio: c.MAX_UPLOAD_INFLATION_RATIO,
+    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,19 +1,21 @@
 // The API's HTTP server: GraphQL at /graphql, health at /healthz and /readyz.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { AccessService } from './auth/access.service.ts';
 import type { ApiConfig } from './config.ts';
 import { DomainError } from './common/errors.ts';
 import type { Logger } from './common/logger.ts';
 import type { Db } from './common/transaction.repository.ts';
+import { timeoutError } from './cpu/cpu.pool.ts';
 import type { Context } from './graphql/context.ts';
-import { formatError, isUnexpected, mapCode } from './graphql/errors.ts';
+import { formatError, isUnexpected, mapCode, responseStatusOf } from './graphql/errors.ts';
 import { costLimitPlugin, depthLimitRule } from './graphql/limits.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { getSchema } from './graphql/schema.ts';
@@ -21,8 +23,12 @@ import { createServices, type Services } from './services.ts';
 import { filesRouter } from './http/files.route.ts';
 import { uploadsRouter } from './http/uploads.route.ts';
 import { datasetsRouter } from './http/datasets.route.ts';
+import type { Actor } from './auth/actor.ts';
 
 export const SESSION_COOKIE = 'sw_session';
+/** Set by the web app on requests it forwards, with WEB_PROXY_SECRET: the browser's address. */
+export const CLIENT_IP_HEADER = 'x-slicewise-client-ip';
+export const PROXY_SECRET_HEADER = 'x-slicewise-proxy-secret';
 
 export interface ApiServer {
   app: express.Express;
@@ -35,11 +41,29 @@ export interface ApiServer {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/**
+ * The address rate limits key on: the socket's, or X-Forwarded-For as far as TRUST_PROXY trusts it
+ * (Express's req.ip), or the web app's X-Slicewise-Client-Ip when it carries WEB_PROXY_SECRET.
+ */
+export function clientAddressOf(req: Request, webProxySecret: string | null): string {
+  if (webProxySecret) {
+    const sent = req.header(PROXY_SECRET_HEADER);
+    const claimed = req.header(CLIENT_IP_HEADER)?.trim();
+    if (sent && claimed && net.isIP(claimed)) {
+      const a = Buffer.from(sent);
+      const b = Buffer.from(webProxySecret);
+      if (a.length === b.length && timingSafeEqual(a, b)) return claimed;
+    }
+  }
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 export async function createApiServer(db: Db, config: ApiConfig, logger: Logger): Promise<ApiServer> {
   const services = createServices(db, config);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Only the hops named in TRUST_PROXY may say who the client is (default: nobody, the socket decides).
+  app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   let shuttingDown = false;
 
@@ -50,7 +74,8 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      // Never the body, the query string (signed links) or headers: only what identifies the request.
+      logger.info({ requestId, method: req.method, path: safePath(req), status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     next();
   });
@@ -72,32 +97,67 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     }
   });
 
-  app.use(filesRouter(services, (req) => actorOf(req, services)));
-  app.use(uploadsRouter(services, (req) => actorOf(req, services)));
-  app.use(datasetsRouter(services, (req) => actorOf(req, services), { signingSecret: config.signingSecret, codeRevision: config.codeRevision }));
+  /** Aborted when the request passes REQUEST_TIMEOUT_MS or its client goes away. */
+  const signalOf = (req: Request, res: Response): AbortSignal => {
+    const existing = res.locals.abort as AbortController | undefined;
+    if (existing) return existing.signal;
+    const ac = new AbortController();
+    res.locals.abort = ac;
+    const timer = setTimeout(() => ac.abort(timeoutError()), config.requestTimeoutMs);
+    timer.unref();
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (!res.writableFinished) ac.abort(timeoutError());
+    });
+    return ac.signal;
+  };
+
+  const actorFor = (req: Request) => actorOf(req, services);
+  app.use(filesRouter(services, actorFor, { presignSeconds: config.storage.presignSeconds }));
+  app.use(uploadsRouter(services, actorFor, { maxUploadBytes: config.maxUploadBytes, signalOf }));
+  app.use(datasetsRouter(services, actorFor, { signingSecret: config.signingSecret, codeRevision: config.codeRevision, presignSeconds: config.storage.presignSeconds }));
 
   const apollo = new ApolloServer<Context>({
     schema: await getSchema(),
     formatError,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Documents are bounded while parsing, before validation (whose field-overlap check grows with the
+    // square of the aliases in a selection) and before pricing.
+    parseOptions: { maxTokens: config.maxTokens },
+    // main.ts owns the shutdown order. Apollo's own SIGINT/SIGTERM handlers (on unless NODE_ENV=test) ran a
+    // second stop() alongside it, which never settled: every stop waited out main.ts's bound on the http
+    // server (SHUTDOWN_GRACE_MS + 0.5 s; 15 s before) and logged that it did not close in time. Now ~0.1 s.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimitRule(config.maxDepth)],
+    // Keep-alive connections get this long to finish at shutdown, then they are closed.
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      costLimitPlugin(config.maxCost) as never,
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      costLimitPlugin({ maxCost: config.maxCost, budgetPoints: config.budgetPoints, budgetWindowSeconds: config.budgetWindowSeconds }),
       {
         async requestDidStart() {
           return {
             async didEncounterErrors({ errors, contextValue }) {
               for (const e of errors) {
-                if (isUnexpected(e)) contextValue.logger.error({ requestId: contextValue.requestId, err: e.originalError ?? e, path: e.path }, 'unexpected error');
+                if (isUnexpected(e)) contextValue.logger?.error({ err: e.originalError ?? e, path: e.path }, 'unexpected error');
               }
             },
             async willSendResponse({ response, contextValue }) {
               if (response.body.kind !== 'single') return;
               const r = response.body.singleResult;
               r.extensions = { ...r.extensions, requestId: contextValue.requestId };
-              if (r.errors) r.errors = r.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+              if (r.errors) {
+                r.errors = r.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+                // A request that failed as a whole answers with the status of its error: a client
+                // mistake is a 4xx, never a 200 or a 500 (partial results stay 200, as GraphQL wants).
+                const data = r.data as Record<string, unknown> | null | undefined;
+                const failed = !data || Object.values(data).every((v) => v === null);
+                if (failed) {
+                  const status = responseStatusOf(r.errors.map((e) => e.extensions?.code));
+                  response.http.status = status;
+                  if (status === 503) response.http.headers.set('retry-after', '2');
+                }
+              }
             },
           };
         },
@@ -109,11 +169,11 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
-          return await buildContext(req, res, services, logger, config);
+          return await buildContext(req, res, services, logger, config, signalOf(req, res));
         } catch (err) {
           // A bad credential: Apollo turns a GraphQLError from here into the HTTP status it names.
           if (err instanceof DomainError) {
@@ -126,17 +186,34 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     }),
   );
 
-  // Errors raised while building the context (bad token) become a GraphQL-shaped 401.
-  app.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'No such endpoint', extensions: { code: 'NOT_FOUND', requestId: String(res.locals.requestId) } }] });
+  });
+
+  // Errors outside GraphQL: bad credentials, malformed or oversized bodies, malformed URLs. Client
+  // mistakes answer with their 4xx and a code, without a stack anywhere; the rest is a masked 500.
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const requestId = String(res.locals.requestId);
+    const send = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
+      res.status(status).json({ errors: [{ message, extensions: { code, requestId, ...extra } }] });
     if (err instanceof DomainError) {
       const m = mapCode(err.code);
-      res.status(m.http).json({ errors: [{ message: err.message, extensions: { code: m.code, requestId } }] });
-      return;
+      return send(m.http, m.code, err.message);
     }
-    logger.error({ requestId, err }, 'unhandled error');
-    res.status(500).json({ errors: [{ message: 'Internal server error; quote the requestId when reporting it', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+    const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown; limit?: unknown } | null;
+    const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : null;
+    if (status !== null && status >= 400 && status < 500) {
+      const type = String(e?.type ?? '');
+      logger.info({ requestId, path: safePath(req), status, type: type || (err as Error)?.name }, 'client error');
+      if (type === 'entity.parse.failed') return send(400, 'BAD_REQUEST', 'The request body is not valid JSON');
+      if (type === 'entity.too.large') return send(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${config.maxBodyBytes} bytes`, { limit: config.maxBodyBytes });
+      if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 JSON (content-type: application/json)');
+      if (err instanceof URIError) return send(400, 'BAD_REQUEST', 'The URL is not valid percent-encoding');
+      return send(status, status === 404 ? 'NOT_FOUND' : status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', 'The request is malformed');
+    }
+    logger.error({ requestId, path: safePath(req), err }, 'unhandled error');
+    return send(500, 'INTERNAL_SERVER_ERROR', 'Internal server error; quote the requestId when reporting it');
   });
 
   return {
@@ -154,15 +231,22 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
     },
     async stop() {
       shuttingDown = true;
-      await dispatcher.stop();
-      await apollo.stop();
+      // Idle keep-alive connections go now; busy ones get SHUTDOWN_GRACE_MS (Apollo's drain).
+      httpServer.closeIdleConnections();
+      await Promise.all([dispatcher.stop(), apollo.stop()]);
       if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+      await services.cpu.destroy();
     },
   };
 }
 
+/** The path for logs: never the query string (signed links carry their signature there). */
+function safePath(req: Request): string {
+  return (req.originalUrl ?? req.url).split('?')[0]!.slice(0, 300);
+}
+
 /** The caller of an HTTP request: session cookie or `Authorization: Bearer` token. */
-async function actorOf(req: Request, services: Services) {
+async function actorOf(req: Request, services: Services): Promise<Actor | null> {
   const cookies = parseCookie(req.headers.cookie ?? '');
   const auth = req.header('authorization');
   let bearer: string | undefined;
@@ -171,20 +255,24 @@ async function actorOf(req: Request, services: Services) {
     if (!m) throw new DomainError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
     bearer = m[1];
   }
-  return services.auth.resolveActor(cookies[SESSION_COOKIE], bearer);
+  const session = cookies[SESSION_COOKIE];
+  return services.auth.resolveActor(session && session.length <= 200 ? session : undefined, bearer);
 }
 
-async function buildContext(req: Request, res: Response, services: Services, logger: Logger, config: ApiConfig): Promise<Context> {
+async function buildContext(req: Request, res: Response, services: Services, logger: Logger, config: ApiConfig, signal: AbortSignal): Promise<Context> {
   const requestId = String(res.locals.requestId);
+  const ip = clientAddressOf(req, config.webProxySecret);
   const actor = await actorOf(req, services);
   const access = new AccessService(actor, services.authRepo);
   return {
     requestId,
     access,
     services,
+    signal,
+    budgetKey: actor ? (actor.kind === 'token' ? `token:${actor.tokenId}` : `user:${actor.userId}`) : `ip:${ip}`,
     loaders: createLoaders(services),
     logger: logger.child({ requestId }),
-    ip: req.ip ?? 'unknown',
+    ip,
     userAgent: req.header('user-agent') ?? null,
     res,
     signingSecret: config.signingSecret,

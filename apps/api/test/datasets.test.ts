@@ -99,8 +99,11 @@ describe('tags and refs', () => {
     const approved = (await h.gql(q, { p: projectId, r: 'approved' }, owner)).data.datasetVersionByRef;
     const byViewer = await h.gql('mutation($v: ID!) { moveDatasetTag(datasetVersionId: $v, name: "latest") { datasetVersion { id } } }', { v: approved.id }, viewer);
     expect(byViewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const latestHash = async () => (await get('/datasets/glioma-aug/main@latest/manifest.json', { cookie: owner.cookie! })).headers.get('x-manifest-sha256');
+    expect(await latestHash()).toBe(byTag.manifestHash); // the manifest of this version is now cached by the API
     await h.gql('mutation($v: ID!) { moveDatasetTag(datasetVersionId: $v, name: "latest") { datasetVersion { id } } }', { v: approved.id }, owner);
     expect((await h.gql(q, { p: projectId, r: 'latest' }, owner)).data.datasetVersionByRef.id).toBe(approved.id);
+    expect(await latestHash()).toBe(approved.manifestHash); // tags are resolved per request, never cached
     const [moved] = await h.sql(`SELECT data FROM "AuditEvent" WHERE action = 'dataset.tag' AND data->>'tag' = 'latest' ORDER BY id DESC LIMIT 1`);
     expect(moved.data.from).not.toBe(moved.data.to);
     const missing = await h.gql(q, { p: projectId, r: 'v9' }, owner);
@@ -142,6 +145,63 @@ describe('downloads', () => {
     for (const p of ['files/../../../etc/passwd', 'files/%2e%2e%2f%2e%2e%2fetc%2fpasswd', 'files/images/..%2F..%2Fpackage.json', 'files/']) {
       const r = await get(`/datasets/versions/${versionId}/${p}`, { cookie: owner.cookie! });
       expect(r.status, p).toBe(404);
+    }
+  });
+
+  it('the manifest names the version and project and hands out a signed link to its files: no credentials, this version only, expiring', async () => {
+    const teams = await h.gql('{ teams(first: 1) { edges { node { id } } } }', {}, owner);
+    const { secret } = await h.createToken(owner, teams.data.teams.edges[0].node.id, ['READ']);
+    const mres = await get('/datasets/glioma-aug/main@v1/manifest.json', { authorization: `Bearer ${secret}` });
+    expect(mres.headers.get('x-dataset-version-id')).toBe(versionId);
+    expect(mres.headers.get('x-project-id')).toBe(projectId);
+    const tpl = mres.headers.get('x-signed-files-url')!;
+    expect(tpl).toMatch(/^\/datasets\/signed\/[A-Za-z0-9_-]+\/files\/\{path\}\?expires=\d+&signature=[A-Za-z0-9_-]+$/);
+    const expires = Number(mres.headers.get('x-signed-files-expires'));
+    expect(expires * 1000 - Date.now()).toBeGreaterThan(3500_000); // about an hour
+    const m = await mres.json();
+    for (const f of m.files) {
+      const r = await get(tpl.replace('{path}', f.path)); // no cookie, no token
+      expect(r.status).toBe(200);
+      expect(createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex')).toBe(f.sha256);
+    }
+    expect((await (await get(tpl.replace('{path}', 'datalist.json'))).json()).training).toHaveLength(3);
+    const one = tpl.replace('{path}', m.files[0].path);
+    expect((await get(one.replace(/signature=[^&]+/, 'signature=forged'))).status).toBe(401);
+    expect((await get(one.replace(/expires=\d+/, `expires=${expires + 1}`))).status).toBe(401);
+    const approved = (await h.gql('query($p: ID!) { datasetVersionByRef(projectId: $p, dataset: "main", ref: "approved") { id } }', { p: projectId }, owner)).data.datasetVersionByRef.id;
+    expect((await get(one.replace(/\/signed\/[^/]+\//, `/signed/${approved}/`))).status).toBe(401); // signed for v1 only
+    expect((await get(tpl.replace('/files/{path}', '/export.tar'))).status).toBe(401); // a files link is not an export link
+    expect((await get(tpl.replace('{path}', '../../../../package.json'))).status).toBe(404);
+  });
+
+  it('a file resumes with Range when If-Range names its content; a stored object of the wrong length is served as it is, its length announced', async () => {
+    const m = await (await get(`/datasets/versions/${versionId}/manifest.json`, { cookie: owner.cookie! })).json();
+    const f = m.files[1];
+    const url = `/datasets/versions/${versionId}/files/${f.path}`;
+    const full = Buffer.from(await (await get(url, { cookie: owner.cookie! })).arrayBuffer());
+    const part = await get(url, { cookie: owner.cookie!, range: 'bytes=10-', 'if-range': `"${f.sha256}"` });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 10-${full.length - 1}/${full.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(full.subarray(10))).toBe(true);
+    const changed = await get(url, { cookie: owner.cookie!, range: 'bytes=10-', 'if-range': '"another-version-of-the-file"' });
+    expect(changed.status).toBe(200);
+    expect(Buffer.from(await changed.arrayBuffer()).equals(full)).toBe(true);
+    expect((await get(url, { cookie: owner.cookie!, range: `bytes=${full.length}-` })).status).toBe(416);
+    // the stored object lost bytes (a damaged disk): its real length is announced (a client fails the file at
+    // once, it does not wait on a content-length that never comes), and it is never resumed against
+    const stored = path.join(h.storageDir, f.storageKey);
+    fs.writeFileSync(stored, full.subarray(0, full.length - 5));
+    try {
+      const t0 = performance.now();
+      const short = await get(url, { cookie: owner.cookie! });
+      expect(short.headers.get('content-length')).toBe(String(full.length - 5));
+      expect(Buffer.from(await short.arrayBuffer()).equals(full.subarray(0, full.length - 5))).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(3000);
+      const resumed = await get(url, { cookie: owner.cookie!, range: 'bytes=10-', 'if-range': `"${f.sha256}"` });
+      expect(resumed.status).toBe(200);
+      expect(resumed.headers.get('content-length')).toBe(String(full.length - 5));
+    } finally {
+      fs.writeFileSync(stored, full);
     }
   });
 
@@ -202,7 +262,7 @@ describe('diff, lineage and audits', () => {
       distributionVersion: { distribution: 'd', version: 1 },
       seed: '42',
       model: { name: 'tiny-random' },
-      generation: { schema: 'slicewise-volume-provenance/1', runtime: { executionProvider: { used: 'cpu' } }, worker: { id: 'test-worker' }, scheduler: { sampler: 'ddim' } },
+      generation: { schema: 'slicewise-volume-provenance/2', runtime: { executionProvider: { used: 'cpu' } }, worker: { id: 'test-worker' }, scheduler: { sampler: 'ddim' } },
     });
     expect(t[0].datasetVersions.map((v: any) => v.dataset)).toContain('main');
     const outsider = await h.signUp(`t${Math.random()}@example.org`);
@@ -239,10 +299,52 @@ describe('slicewise pull against the real API', () => {
     fs.writeFileSync(path.join(h.storageDir, victim.storageKey), 'tampered on the server');
     fs.rmSync(path.join(out, victim.path));
     const bad = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], env);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(`${victim.path}: the server announces`);
     expect(bad.out).toContain(victim.path);
     const noAuth = await cli(['pull', 'glioma-aug/main@v1', '--out', out, '--quiet'], { SLICEWISE_TOKEN: 'swt_nope', SLICEWISE_API_URL: h.url });
     expect(noAuth.code).toBe(3);
     fs.rmSync(out, { recursive: true, force: true });
+  }, 120_000); // four CLI processes (a tsx start-up each) and the retries of a download the server truncates
+});
+
+describe('publishing volumes that failed quality control', () => {
+  const P = `mutation($i: PublishDatasetVersionInput!) { publishDatasetVersion(input: $i) {
+    created qcFailedLeftOut datasetVersion { id dataset volumeCount } userErrors { field message code } } }`;
+  let mixed: Awaited<ReturnType<typeof completeFakeCohort>>;
+  let allFailed: Awaited<ReturnType<typeof completeFakeCohort>>;
+  beforeAll(async () => {
+    const d = await h.gql('mutation($i: CreateDistributionInput!) { createDistribution(input: $i) { version { id } } }', { i: { projectId, modelId, name: 'qc', spec: { version: 1, kind: 'parametric' } } }, owner);
+    mixed = await completeFakeCohort(h, projectId, d.data.createDistribution.version.id, modelId, owner, 3, { qcFailed: [1] });
+    allFailed = await completeFakeCohort(h, projectId, d.data.createDistribution.version.id, modelId, owner, 2, { qcFailed: [0, 1] });
+  });
+
+  it('leaves QC-failed volumes out by default and says how many', async () => {
+    const r = (await h.gql(P, { i: { projectId, dataset: 'qc-default', cohortIds: [mixed.cohortId] } }, owner)).data.publishDatasetVersion;
+    expect(r.userErrors).toEqual([]);
+    expect(r).toMatchObject({ qcFailedLeftOut: 1, datasetVersion: { volumeCount: 2 } });
+    const [row] = await h.sql(`SELECT manifest FROM "DatasetVersion" WHERE dataset = 'qc-default'`);
+    expect(row.manifest.volumes.map((v: any) => v.subjectIndex)).toEqual([0, 2]);
+  });
+
+  it('refuses a selection of only QC-failed volumes without a waiver, naming the way to include them; nothing is written', async () => {
+    const before = (await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n;
+    const r = (await h.gql(P, { i: { projectId, dataset: 'qc-only', cohortIds: [allFailed.cohortId] } }, owner)).data.publishDatasetVersion;
+    expect(r.datasetVersion).toBeNull();
+    expect(r.userErrors[0]).toMatchObject({ code: 'QC_FAILED_ONLY', message: expect.stringContaining('qcWaiver') });
+    const short = (await h.gql(P, { i: { projectId, dataset: 'qc-only', cohortIds: [allFailed.cohortId], qcWaiver: 'because' } }, owner)).data.publishDatasetVersion;
+    expect(short.userErrors[0]).toMatchObject({ field: ['input', 'qcWaiver'], message: expect.stringContaining('at least 10 characters') });
+    const none = (await h.gql(P, { i: { projectId, dataset: 'qc-none', cohortIds: [done.cohortId], qcWaiver: 'nothing failed here, but still' } }, owner)).data.publishDatasetVersion;
+    expect(none.userErrors[0]).toMatchObject({ code: 'NOTHING_TO_WAIVE' });
+    expect((await h.sql('SELECT count(*)::int AS n FROM "DatasetVersion"'))[0].n).toBe(before);
+  });
+
+  it('includes them with a waiver, recorded in the audit log', async () => {
+    const reason = 'reader study of generator failure modes: QC-failed volumes are the point';
+    const r = (await h.gql(P, { i: { projectId, dataset: 'qc-waived', cohortIds: [mixed.cohortId, allFailed.cohortId], qcWaiver: reason } }, owner)).data.publishDatasetVersion;
+    expect(r.userErrors).toEqual([]);
+    expect(r.datasetVersion.volumeCount).toBe(5);
+    const [a] = await h.sql(`SELECT data FROM "AuditEvent" WHERE action = 'dataset.qc_waiver' ORDER BY id DESC LIMIT 1`);
+    expect(a.data).toMatchObject({ dataset: 'qc-waived', qcFailedVolumes: 3, reason });
   });
 });

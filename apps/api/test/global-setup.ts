@@ -2,6 +2,11 @@
 // inherit the job queue's schema too.
 import type { TestProject } from 'vitest/node';
 import { provideTestServer } from '@slicewise/db/testing';
-import { ensureQueueSchema } from '@slicewise/queue';
+import { APP_ROLE } from '@slicewise/db/server';
+import { ensureQueueSchema, grantQueueAccess } from '@slicewise/queue';
 
-export default (project: TestProject) => provideTestServer(project, (url) => ensureQueueSchema(url));
+export default (project: TestProject) =>
+  provideTestServer(project, async (url) => {
+    await ensureQueueSchema(url);
+    await grantQueueAccess(url, APP_ROLE);
+  });

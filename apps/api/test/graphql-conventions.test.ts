@@ -74,7 +74,12 @@ describe('global ids', () => {
 describe('limits', () => {
   it('reports the query cost in extensions', async () => {
     const r = await h.gql(PROJECTS, { t: teamId, first: 2 }, owner);
-    expect(r.extensions?.cost).toEqual({ requested: expect.any(Number), limit: 3000 });
+    expect(r.extensions?.cost).toEqual({
+      requested: expect.any(Number),
+      limit: 3000,
+      budget: { limit: 50_000, remaining: expect.any(Number), resetAt: expect.any(String), windowSeconds: 60 },
+    });
+    expect(r.extensions!.cost.budget.remaining).toBeLessThanOrEqual(50_000 - r.extensions!.cost.requested);
     expect(r.extensions!.cost.requested).toBeGreaterThan(2);
   });
 
@@ -107,12 +112,17 @@ describe('errors and request ids', () => {
     expect(r.extensions?.requestId).toBe('trace-abc-12345');
   });
 
-  it('masks unexpected errors (no internals leak) and still gives the request id', async () => {
-    // A value that passes GraphQL validation but breaks the database (invalid Unicode in a text column).
+  it('refuses text the database cannot hold as the client\'s mistake (400), naming it', async () => {
     const r = await h.gql('mutation($t: ID!) { createProject(input: { teamId: $t, name: "bad\\u0000name" }) { project { id } } }', { t: teamId }, owner);
-    expect(r.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
-    expect(r.errors?.[0]?.message).toBe('Internal server error; quote the requestId when reporting it');
-    expect(JSON.stringify(r.errors)).not.toMatch(/prisma|postgres|stack|0x00/i);
+    expect(r.status).toBe(400);
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/NUL character/);
     expect(r.errors?.[0]?.extensions?.requestId).toMatch(/[0-9a-f-]{36}/);
+  });
+
+  it('masks unexpected errors (no internals leak)', async () => {
+    const { formatError } = await import('../src/graphql/errors.ts');
+    const out = formatError({ message: 'connect ECONNREFUSED postgres://app:pw@db', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, new Error('connect ECONNREFUSED postgres://app:pw@db'));
+    expect(out).toEqual({ message: 'Internal server error; quote the requestId when reporting it', path: undefined, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 });

@@ -29,6 +29,8 @@ export interface Harness {
   /** Local file storage of this suite (the API's STORAGE_DIR). */
   storageDir: string;
   dbUrl: string;
+  /** The application role's connection string (what the API under test uses). */
+  appDbUrl: string;
   db: Db;
   /** Raw SQL on the suite's database (assertions only). */
   sql<T extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<T[]>;
@@ -40,18 +42,21 @@ export interface Harness {
   createToken(as: Caller, teamId: string, scopes: string[], expiresAt?: string): Promise<{ id: string; secret: string }>;
   close(): Promise<void>;
   queryCount: { n: number };
+  /** The API's services (for assertions on internal state, e.g. the CPU pool). */
+  services: import('../src/services.ts').Services;
 }
 
 export const PASSWORD = 'correct-horse-battery-9';
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, opts: { logStream?: { write(line: string): void }; logLevel?: string } = {}): Promise<Harness> {
   const database = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'));
   const queryCount = { n: 0 };
-  const { db, close } = openDb(database.url, { onQuery: () => void queryCount.n++ });
+  // The API under test connects as the application role (no DDL, append-only audit), as in production.
+  const { db, close } = openDb(database.appUrl ?? database.url, { onQuery: () => void queryCount.n++ });
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-storage-'));
   // The webhook dispatcher polls rarely unless a suite asks (its SQL would blur query counts).
   const config = loadApiConfig({ LOG_LEVEL: 'silent', STORAGE_DIR: storageDir, WEBHOOK_POLL_MS: '60000', ...env });
-  const server = await createApiServer(db, config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const server = await createApiServer(db, config, createLogger(opts.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', 'api', opts.logStream));
   await server.services.models.registerAll(createLogger('silent'));
   const port = await server.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
@@ -76,6 +81,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     url,
     storageDir,
     dbUrl: database.url,
+    appDbUrl: database.appUrl,
+    services: server.services,
     db,
     queryCount,
     async sql(text, params = []) {
@@ -130,7 +137,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
  * cohort of `size` through the API, then stores a small file pair per volume and marks the cohort
  * COMPLETED with conditions and provenance. Returns the cohort id and the stored files.
  */
-export async function completeFakeCohort(h: Harness, projectId: string, distributionVersionId: string, modelId: string, as: Caller, size = 3) {
+export async function completeFakeCohort(h: Harness, projectId: string, distributionVersionId: string, modelId: string, as: Caller, size = 3, opts: { qcFailed?: number[] } = {}) {
   const { LocalStorage } = await import('@slicewise/storage');
   const { exampleVolumeProvenance } = await import('@slicewise/provenance/testing');
   const storage = new LocalStorage(h.storageDir);
@@ -149,13 +156,25 @@ export async function completeFakeCohort(h: Harness, projectId: string, distribu
     }
     const f = v.subjectIndex / 10;
     await h.sql(
-      `UPDATE "Volume" SET status = 'SUCCEEDED', "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7,
+      `UPDATE "Volume" SET status = $11::"VolumeStatus", "imageKey" = $2, "imageSha256" = $3, "imageBytes" = $4, "maskKey" = $5, "maskSha256" = $6, "maskBytes" = $7,
          "requestedCondition" = $8, "measuredCondition" = $9, provenance = $10, "startedAt" = now(), "finishedAt" = now() WHERE id = $1`,
       [
         v.id, put.image!.key, put.image!.sha256, put.image!.bytes, put.mask!.key, put.mask!.sha256, put.mask!.bytes,
         JSON.stringify({ normalised: [0.1 + f, 0.2, 0.7, 0.5, 0.5, 0.5, 0.2, 0.2, 0.2] }),
         JSON.stringify({ normalised: [0.12 + f, 0.21, 0.69, 0.5, 0.51, 0.5, 0.2, 0.21, 0.2] }),
-        JSON.stringify(exampleVolumeProvenance({ volumeId: v.id, cohortId: rawCohort, subjectIndex: v.subjectIndex, image: put.image, mask: put.mask })),
+        JSON.stringify(
+          exampleVolumeProvenance({
+            volumeId: v.id,
+            cohortId: rawCohort,
+            subjectIndex: v.subjectIndex,
+            image: put.image,
+            mask: put.mask,
+            ...(opts.qcFailed?.includes(v.subjectIndex)
+              ? { qc: { status: 'failed', notRunReason: null, settings: null, tries: [{ index: 0, noiseKey: 0, rng: 'r', measured: null, checks: [{ name: 'brain outline', passed: false, measured: 0.2, limit: 'Dice >= 0.6', reason: 'not brain-like' }], passed: false }], acceptedTry: 0 } }
+              : {}),
+          }),
+        ),
+        opts.qcFailed?.includes(v.subjectIndex) ? 'QC_FAILED' : 'SUCCEEDED',
       ],
     );
   }

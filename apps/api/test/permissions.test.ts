@@ -21,6 +21,7 @@ interface Fixture {
   datasetVersionId: string;
   fileSha: string;
   webhookId: string;
+  invitationId: string;
 }
 const SPEC = { version: 1, kind: 'parametric' };
 type Sample = (f: Fixture) => { query: string; variables?: Record<string, unknown> };
@@ -90,13 +91,19 @@ const SAMPLES: Record<string, Sample> = {
   }),
   createExportLink: (f) => ({ query: 'mutation($v: ID!) { createExportLink(datasetVersionId: $v) { url } }', variables: { v: f.datasetVersionId } }),
   webhooks: (f) => ({ query: 'query($t: ID!) { webhooks(teamId: $t) { id } }', variables: { t: f.teamId } }),
-  createWebhook: (f) => ({ query: 'mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "http://127.0.0.1:9/hook", events: ["cohort.completed"] }) { secret userErrors { message } } }', variables: { t: f.teamId } }),
+  createWebhook: (f) => ({ query: 'mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "https://93.184.215.14/hook", events: ["cohort.completed"] }) { secret userErrors { message } } }', variables: { t: f.teamId } }),
   deleteWebhook: (f) => ({ query: 'mutation($w: ID!) { deleteWebhook(webhookId: $w) { webhook { id } userErrors { message } } }', variables: { w: f.webhookId } }),
   cancelCohort: (f) => ({ query: 'mutation($c: ID!) { cancelCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   retryFailedVolumes: (f) => ({ query: 'mutation($c: ID!) { retryFailedVolumes(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   approveCohort: (f) => ({ query: 'mutation($c: ID!) { approveCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   rejectCohort: (f) => ({ query: 'mutation($c: ID!) { rejectCohort(cohortId: $c) { cohort { id } userErrors { message } } }', variables: { c: f.cohortId } }),
   reviewVolume: (f) => ({ query: 'mutation($v: ID!) { reviewVolume(volumeId: $v, state: ACCEPTED) { volume { id } userErrors { message } } }', variables: { v: f.volumeId } }),
+  webhookEvents: () => ({ query: '{ webhookEvents { name description } }' }),
+  instance: () => ({ query: '{ instance { maxCohortSize demoAccount { email } } }' }),
+  invitationPreview: () => ({ query: '{ invitationPreview(secret: "swi_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") { role } }' }),
+  createInvitation: (f) => ({ query: 'mutation($t: ID!) { createInvitation(input: { teamId: $t, role: VIEWER }) { secret userErrors { message } } }', variables: { t: f.teamId } }),
+  revokeInvitation: (f) => ({ query: 'mutation($i: ID!) { revokeInvitation(invitationId: $i) { invitation { id } userErrors { message } } }', variables: { i: f.invitationId } }),
+  acceptInvitation: () => ({ query: 'mutation { acceptInvitation(secret: "swi_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") { team { id } userErrors { code } } }' }),
 };
 
 let h: Harness;
@@ -149,7 +156,8 @@ beforeAll(async () => {
     completedCohortId: done.cohortId,
     datasetVersionId: pub.data.publishDatasetVersion.datasetVersion.id,
     fileSha: done.files[0]!.sha256,
-    webhookId: (await h.gql('mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "http://127.0.0.1:9/x", events: ["dataset.published"] }) { webhook { id } } }', { t: teamId }, owner)).data.createWebhook.webhook.id,
+    webhookId: (await h.gql('mutation($t: ID!) { createWebhook(input: { teamId: $t, url: "https://93.184.215.14/x", events: ["dataset.published"] }) { webhook { id } } }', { t: teamId }, owner)).data.createWebhook.webhook.id,
+    invitationId: (await h.gql('mutation($t: ID!) { createInvitation(input: { teamId: $t, role: MEMBER }) { invitation { id } } }', { t: teamId }, owner)).data.createInvitation.invitation.id,
   };
   void member;
 });
@@ -221,7 +229,7 @@ describe('permission matrix', () => {
   });
 
   it('self operations need a caller', async () => {
-    for (const op of ['teams', 'signOut', 'createTeam', 'models', 'cohortEstimate', 'previewDistribution', 'traceFile']) {
+    for (const op of ['teams', 'signOut', 'createTeam', 'models', 'cohortEstimate', 'previewDistribution', 'traceFile', 'acceptInvitation']) {
       const { query, variables } = SAMPLES[op]!(fx);
       const r = await h.gql(query, variables);
       expect(refusal(r), op).toBe('UNAUTHENTICATED');

@@ -85,7 +85,6 @@ describe('reference masks', () => {
     ['not binary (BraTS labels) without labels=merge', () => writeNifti({ data: ballMask(5, [16, 16, 16], 4), shapeDHW: [32, 32, 32], spacingMm: [1, 1, 1] }), '', 'NOT_BINARY'],
     ['4D (a time series, not a mask)', () => fourD(), '', 'NOT_3D'],
     ['empty mask', () => writeNifti({ data: new Uint8Array(32 ** 3), shapeDHW: [32, 32, 32], spacingMm: [1, 1, 1] }), '', 'EMPTY'],
-    ['too large', () => gzipSync(Buffer.alloc(300_000, 7), { level: 0 }), '', 'TOO_LARGE'],
   ])('%s: a field error naming the file, nothing stored', async (_l, make, extra, code) => {
     const before = await refCount();
     const r = await upload(make(), 'bad.nii.gz', extra);
@@ -93,6 +92,15 @@ describe('reference masks', () => {
     expect(r.body.userErrors[0].field).toEqual(['file']);
     expect(r.body.userErrors[0].message).toMatch(/bad\.nii\.gz/);
     if (code) expect(r.body.userErrors[0].code).toBe(code);
+    expect(await refCount()).toBe(before);
+  });
+
+  it('too large as sent: 413 PAYLOAD_TOO_LARGE naming MAX_UPLOAD_BYTES, nothing stored', async () => {
+    const before = await refCount();
+    const r = await upload(gzipSync(Buffer.alloc(300_000, 7), { level: 0 }), 'bad.nii.gz');
+    expect(r.status).toBe(413);
+    expect(r.body.errors[0]).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', reason: 'TOO_LARGE_COMPRESSED', field: 'file' });
+    expect(r.body.errors[0].message).toMatch(/MAX_UPLOAD_BYTES = 200000/);
     expect(await refCount()).toBe(before);
   });
 

@@ -32,6 +32,15 @@ describe('API tokens', () => {
     expect(secret.startsWith(node.prefix)).toBe(true);
     expect(node.createdBy.email).toBe('owner@example.org');
     expect(JSON.stringify(list)).not.toContain(secret);
+    // lastUsedAt is refreshed at most once a minute (a pipeline's hundreds of requests are not hundreds of writes)
+    const [{ lastUsedAt: first }] = await h.sql('SELECT "lastUsedAt" FROM "ApiToken" WHERE "tokenHash" = encode(sha256($1::bytea), \'hex\')', [secret]);
+    await h.gql(TEAM, { t: teamId }, { token: secret });
+    const [{ lastUsedAt: again }] = await h.sql('SELECT "lastUsedAt" FROM "ApiToken" WHERE "tokenHash" = encode(sha256($1::bytea), \'hex\')', [secret]);
+    expect(again).toEqual(first);
+    await h.sql('UPDATE "ApiToken" SET "lastUsedAt" = now() - interval \'2 minutes\' WHERE "tokenHash" = encode(sha256($1::bytea), \'hex\')', [secret]);
+    await h.gql(TEAM, { t: teamId }, { token: secret });
+    const [{ lastUsedAt: later }] = await h.sql('SELECT "lastUsedAt" FROM "ApiToken" WHERE "tokenHash" = encode(sha256($1::bytea), \'hex\')', [secret]);
+    expect(Date.now() - new Date(later).getTime()).toBeLessThan(30_000);
   });
 
   it('revoked, expired, unknown and malformed tokens are refused with a clear message', async () => {

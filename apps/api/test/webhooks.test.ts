@@ -30,7 +30,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
-  h = await startHarness({ WEBHOOK_POLL_MS: '100', WEBHOOK_BACKOFF_SECONDS: '0.2', WEBHOOK_MAX_ATTEMPTS: '3' });
+  // The receiver is on loopback: this suite allows private targets (production refuses them: hostile-access.test.ts).
+  h = await startHarness({ WEBHOOK_POLL_MS: '100', WEBHOOK_BACKOFF_SECONDS: '0.2', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
   owner = await h.signUp('owner@example.org');
   teamId = await h.createTeam(owner, 'Hooks');
   projectId = (await h.gql('mutation($t: ID!) { createProject(input: { teamId: $t, name: "H" }) { project { id } } }', { t: teamId }, owner)).data.createProject.project.id;

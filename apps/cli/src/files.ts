@@ -1,5 +1,5 @@
 /** Local file checks: streamed sha256 (never a whole file in memory), atomic replace via temp + rename. */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -28,16 +28,18 @@ export async function checkLocal(file: string, bytes: number, sha256: string): P
   return { state: 'ok' };
 }
 
-export const TEMP_MARK = '.slicewise-part-';
+/** Prefix of a download in progress (both clients): `images/.slicewise-part-<name>` beside its file. */
+export const PART_PREFIX = '.slicewise-part-';
 
-export function tempPathFor(file: string): string {
-  return path.join(path.dirname(file), `${TEMP_MARK}${path.basename(file)}-${randomBytes(6).toString('hex')}`);
+/** Where `file` is downloaded to before it is verified (kept across runs so a download can resume). */
+export function partPathFor(file: string): string {
+  return path.join(path.dirname(file), `${PART_PREFIX}${path.basename(file)}`);
 }
 
 /** Write `bytes` to `file` atomically (temp file in the same folder, then rename). */
 export async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = tempPathFor(file);
+  const tmp = partPathFor(file);
   try {
     await fs.writeFile(tmp, bytes);
     await fs.rename(tmp, file);
@@ -46,8 +48,8 @@ export async function writeAtomic(file: string, bytes: Uint8Array): Promise<void
   }
 }
 
-/** Remove temp files left by an interrupted run in the given folders. */
-export async function sweepTemps(dirs: string[]): Promise<number> {
+/** Remove partial downloads in `dirs` that are not in `keep` (another version's, or an older client's); returns how many. */
+export async function sweepParts(dirs: string[], keep: ReadonlySet<string>): Promise<number> {
   let n = 0;
   for (const d of dirs) {
     let names: string[];
@@ -57,7 +59,7 @@ export async function sweepTemps(dirs: string[]): Promise<number> {
       continue;
     }
     for (const name of names) {
-      if (name.startsWith(TEMP_MARK)) {
+      if (name.startsWith(PART_PREFIX) && !keep.has(path.join(d, name))) {
         await fs.rm(path.join(d, name), { force: true });
         n++;
       }

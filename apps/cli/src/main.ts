@@ -1,12 +1,13 @@
 /**
  * slicewise CLI.
  *
- *   slicewise pull <project>/<dataset>@<tag-or-hash> --out DIR [--token T] [--api URL] [--concurrency N] [--quiet]
+ *   slicewise pull <project>/<dataset>@<tag-or-hash> --out DIR [--token T] [--api URL] [--concurrency N] [--replace] [--quiet]
  *   slicewise pull <project>/<dataset>@<tag-or-hash> --out DIR --verify-only
  *   slicewise verify DIR [--ref <hash>]
  *
  * Token: --token or SLICEWISE_TOKEN. API: --api or SLICEWISE_API_URL (default http://127.0.0.1:4000).
- * Exit codes: 0 ok, 1 verification failure, 2 usage, 3 auth/not found, 4 network/server error.
+ * Exit codes: 0 ok, 1 verification failure, 2 usage, 3 auth/not found, 4 network/server error,
+ * 5 rate limited, 6 the folder holds another version, 130 interrupted.
  */
 import { CliError, EXIT } from './errors.ts';
 import { pull, verifyFolder } from './pull.ts';
@@ -15,18 +16,22 @@ import { parseSpec } from './spec.ts';
 export const DEFAULT_API = 'http://127.0.0.1:4000';
 
 export const USAGE = `usage:
-  slicewise pull <project>/<dataset>@<tag-or-hash> --out DIR [--token T] [--api URL] [--concurrency N] [--quiet]
+  slicewise pull <project>/<dataset>@<tag-or-hash> --out DIR [--token T] [--api URL] [--concurrency N] [--retries N] [--replace] [--quiet]
   slicewise pull <project>/<dataset>@<tag-or-hash> --out DIR --verify-only
   slicewise verify DIR [--ref <manifest-sha256>]
 
   --token T        API token (default: $SLICEWISE_TOKEN)
   --api URL        API base URL (default: $SLICEWISE_API_URL or ${DEFAULT_API})
-  --out DIR        destination folder (created if needed; re-runs skip verified files, repair others)
+  --out DIR        destination folder (created if needed; re-runs skip verified files, repair and resume others)
   --verify-only    re-check DIR against its manifest.json, offline
-  --concurrency N  parallel downloads (default 8)
+  --concurrency N  parallel downloads (default 8; --workers is the same)
+  --replace        turn a folder holding another version into this one
+  --retries N      retries of a request after a connection failure, 5xx or 429 (default 4, backoff 0.5 s doubling)
   --quiet          no progress output
 
-exit codes: 0 ok, 1 verification failure (file named), 2 usage, 3 auth / not found, 4 network or server error
+stdout: the pinned reference <project>/<dataset>@<manifest sha256> of what was pulled
+exit codes: 0 ok, 1 verification failure (file named), 2 usage, 3 auth / not found, 4 network or server error,
+5 rate limited, 6 the folder holds another version (not overwritten), 130 interrupted (re-run to resume)
 `;
 
 export interface Io {
@@ -40,8 +45,8 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['token', 'api', 'out', 'concurrency', 'ref']);
-const BOOL_FLAGS = new Set(['verify-only', 'quiet', 'help']);
+const VALUE_FLAGS = new Set(['token', 'api', 'out', 'concurrency', 'workers', 'retries', 'ref']);
+const BOOL_FLAGS = new Set(['verify-only', 'quiet', 'help', 'replace']);
 
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -101,17 +106,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const spec = parseSpec(arg);
     const out = str(p, 'out');
     if (!out) throw new CliError(EXIT.USAGE, 'pull needs --out DIR');
-    const concurrencyText = str(p, 'concurrency') ?? '8';
+    const concurrencyText = str(p, 'concurrency') ?? str(p, 'workers') ?? '8';
     const concurrency = Number(concurrencyText);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError(EXIT.USAGE, `--concurrency must be an integer in 1..64, got ${JSON.stringify(concurrencyText)}`);
+    const retriesText = str(p, 'retries') ?? '4';
+    const retries = Number(retriesText);
+    if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new CliError(EXIT.USAGE, `--retries must be an integer in 0..20, got ${JSON.stringify(retriesText)}`);
     const api = str(p, 'api') ?? io.env.SLICEWISE_API_URL ?? DEFAULT_API;
     if (!/^https?:\/\//.test(api)) throw new CliError(EXIT.USAGE, `--api must be an http(s) URL, got ${JSON.stringify(api)}`);
     const token = str(p, 'token') ?? io.env.SLICEWISE_TOKEN ?? undefined;
-    const r = await pull(spec, { api, token: token || undefined, out, concurrency, stderr: io.stderr, quiet });
+    const r = await pull(spec, { api, token: token || undefined, out, concurrency, retries, replace: p.flags.has('replace'), stderr: io.stderr, quiet });
     if (r.failed.length) {
       io.stderr.write(`slicewise: verification FAILED for ${r.failed.length} of ${r.files} files (not written; re-run to retry):\n${r.failed.map((f) => `  ${f.reason}`).join('\n')}\n`);
       return EXIT.VERIFY;
     }
+    io.stdout.write(`${spec.project}/${spec.dataset}@${r.manifestSha256}\n`);
     return EXIT.OK;
   } catch (e) {
     if (e instanceof CliError) {

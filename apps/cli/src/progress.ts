@@ -1,4 +1,4 @@
-/** Progress on stderr: files done / total, MB, rate. Rewrites one line on a TTY, else a line every 2 s. */
+/** Progress on stderr: files done / total, MB, rate, time left. Rewrites one line on a TTY, else a line every 2 s. */
 export class Progress {
   private filesDone = 0;
   private bytesDone = 0;
@@ -16,7 +16,9 @@ export class Progress {
   private line(): string {
     const s = (performance.now() - this.t0) / 1000;
     const rate = s > 0 ? this.downloadedBytes / 1e6 / s : 0;
-    return `  ${this.filesDone}/${this.filesTotal} files, ${(this.bytesDone / 1e6).toFixed(1)}/${(this.bytesTotal / 1e6).toFixed(1)} MB, ${rate.toFixed(1)} MB/s`;
+    const left = this.bytesTotal - this.bytesDone;
+    const eta = rate > 0 && left > 0 ? `, ${(left / 1e6 / rate).toFixed(0)} s left` : '';
+    return `  ${this.filesDone}/${this.filesTotal} files, ${(this.bytesDone / 1e6).toFixed(1)}/${(this.bytesTotal / 1e6).toFixed(1)} MB, ${rate.toFixed(1)} MB/s${eta}`;
   }
 
   private render(force = false): void {

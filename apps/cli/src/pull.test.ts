@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, readAllTest, type Manifest } from './test-support.ts';
+import { MANIFEST_SCHEMA_V1, buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, readAllTest, type Manifest, type ManifestV1 } from './test-support.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './main.ts';
 
@@ -20,11 +20,21 @@ interface ServerState {
   truncate: Set<string>;
   /** truncated on the first request only (a transient network failure) */
   truncateOnce: Set<string>;
+  /** send half, then hang until released (a stuck download to interrupt) */
+  stall: Map<string, () => void>;
   serveDocs: boolean;
   /** Serve the manifest with its keys in another order (as a jsonb column would) */
   reorderManifest: boolean;
   manifestOverride: Buffer | null;
+  /** Hand out signed file links with the manifest (as the API does) */
+  signLinks: boolean;
+  /** Answer file requests that accept it with 302 to this server under another origin (localhost), as S3 storage does */
+  redirectFiles: boolean;
+  /** Answer the next requests whose path ends with the key with this status (and headers) */
+  respond: Map<string, { status: number; headers?: Record<string, string>; times: number }>;
   requests: string[];
+  /** Request headers, in the order of `requests` */
+  headers: http.IncomingHttpHeaders[];
 }
 
 let state: ServerState;
@@ -33,6 +43,7 @@ let api: string;
 let tmp: string;
 let manifest: Manifest;
 let files: Map<string, Buffer>;
+const SIGNATURE = 'sig-ok';
 
 function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys);
@@ -40,17 +51,63 @@ function reverseKeys(v: unknown): unknown {
   return v;
 }
 
+function sendFile(req: http.IncomingMessage, res: http.ServerResponse, rel: string, data: Buffer): void {
+  const fileSha = sha(data);
+  if (state.tamper.has(rel)) {
+    const bad = Buffer.from(data);
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x5a;
+    return void res.writeHead(200, { 'content-length': String(bad.length) }).end(bad);
+  }
+  // Range resume as the API serves it: `bytes=N-` honoured when If-Range (if sent) names this content
+  const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const ifRange = req.headers['if-range'];
+  const start = range && (ifRange === undefined || ifRange === `"${fileSha}"`) ? Number(range[1]) : 0;
+  const body = data.subarray(start);
+  const head = start ? { 'content-length': String(body.length), 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : { 'content-length': String(data.length) };
+  const stall = state.stall.get(rel);
+  if (state.truncate.has(rel) || state.truncateOnce.delete(rel) || stall) {
+    state.stall.delete(rel);
+    // announce the full length, send half, then drop the connection (or hang first)
+    res.writeHead(start ? 206 : 200, head);
+    res.write(body.subarray(0, body.length >> 1), () => (stall ? new Promise<void>((r) => state.stall.set(`released:${rel}`, r)).then(() => res.destroy()) : res.destroy()));
+    return;
+  }
+  res.writeHead(start ? 206 : 200, head).end(body);
+}
+
 function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = decodeURI(req.url ?? '');
   state.requests.push(url);
-  const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  state.headers.push(req.headers);
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}): void => void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  const path0 = url.split('?')[0]!;
+  for (const [suffix, r] of state.respond) {
+    if (path0.endsWith(suffix) && r.times > 0) {
+      r.times--;
+      return json(r.status, { error: `injected ${r.status}` }, r.headers);
+    }
+  }
+  const hash = manifestHash(state.manifest);
+  const signed = /^\/datasets\/signed\/v-1\/files\/(.+)\?expires=(\d+)&signature=(.+)$/.exec(url);
+  if (signed) {
+    if (signed[3] !== SIGNATURE || Number(signed[2]) * 1000 < Date.now()) return json(401, { error: 'This download link is invalid or has expired; ask for a new one' });
+    const data = state.files.get(signed[1]!);
+    return data ? sendFile(req, res, signed[1]!, data) : json(404, { error: 'not a file of this version' });
+  }
+  const fileRel = /\/files\/((images|masks)\/.+?)(\?|$)/.exec(url)?.[1];
+  if (state.redirectFiles && fileRel && req.headers['x-slicewise-accept-redirect'] === 'presigned' && req.headers.host?.startsWith('127.0.0.1')) {
+    // a "presigned URL" on another origin: no token needed there
+    const far = Math.floor(Date.now() / 1000) + 600;
+    return void res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/datasets/signed/v-1/files/${fileRel}?expires=${far}&signature=${SIGNATURE}` }).end();
+  }
   if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: 'invalid or expired token', requestId: 'r1' });
   const m = /^\/datasets\/brain\/glioma@([^/]+)\/(manifest\.json|files\/(.+))$/.exec(url);
-  const hash = manifestHash(state.manifest);
   if (!m || (m[1] !== 'v1' && m[1] !== hash)) return json(404, { error: `dataset version ${url} not found` });
   if (m[2] === 'manifest.json') {
     const body = state.manifestOverride ?? (state.reorderManifest ? Buffer.from(JSON.stringify(reverseKeys(state.manifest))) : manifestBytes(state.manifest));
-    res.writeHead(200, { 'content-type': 'application/json', 'x-manifest-sha256': hash }).end(body);
+    const expires = Math.floor(Date.now() / 1000) + (state.signLinks ? 3600 : 0);
+    const signedHeaders = state.signLinks ? { 'x-signed-files-url': `/datasets/signed/v-1/files/{path}?expires=${expires}&signature=${SIGNATURE}`, 'x-signed-files-expires': String(expires) } : {};
+    res.writeHead(200, { 'content-type': 'application/json', 'x-manifest-sha256': hash, 'x-dataset-version-id': 'v-1', 'x-project-id': 'p-1', ...signedHeaders }).end(body);
     return;
   }
   const rel = m[3]!;
@@ -62,18 +119,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
     }
     return json(404, { error: `${rel} is not a file of this dataset version` });
   }
-  if (state.tamper.has(rel)) {
-    const bad = Buffer.from(data);
-    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x5a;
-    return void res.writeHead(200, { 'content-length': String(bad.length) }).end(bad);
-  }
-  if (state.truncate.has(rel) || state.truncateOnce.delete(rel)) {
-    // announce the full length, send half, then drop the connection
-    res.writeHead(200, { 'content-length': String(data.length) });
-    res.write(data.subarray(0, data.length >> 1), () => res.destroy());
-    return;
-  }
-  res.writeHead(200, { 'content-length': String(data.length) }).end(data);
+  sendFile(req, res, rel, data);
 }
 
 class Capture extends Writable {
@@ -84,10 +130,11 @@ class Capture extends Writable {
   }
 }
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; err: string }> {
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; err: string; out: string }> {
   const err = new Capture();
-  const code = await main(args, { env: { SLICEWISE_API_URL: api, ...env }, stdout: new Capture(), stderr: err });
-  return { code, err: err.text };
+  const out = new Capture();
+  const code = await main(args, { env: { SLICEWISE_API_URL: api, ...env }, stdout: out, stderr: err });
+  return { code, err: err.text, out: out.text };
 }
 
 const fileRequests = () => state.requests.filter((r) => /\/files\/(images|masks)\//.test(r));
@@ -109,7 +156,22 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 beforeEach(() => {
-  state = { manifest, files, tamper: new Set(), truncate: new Set(), truncateOnce: new Set(), serveDocs: true, reorderManifest: false, manifestOverride: null, requests: [] };
+  state = {
+    manifest,
+    files,
+    tamper: new Set(),
+    truncate: new Set(),
+    truncateOnce: new Set(),
+    stall: new Map(),
+    serveDocs: true,
+    reorderManifest: false,
+    manifestOverride: null,
+    signLinks: false,
+    redirectFiles: false,
+    respond: new Map(),
+    requests: [],
+    headers: [],
+  };
 });
 
 async function expectFolderMatches(out: string): Promise<void> {
@@ -133,7 +195,13 @@ describe('slicewise pull', () => {
     const desc = JSON.parse(await fs.readFile(path.join(out, 'dataset_description.json'), 'utf8')) as { Name: string };
     expect(desc.Name).toBe('glioma (server-side)'); // the server's copy
     for (const d of ['prov.json', 'croissant.json']) await fs.access(path.join(out, d));
-    expect(r.err).toMatch(/20 downloaded .* 0 already verified, 0 failed/);
+    expect(r.err).toMatch(/20 downloaded .* 0 already verified, 0 repaired, 0 resumed, 0 failed/);
+    // files come from the resolved version, by hash, never by the (movable) tag
+    const hash = manifestHash(manifest);
+    expect(fileRequests().every((u) => u.includes(`@${hash}/files/`))).toBe(true);
+    expect(r.out).toBe(`brain/glioma@${hash}\n`); // stdout: the pinned reference
+    const lock = JSON.parse(await fs.readFile(path.join(out, 'slicewise.lock'), 'utf8'));
+    expect(lock).toMatchObject({ schema: 'slicewise-lock/1', spec: 'brain/glioma@v1', ref: 'v1', manifestSha256: hash, datasetVersionId: 'v-1', projectId: 'p-1', files: 20, complete: true });
   });
 
   it('a re-run downloads nothing; a corrupted, a truncated and a deleted local file are repaired', async () => {
@@ -183,17 +251,23 @@ describe('slicewise pull', () => {
     const out = path.join(tmp, 'truncated');
     const bad = manifest.files[12]!;
     state.truncate.add(bad.path);
-    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet']);
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet', '--retries', '2']);
     expect(r.code).toBe(1);
     expect(state.requests.filter((u) => u.endsWith(bad.path))).toHaveLength(3); // 1 + 2 retries
-    expect(r.err).toMatch(new RegExp(`${bad.path.replace(/\./g, '\\.')}: (download interrupted|truncated download)`));
+    expect(r.err).toMatch(new RegExp(`${bad.path.replace(/\./g, '\\.')}: download interrupted after \\d+ of ${bad.bytes} bytes`));
     await expect(fs.access(path.join(out, bad.path))).rejects.toThrow();
-    // a connection dropped once is retried and the pull succeeds
+    // a connection dropped once is retried, continuing where it stopped (HTTP Range), and the pull succeeds
     state.truncate.clear();
     state.truncateOnce.add(bad.path);
+    state.requests = [];
+    state.headers = [];
     const again = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'transient'), '--token', TOKEN]);
     expect(again.code).toBe(0);
-    expect(again.err).toContain(`retrying ${bad.path} (1/2)`);
+    expect(again.err).toMatch(new RegExp(`retrying ${bad.path.replace(/\./g, '\\.')} in [\\d.]+ s \\(1/4\\)`));
+    expect(again.err).toContain('1 resumed');
+    const tries = state.requests.flatMap((u, i) => (u.endsWith(bad.path) ? [state.headers[i]!] : []));
+    const half = files.get(bad.path)!.length >> 1;
+    expect(tries.map((h) => h.range)).toEqual([undefined, `bytes=${half}-`]);
     await expectFolderMatches(path.join(tmp, 'transient'));
   });
 
@@ -231,6 +305,26 @@ describe('slicewise pull', () => {
     expect(t.err).toContain('not a valid dataset manifest');
   });
 
+  it('a stored /1 manifest (published before quality control) pulls, verifies by its hash and gets its documents', async () => {
+    // the same content as a /1 manifest: no qc blocks, no waiver, no adherence
+    const v2 = JSON.parse(manifestBytes(manifest).toString()) as Record<string, unknown> & { volumes: Record<string, unknown>[] };
+    delete v2.qcWaiver;
+    delete v2.adherence;
+    const v1 = { ...v2, schema: MANIFEST_SCHEMA_V1, volumes: v2.volumes.map(({ qc: _qc, ...v }) => v) } as unknown as ManifestV1;
+    state.manifest = v1;
+    state.serveDocs = false;
+    const hash = manifestHash(v1);
+    expect(hash).not.toBe(manifestHash(manifest));
+    const out = path.join(tmp, 'v1');
+    expect((await run(['pull', `brain/glioma@${hash}`, '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    const written = await fs.readFile(path.join(out, 'manifest.json'));
+    expect(written.equals(manifestBytes(v1))).toBe(true);
+    expect(JSON.parse(written.toString()).schema).toBe(MANIFEST_SCHEMA_V1);
+    const croissant = JSON.parse(await fs.readFile(path.join(out, 'croissant.json'), 'utf8')) as Record<string, unknown>;
+    expect(croissant['rai:hasSyntheticData']).toBe(true);
+    expect((await run(['verify', out, '--ref', hash])).code).toBe(0);
+  });
+
   it('documents are computed from the manifest when the server does not serve them', async () => {
     state.serveDocs = false;
     const out = path.join(tmp, 'nodocs');
@@ -255,16 +349,91 @@ describe('slicewise pull', () => {
     const r = await run(['verify', out], offline);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${f.path}: size`);
-    const n = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--api', dead]);
+    const n = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--api', dead, '--retries', '1']);
     expect(n.code).toBe(4);
-    expect(n.err).toMatch(/network error fetching manifest of brain\/glioma@v1 from http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
+    expect(n.err).toMatch(/retrying manifest of brain\/glioma@v1 in [\d.]+ s \(1\/1\): network error fetching http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
+    expect(n.err).toMatch(/slicewise: error: network error fetching http:\/\/127\.0\.0\.1:\d+\/datasets\/brain\/glioma@v1\/manifest\.json: ECONNREFUSED/);
   });
 
   it('usage errors exit 2', async () => {
     expect((await run(['pull', 'no-dataset', '--out', tmp])).code).toBe(2);
     expect((await run(['pull', 'a/b@c'])).code).toBe(2);
     expect((await run(['pull', 'a/b@c', '--out', tmp, '--concurrency', '0'])).code).toBe(2);
+    expect((await run(['pull', 'a/b@c', '--out', tmp, '--retries', 'many'])).err).toContain('--retries must be an integer in 0..20, got "many"');
     expect((await run(['fetch'])).code).toBe(2);
+  });
+
+  it('signed links: files are fetched without the token, and an expired link is renewed through the manifest', async () => {
+    state.signLinks = true;
+    const out = path.join(tmp, 'signed');
+    state.respond.set(manifest.files[0]!.path, { status: 401, times: 1 }); // the link expired under a running pull
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet']);
+    expect(r.code, r.err).toBe(0);
+    const fileIdx = state.requests.flatMap((u, i) => (/\/files\/(images|masks)\//.test(u) ? [i] : []));
+    expect(fileIdx.every((i) => state.requests[i]!.startsWith('/datasets/signed/v-1/files/'))).toBe(true);
+    expect(fileIdx.every((i) => state.headers[i]!.authorization === undefined)).toBe(true);
+    expect(state.requests.filter((u) => u.endsWith('manifest.json'))).toEqual(['/datasets/brain/glioma@v1/manifest.json', `/datasets/brain/glioma@${manifestHash(manifest)}/manifest.json`]);
+    await expectFolderMatches(out);
+  });
+
+  it('a redirect to object storage (another origin) is followed without the token, and a cut download resumes there', async () => {
+    state.redirectFiles = true;
+    const f = manifest.files[3]!;
+    state.truncateOnce.add(f.path);
+    const out = path.join(tmp, 'redirected');
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(r.code, r.err).toBe(0);
+    const api = state.headers.filter((h) => h.host?.startsWith('127.0.0.1') && h['x-slicewise-accept-redirect']);
+    const bucket = state.headers.filter((h) => h.host?.startsWith('localhost'));
+    expect(api.length).toBeGreaterThanOrEqual(20);
+    expect(bucket.length).toBe(21); // 20 files, one of them twice
+    expect(bucket.every((h) => h.authorization === undefined && h['x-slicewise-accept-redirect'] === undefined && h['if-range'] === undefined)).toBe(true);
+    expect(bucket.filter((h) => h.range).map((h) => h.range)).toEqual([`bytes=${files.get(f.path)!.length >> 1}-`]);
+    expect(r.err).toContain('1 resumed');
+    await expectFolderMatches(out);
+  });
+
+  it('a folder holding another version is refused (exit 6) unless --replace; a folder of other files is refused', async () => {
+    const out = path.join(tmp, 'other-version');
+    expect((await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--quiet'])).code).toBe(0);
+    const lockPath = path.join(out, 'slicewise.lock');
+    const lock = JSON.parse(await fs.readFile(lockPath, 'utf8'));
+    const otherHash = 'ab'.repeat(32);
+    await fs.writeFile(lockPath, JSON.stringify({ ...lock, manifestSha256: otherHash, spec: 'brain/glioma@v0' }));
+    const before = await fs.readFile(path.join(out, manifest.files[0]!.path));
+    const r = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(r.code).toBe(6);
+    expect(r.err).toContain(`holds version ${otherHash.slice(0, 12)} (brain/glioma@v0), not brain/glioma@v1 = ${manifestHash(manifest).slice(0, 12)}`);
+    expect(await fs.readFile(path.join(out, manifest.files[0]!.path))).toEqual(before);
+    await fs.writeFile(path.join(out, 'images', 'stray_image.nii.gz'), 'not in this version');
+    const replaced = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN, '--replace']);
+    expect(replaced.code, replaced.err).toBe(0);
+    expect(replaced.err).toContain('replacing version abababababab');
+    await expect(fs.access(path.join(out, 'images', 'stray_image.nii.gz'))).rejects.toThrow();
+    await expectFolderMatches(out);
+    const mine = path.join(tmp, 'mine');
+    await fs.mkdir(mine);
+    await fs.writeFile(path.join(mine, 'notes.txt'), 'mine');
+    const refused = await run(['pull', 'brain/glioma@v1', '--out', mine, '--token', TOKEN]);
+    expect(refused.code).toBe(6);
+    expect(refused.err).toContain('holds files that are not a pulled dataset version (notes.txt)');
+    expect(await fs.readdir(mine)).toEqual(['notes.txt']);
+  });
+
+  it('5xx are retried; 429 waits for Retry-After, then gives exit 5 with the delay', async () => {
+    state.respond.set('manifest.json', { status: 503, times: 2 });
+    const a = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'r503'), '--token', TOKEN]);
+    expect(a.code, a.err).toBe(0);
+    expect(a.err).toContain('server answered 503');
+    state.respond.set('manifest.json', { status: 429, headers: { 'retry-after': '1' }, times: 1 });
+    const t0 = performance.now();
+    const b = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'r429'), '--token', TOKEN, '--quiet']);
+    expect(b.code, b.err).toBe(0);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1000);
+    state.respond.set('manifest.json', { status: 429, headers: { 'retry-after': '3600' }, times: 5 });
+    const c = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'r429b'), '--token', TOKEN, '--quiet']);
+    expect(c.code).toBe(5);
+    expect(c.err).toContain('429 rate limited: injected 429; retry after 3600 s');
   });
 
   it('the slicewise bin runs as a process and returns the exit code', async () => {
@@ -285,5 +454,34 @@ describe('slicewise pull', () => {
     const bad = await exec(['pull', 'brain/glioma@v1', '--out', out]);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain(manifest.files[0]!.path);
+  });
+
+  it('Ctrl-C exits 130 keeping the partial file; the next run continues it with a Range request', async () => {
+    const bin = fileURLToPath(new URL('../bin/slicewise.js', import.meta.url));
+    const out = path.join(tmp, 'interrupted');
+    const f = manifest.files[5]!;
+    state.stall.set(f.path, () => {});
+    const p = spawn(process.execPath, [bin, 'pull', 'brain/glioma@v1', '--out', out], { env: { ...process.env, SLICEWISE_API_URL: api, SLICEWISE_TOKEN: TOKEN } });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
+    const part = path.join(out, path.dirname(f.path), `.slicewise-part-${path.basename(f.path)}`);
+    const half = files.get(f.path)!.length >> 1;
+    const deadline = Date.now() + 20_000;
+    while (((await fs.stat(part).catch(() => null))?.size ?? 0) < half && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toContain('interrupted; run the same command again to resume');
+    expect((await fs.stat(part)).size).toBe(half);
+    expect(JSON.parse(await fs.readFile(path.join(out, 'slicewise.lock'), 'utf8')).complete).toBe(false);
+    state.stall.get(`released:${f.path}`)?.();
+    state.requests = [];
+    state.headers = [];
+    const again = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('1 resumed');
+    const tries = state.requests.flatMap((u, i) => (u.endsWith(f.path) ? [state.headers[i]!.range] : []));
+    expect(tries).toEqual([`bytes=${half}-`]);
+    await expectFolderMatches(out);
   });
 });

@@ -1,7 +1,7 @@
 // Re-exports for tests (kept out of index.ts).
 import type { Storage } from '@slicewise/storage';
 
-export { buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, type Manifest } from '@slicewise/datasets';
+export { MANIFEST_SCHEMA_V1, buildDocuments, buildManifest, documentFiles, manifestBytes, manifestHash, type Manifest, type ManifestV1 } from '@slicewise/datasets';
 
 export async function readAllTest(storage: Storage, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];

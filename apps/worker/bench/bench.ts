@@ -17,7 +17,7 @@ import path from 'node:path';
 import { startTestServer } from '@slicewise/db/testing';
 import { largestModel, loadModel } from '@slicewise/models';
 import { LocalStorage } from '@slicewise/storage';
-import { REPO_ROOT, type WorkerConfig } from '../src/config.ts';
+import { loadConfig, REPO_ROOT } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { measureMatMulPeak, ORT_VERSION } from '../src/onnx/index.ts';
 import { ModelCache } from '../src/pipeline/model-cache.ts';
@@ -80,12 +80,11 @@ async function main() {
       });
     };
     for (const threads of threadList) {
-      const config: WorkerConfig = {
-        databaseUrl: h.db.url, modelsDir, storageDir: h.storageDir, concurrency: 1, intraOpThreads: threads, executionProvider: 'cpu',
-        jobExpireSeconds: 60, maintenanceIntervalSeconds: 60, pollIntervalMs: 1000, cancelCheckEverySteps: 5, decodeBatchSlices: 16,
-        healthPort: 0, healthHost: '127.0.0.1', shutdownGraceMs: 1000, workerId: `bench-${threads}t`, codeRevision: 'bench', logLevel: 'warn',
-        verifyModelHashes: true, stepDelayMs: 0,
-      };
+      // the worker's own defaults (what users get), with this bench's database, folders and thread count
+      const config = loadConfig({
+        DATABASE_URL: h.db.url, MODELS_DIR: modelsDir, STORAGE_DIR: h.storageDir, ORT_INTRA_OP_THREADS: String(threads),
+        HEALTH_PORT: '0', WORKER_ID: `bench-${threads}t`, CODE_REVISION: 'bench', LOG_LEVEL: 'warn',
+      });
       const repo = new VolumeRepository(h.db.url, { maxConnections: 2 });
       const models = new ModelCache(modelsDir, { executionProvider: 'cpu', intraOpThreads: threads });
       const proc = new VolumeProcessor({ repo, storage: new LocalStorage(h.storageDir), models, config, log });
@@ -93,7 +92,7 @@ async function main() {
       const rows: Record<string, number>[] = [];
       for (let i = 0; i <= nVolumes; i++) {
         const t0 = performance.now();
-        const out = await proc.process({ jobId: 'bench', volumeId: c.volumeIds[i]!, cohortId: c.cohortId, subjectIndex: i }, new AbortController(), { retryCount: 0 });
+        const out = await proc.process({ jobId: 'bench', volumeId: c.volumeIds[i]!, cohortId: c.cohortId, subjectIndex: i }, new AbortController(), { retryCount: 0 }, { claim: null, keys: [] });
         const wallMs = performance.now() - t0;
         if (out.kind !== 'succeeded') throw new Error(`bench volume ${i} was ${out.kind}`);
         if (i === 0) {

@@ -1,7 +1,7 @@
 // Worker process: config -> queue schema -> models on demand -> claim loop; SIGTERM/SIGINT: graceful stop, exit 0.
-import { closeWithin } from '@slicewise/db/server';
+import { closeWithin, onParentExit } from '@slicewise/db/server';
 import { ensureQueueSchema, VolumeQueueConsumer } from '@slicewise/queue';
-import { LocalStorage } from '@slicewise/storage';
+import { createStorage, describeStorage, LocalStorage, waitForStorage } from '@slicewise/storage';
 import { ConfigError, loadConfig } from './config.ts';
 import { startHealthServer } from './health.ts';
 import { createLogger } from './log.ts';
@@ -26,11 +26,11 @@ async function main(): Promise<void> {
   log.info(
     {
       modelsDir: config.modelsDir,
-      storageDir: config.storageDir,
+      storage: describeStorage(config.storage),
       concurrency: config.concurrency,
       intraOpThreads: config.intraOpThreads,
       executionProvider: config.executionProvider,
-      jobExpireSeconds: config.jobExpireSeconds,
+      leaseSeconds: config.leaseSeconds,
       ortVersion: ORT_VERSION,
       codeRevision: config.codeRevision,
     },
@@ -48,12 +48,17 @@ async function main(): Promise<void> {
     }
   }
   const repo = new VolumeRepository(config.databaseUrl);
-  const storage = new LocalStorage(config.storageDir);
-  // temporary files of writers killed mid-write (never visible under a key); older than an hour = abandoned
-  void storage
-    .sweepTemporary(3_600_000)
-    .then((n) => n > 0 && log.info({ removed: n }, 'removed abandoned temporary files from storage'))
-    .catch((e) => log.warn({ err: e }, 'temporary file sweep failed'));
+  const storage = createStorage(config.storage);
+  await waitForStorage(storage, { onRetry: (e, attempt) => log.warn({ err: e.message, attempt }, 'storage not usable yet; retrying in 2 s') });
+  // temporary files of writers killed mid-write (never visible under a key); older than an hour = abandoned.
+  // (S3: an interrupted multipart upload is aborted by the writer; a killed one is left to the bucket's
+  // AbortIncompleteMultipartUpload lifecycle rule, see docs.)
+  if (storage instanceof LocalStorage) {
+    void storage
+      .sweepTemporary(3_600_000)
+      .then((n) => n > 0 && log.info({ removed: n }, 'removed abandoned temporary files from storage'))
+      .catch((e) => log.warn({ err: e }, 'temporary file sweep failed'));
+  }
   const models = new ModelCache(
     config.modelsDir,
     {
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
     maxConnections: 2 + config.concurrency,
     onError: (e) => log.warn({ err: e }, 'queue error'),
   });
-  const worker = new Worker(consumer, new VolumeProcessor({ repo, storage, models, config, log }), repo, config, log);
+  const worker = new Worker(consumer, new VolumeProcessor({ repo, storage, models, config, log }), repo, storage, config, log);
   const health = await startHealthServer(config.healthHost, config.healthPort, {
     checkDb: () => repo.ping(),
     accepting: () => worker.accepting,
@@ -105,6 +110,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // its parent (npm, npm start) killed outright: stop like on SIGTERM rather than generate on as an orphan
+  onParentExit(() => void shutdown('parent exited'));
 }
 
 main().catch((e) => {

@@ -9,7 +9,7 @@ let w: WorkerProcess;
 
 beforeAll(async () => {
   h = await createHarness(inject('pgAdminUrl'), inject('pgTemplate'));
-  w = startWorker(h, { STEP_DELAY_MS: '50', CANCEL_CHECK_EVERY_STEPS: '2' });
+  w = startWorker(h, { STEP_DELAY_MS: '50', CLAIM_CHECK_EVERY_STEPS: '2' });
   await w.waitForLine((l) => l.msg === 'worker ready');
 });
 afterAll(async () => {

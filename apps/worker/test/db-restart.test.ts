@@ -34,7 +34,7 @@ beforeAll(async () => {
   const storageDir = path.join(tmp, 'storage');
   fs.mkdirSync(storageDir);
   h = {
-    db: { url, name: 'slicewise', drop: async () => {} },
+    db: { url, appUrl: url, name: 'slicewise', drop: async () => {} },
     client,
     storageDir,
     q: async (text, values = []) => (await h.client.query(text, values)).rows,

@@ -9,7 +9,7 @@ import { readNifti } from '@slicewise/nifti';
 import { parseVolumeProvenance } from '@slicewise/provenance';
 import { LocalStorage } from '@slicewise/storage';
 import { VolumeRepository } from '../src/pipeline/volume.repository.ts';
-import { replayVolume } from '../src/replay.ts';
+import { replayVolume } from '../src/replay/replay.ts';
 import { createHarness, listFiles, MODELS_DIR, WORKER_DIR, seedCohort, startWorker, stopWorker, waitFor, type Harness, type WorkerProcess } from './helpers.ts';
 
 let h: Harness;
@@ -74,7 +74,10 @@ describe('worker end to end', () => {
 
       // the stored record is a valid VolumeProvenance of its declared schema (one type for builder and readers)
       const p = parseVolumeProvenance(v.provenance);
-      expect(p.schema).toBe('slicewise-volume-provenance/1');
+      expect(p.schema).toBe('slicewise-volume-provenance/2');
+      if (p.schema !== 'slicewise-volume-provenance/2') throw new Error('schema');
+      expect(p.qc).toMatchObject({ status: 'not-run', notRunReason: 'quality control turned off by the cohort request' });
+      expect(p.condition.fed).toEqual(p.condition.requested); // tiny-random declares no calibration
       expect(p.cohort.id).toBe(c.cohortId);
       expect(p.distributionVersion).toMatchObject({ version: 1 });
       expect(p.subjectIndex).toBe(v.subjectIndex);
@@ -113,7 +116,7 @@ describe('worker end to end', () => {
     } finally {
       await repo.close();
     }
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/replay-cli.ts', v.id], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/replay/replay-cli.ts', v.id], {
       cwd: WORKER_DIR,
       env: { PATH: process.env.PATH, DATABASE_URL: h.db.url, MODELS_DIR, STORAGE_DIR: h.storageDir, CODE_REVISION: 'test-revision' },
       encoding: 'utf8',

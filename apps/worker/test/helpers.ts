@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@slicewise/db/testing';
-import { parseModelMetadata, resolveSamplerSettings, type ModelMetadata, type SamplerOverrides } from '@slicewise/models';
+import { parseModelMetadata, resolveQcSettings, resolveSamplerSettings, type ModelMetadata, type QcOverrides, type SamplerOverrides } from '@slicewise/models';
 import { enqueueVolumeJobs, ensureQueueSchema, type QueuePolicy } from '@slicewise/queue';
 
 export const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,10 +48,10 @@ export interface SeededCohort {
   modelId: string;
 }
 
-function modelMetadata(name: string): ModelMetadata {
+function modelMetadata(name: string, modelsDir = MODELS_DIR): ModelMetadata {
   // a test of a missing model folder still needs settings: any model's defaults will do
-  const folder = fs.existsSync(path.join(MODELS_DIR, name, 'metadata.json')) ? name : 'tiny-random';
-  return parseModelMetadata(JSON.parse(fs.readFileSync(path.join(MODELS_DIR, folder, 'metadata.json'), 'utf8')));
+  const dir = fs.existsSync(path.join(modelsDir, name, 'metadata.json')) ? path.join(modelsDir, name) : path.join(MODELS_DIR, 'tiny-random');
+  return parseModelMetadata(JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')));
 }
 
 function modelFileHashes(name: string): Record<string, string> {
@@ -72,6 +72,10 @@ export async function seedCohort(
     samplerSettings?: SamplerOverrides;
     /** Stored as given instead (what an old or broken row would hold). */
     rawSamplerSettings?: unknown;
+    /** Model folders (default: the repository's models/). */
+    modelsDir?: string;
+    /** Quality control, resolved as the API does. Default off: most suites test other things with the random-weight fixture, which fails QC. */
+    qc?: QcOverrides;
     spec?: unknown;
     seed?: number;
     preview?: boolean;
@@ -102,9 +106,14 @@ export async function seedCohort(
       JSON.stringify(modelFileHashes(modelName)),
     ]);
     await sql(
-      `INSERT INTO "Cohort"(id, "teamId", "projectId", "distributionVersionId", "modelId", name, size, seed, "samplerSettings", "isPreview", status)
-       VALUES ($1, $2, $3, $4, $5, 'test cohort', $6, $7, $8, $9, 'QUEUED')`,
-      [cohortId, teamId, projectId, dvId, modelId, opts.size, opts.seed ?? 1234, JSON.stringify(opts.rawSamplerSettings ?? resolveSamplerSettings(modelMetadata(modelName), opts.samplerSettings)), opts.preview ?? false],
+      `INSERT INTO "Cohort"(id, "teamId", "projectId", "distributionVersionId", "modelId", name, size, seed, "samplerSettings", "qcSettings", "isPreview", status)
+       VALUES ($1, $2, $3, $4, $5, 'test cohort', $6, $7, $8, $9, $10, 'QUEUED')`,
+      [
+        cohortId, teamId, projectId, dvId, modelId, opts.size, opts.seed ?? 1234,
+        JSON.stringify(opts.rawSamplerSettings ?? resolveSamplerSettings(modelMetadata(modelName, opts.modelsDir), opts.samplerSettings)),
+        JSON.stringify(resolveQcSettings(modelMetadata(modelName, opts.modelsDir), opts.qc ?? { enabled: false })),
+        opts.preview ?? false,
+      ],
     );
     for (let i = 0; i < opts.size; i++) {
       const id = randomUUID();
@@ -142,7 +151,9 @@ export function startWorker(h: Harness, env: Record<string, string> = {}): Worke
       STORAGE_DIR: h.storageDir,
       HEALTH_PORT: '0',
       POLL_INTERVAL_MS: '200',
-      JOB_EXPIRE_SECONDS: '15', // a loaded machine must not lose a live claim; kill.test.ts sets its own short lease
+      LEASE_SECONDS: '10', // a loaded machine must not lose a live claim; kill.test.ts sets its own short lease
+      REAP_INTERVAL_MS: '500',
+      JOB_EXPIRE_SECONDS: '60',
       MAINTENANCE_INTERVAL_SECONDS: '1',
       ORT_INTRA_OP_THREADS: '1',
       CODE_REVISION: 'test-revision',

@@ -222,7 +222,14 @@ export class CohortRequestDialog {
   }
   async submit() {
     await this.dialog().getByTestId('submit-cohort').click();
-    await this.page.waitForURL(/\/cohorts\/[^/]+$/);
+    // Either the cohort page, or an error in the dialog (reported as the failure's reason).
+    const alert = this.dialog().getByTestId('form-errors');
+    const outcome = await Promise.race([
+      this.page.waitForURL(/\/cohorts\/[^/]+$/, { timeout: 30_000 }).then(() => 'navigated', () => 'timeout'),
+      alert.waitFor({ timeout: 30_000 }).then(() => 'alert', () => 'timeout'),
+    ]);
+    if (outcome === 'alert') throw new Error(`the request was refused: ${await alert.textContent()}`);
+    if (outcome === 'timeout') throw new Error('neither the cohort page nor an error appeared within 30 s');
   }
 }
 

@@ -17,6 +17,12 @@ export interface ModelConditioning {
   volumeShapeDhw: ShapeDhw;
   /** [sx, sy, sz] mm of one model-grid voxel. */
   spacingMm: SpacingMm;
+  /**
+   * [sx, sy, sz] mm of anatomy one grid voxel covers (metadata volume.anatomical_spacing_mm), when it differs
+   * from the grid's nominal spacing (a model trained on resampled data). Physical units shown to people use
+   * it; sampling and feature extraction keep the grid spacing.
+   */
+  anatomicalSpacingMm?: SpacingMm;
   /** Normalisation constants (training maxima), voxel units. */
   maxVoxelCount: number;
   maxSurfaceArea: number;
@@ -125,6 +131,13 @@ export function modelConditioningFromMetadata(
       issues.push({ path: ['volume', 'spacing_mm'], code: sp === undefined ? 'required' : 'type', message: `volume.spacing_mm must be three finite positive numbers [sx, sy, sz] mm, got ${JSON.stringify(sp)}` });
     } else spacingMm = sp as SpacingMm;
   }
+  const asp = v.anatomical_spacing_mm;
+  let anatomicalSpacingMm: SpacingMm | null = null;
+  if (asp !== undefined) {
+    if (!Array.isArray(asp) || asp.length !== 3 || !asp.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+      issues.push({ path: ['volume', 'anatomical_spacing_mm'], code: 'type', message: `volume.anatomical_spacing_mm must be three finite positive numbers [sx, sy, sz] mm, got ${JSON.stringify(asp)}` });
+    } else anatomicalSpacingMm = asp as SpacingMm;
+  }
 
   // orientation: volume.axis_codes ("RAS") if given, else the code named in volume.axis_order, else RAS
   let axisCodes: [AxisCode, AxisCode, AxisCode] = ['R', 'A', 'S'];
@@ -216,7 +229,7 @@ export function modelConditioningFromMetadata(
   }
   return {
     ok: true,
-    value: { volumeShapeDhw, spacingMm, maxVoxelCount, maxSurfaceArea, trainingRanges, brainMask, brainMaskShapeDhw, axisCodes, sharpness, latentShapeDhw, empiricalSample },
+    value: { volumeShapeDhw, spacingMm, ...(anatomicalSpacingMm ? { anatomicalSpacingMm } : {}), maxVoxelCount, maxSurfaceArea, trainingRanges, brainMask, brainMaskShapeDhw, axisCodes, sharpness, latentShapeDhw, empiricalSample },
   };
 }
 

@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeBitpackedBase64, modelConditioningFromMetadata } from './model.ts';
-import { previewDistribution } from './preview.ts';
-import { bitpackBase64 } from './testing.ts';
+import { physicalScale, previewDistribution } from './preview.ts';
+import { bitpackBase64, testMetadata } from './testing.ts';
 
 const path = new URL('../../../models/tiny-random/metadata.json', import.meta.url);
 
@@ -28,5 +28,21 @@ describe('models/tiny-random/metadata.json', () => {
     expect(Array.from(Buffer.from(bitpackBase64(m), 'base64'))).toEqual([0b10000001, 0b11000000]);
     expect(decodeBitpackedBase64(bitpackBase64(m), [1, 1, 11])).toEqual(m);
     expect(() => decodeBitpackedBase64('AAAA', [2, 2, 2])).toThrow(/expected ceil/);
+  });
+  it('physical units use the anatomy a voxel covers when the model declares it; sampling keeps the grid', () => {
+    const grid = modelConditioningFromMetadata(testMetadata());
+    const meta = testMetadata();
+    meta.volume.anatomical_spacing_mm = [3, 3, 3];
+    const anat = modelConditioningFromMetadata(meta);
+    if (!grid.ok || !anat.ok) throw new Error('test metadata did not parse');
+    expect(anat.value.spacingMm).toEqual([1, 1, 1]);
+    expect(anat.value.anatomicalSpacingMm).toEqual([3, 3, 3]);
+    // 20000 voxels of 27 mm^3 = 540 mL; of 1 mm^3 = 20 mL; a 64-voxel axis spans 192 mm
+    expect(physicalScale(anat.value, 'voxel_volume').scale).toBeCloseTo(540, 10);
+    expect(physicalScale(grid.value, 'voxel_volume').scale).toBeCloseTo(20, 10);
+    expect(physicalScale(anat.value, 'x').scale).toBe(192);
+    meta.volume.anatomical_spacing_mm = [3, 0, 3];
+    const bad = modelConditioningFromMetadata(meta);
+    expect(bad.ok ? [] : bad.errors.map((e) => e.path.join('.'))).toEqual(['volume.anatomical_spacing_mm']);
   });
 });

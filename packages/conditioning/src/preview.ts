@@ -3,7 +3,8 @@
  * sampled vectors, per-feature histograms (normalised and physical units), and how many draws were
  * rejected and why.
  *
- * Physical units per feature (model spacing [sx, sy, sz] mm, grid [D, H, W]):
+ * Physical units per feature (the anatomy a model voxel covers, [sx, sy, sz] mm: anatomicalSpacingMm when the
+ * model declares it, else the grid spacing; grid [D, H, W]):
  *   voxel_volume -> mL = f maxVoxelCount sx sy sz / 1000
  *   surface_area -> mm^2 ~= f maxSurfaceArea (sx sy sz)^(2/3)   (exact for isotropic spacing only)
  *   sphericity   -> unitless
@@ -42,7 +43,7 @@ export interface Preview {
 }
 
 export function physicalScale(model: ModelConditioning, feature: FeatureName): { unit: FeatureHistogram['physicalUnit']; scale: number; approximate: boolean } {
-  const [sx, sy, sz] = model.spacingMm;
+  const [sx, sy, sz] = model.anatomicalSpacingMm ?? model.spacingMm;
   const [D, H, W] = model.volumeShapeDhw;
   switch (feature) {
     case 'voxel_volume':

@@ -5,7 +5,7 @@
  * on the split belong to neither half.
  */
 import type { ModelConditioning } from './model.ts';
-import type { Region } from './spec.ts';
+import type { Region } from './spec.types.ts';
 
 const cache = new WeakMap<ModelConditioning, Map<string, Int32Array>>();
 const boxes = new WeakMap<ModelConditioning, { lo: number[]; hi: number[] }>();

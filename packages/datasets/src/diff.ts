@@ -4,10 +4,11 @@
  *
  * Volume identity is (volume id, image sha256): the same generated volume in both versions is
  * "unchanged" even if its review state differs (reported separately as reviewChanged).
+ * Either side may be any manifest schema version (/1 QC status comes from the provenance records).
  */
 import { FEATURE_NAMES } from '@slicewise/conditioning';
 import { type Histogram, type KsResult, ksTwoSample, sharedHistogram } from './ks.ts';
-import type { JsonValue, Manifest, ManifestVolume } from './manifest.ts';
+import { type JsonValue, type Manifest, type ManifestVolume, manifestVolumeQc } from './manifest.ts';
 
 export interface FeatureDiff {
   /** `requested.<feature>`, `measured.<feature>` or `measuredPhysical.<field>`. */
@@ -28,12 +29,31 @@ export interface VolumeRef {
   imageSha256: string;
 }
 
+export interface QcCounts {
+  passed: number;
+  failed: number;
+  notRun: number;
+}
+
 export interface ManifestDiff {
   added: VolumeRef[];
   removed: VolumeRef[];
   unchanged: number;
   reviewChanged: { id: string; from: string; to: string }[];
+  /** Volumes by quality-control status on each side. */
+  qc: { a: QcCounts; b: QcCounts };
   features: FeatureDiff[];
+}
+
+function qcCounts(m: Manifest): QcCounts {
+  const c: QcCounts = { passed: 0, failed: 0, notRun: 0 };
+  for (const v of m.volumes) {
+    const s = manifestVolumeQc(v).status;
+    if (s === 'passed') c.passed++;
+    else if (s === 'failed') c.failed++;
+    else c.notRun++;
+  }
+  return c;
 }
 
 const PHYSICAL: [string, (p: Record<string, JsonValue>) => JsonValue | undefined][] = [
@@ -119,5 +139,5 @@ export function diffManifests(a: Manifest, b: Manifest, opts: { bins?: number } 
       ks: xa.length && xb.length ? ksTwoSample(xa, xb) : null,
     };
   });
-  return { added, removed, unchanged, reviewChanged, features };
+  return { added, removed, unchanged, reviewChanged, qc: { a: qcCounts(a), b: qcCounts(b) }, features };
 }

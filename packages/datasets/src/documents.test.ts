@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LocalStorage } from '@slicewise/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffManifests, DIFF_FEATURES } from './diff.ts';
 import { buildDocuments, documentFiles, provIds, type VersionMetadata } from './documents.ts';
-import { buildManifest, manifestHash, type Manifest, type ManifestInput } from './manifest.ts';
-import { writeFakeVersion } from './testing/fixture.ts';
+import { buildManifest, manifestHash, parseManifest, type Manifest, type ManifestInput } from './manifest.ts';
+import { qcFixture, writeFakeVersion } from './testing/fixture.ts';
 import { MemoryStorage } from './testing/memory-storage.ts';
 import { sha256Hex } from './canonical.ts';
 
@@ -86,33 +87,44 @@ describe('derived documents', () => {
     for (const id of ids) expect(id.startsWith('sw:'), id).toBe(true);
   });
 
-  it('Croissant: sc:Dataset with a FileObject (sha256, size) per file + manifest.json, FileSets, and a RecordSet of the volumes', () => {
+  it('Croissant 1.1: sc:Dataset, a FileObject with sha256 per file + manifest.json, FileSets, RecordSets (details: croissant.test.ts)', () => {
     const c = buildDocuments(m, meta).croissant as Record<string, unknown>;
     expect(c['@type']).toBe('sc:Dataset');
-    const ctx = c['@context'] as Record<string, string>;
-    expect(ctx.cr).toBe('http://mlcommons.org/croissant/');
-    expect(ctx.sc).toBe('https://schema.org/');
-    expect(c.conformsTo).toBe('http://mlcommons.org/croissant/1.0');
+    expect(c.conformsTo).toEqual(['http://mlcommons.org/croissant/1.1', 'http://mlcommons.org/croissant/RAI/1.0']);
     const dist = c.distribution as Record<string, string>[];
     const objects = dist.filter((d) => d['@type'] === 'cr:FileObject');
-    expect(objects).toHaveLength(m.files.length + 1);
-    const mf = objects.find((o) => o['@id'] === 'manifest.json')!;
-    const bytes = documentFiles(m, buildDocuments(m, meta)).find((d) => d.path === 'manifest.json')!.bytes;
-    expect(mf.sha256).toBe(sha256Hex(bytes));
-    expect(mf.sha256).toBe(manifestHash(m));
-    for (const f of m.files) {
-      const o = objects.find((x) => x['@id'] === f.path)!;
-      expect(o.sha256).toBe(f.sha256);
-      expect(o.contentSize).toBe(`${f.bytes} B`);
-      expect(o.contentUrl).toBe(f.path);
-    }
-    expect(dist.filter((d) => d['@type'] === 'cr:FileSet').map((d) => d.includes)).toEqual(['images/*.nii.gz', 'masks/*.nii.gz']);
-    const rs = (c.recordSet as { field: { name: string; source: { fileObject: { '@id': string } } }[] }[])[0]!;
+    expect(objects).toHaveLength(m.files.length + 4); // + manifest.json, datalist.json, dataset_description.json, prov.json
+    for (const f of m.files) expect(objects.find((x) => x['@id'] === f.path)!.sha256).toBe(f.sha256);
+    const rs = (c.recordSet as { '@id': string; field: { name: string }[] }[]).find((r) => r['@id'] === 'volumes')!;
     const names = rs.field.map((f) => f.name);
-    expect(names).toContain('image');
-    expect(names).toContain('requested_voxel_volume');
-    expect(names).toContain('measured_d');
-    for (const f of rs.field) expect(f.source.fileObject['@id']).toBe('manifest.json');
+    for (const n of ['image', 'image_content', 'mask_content', 'qc_status', 'requested_voxel_volume', 'measured_d']) expect(names).toContain(n);
+  });
+
+  it('QC in PROV-JSON and BIDS: volume entities carry status, tries and reasons; a waiver is an activity of the person who waived', async () => {
+    const mixed = await writeFakeVersion(new MemoryStorage(), {
+      shapeDhw: [4, 4, 4],
+      volumes: 4,
+      cohorts: 1,
+      seed: 8,
+      qc: (i, measured) => (i === 1 ? qcFixture('failed', 3, measured) : i === 2 ? qcFixture('not-run', 1, measured) : undefined),
+    });
+    const mw = buildManifest({ ...mixed, qcWaiver: { reason: 'wanted for a robustness study', by: { id: 'u-9', email: 'grace@example.org' } } });
+    const docs = buildDocuments(mw, meta);
+    const prov = docs.prov as Record<string, Record<string, Record<string, unknown>>>;
+    const failed = mixed.volumes[1]!.id;
+    expect(prov.entity![provIds.volume(failed)]).toMatchObject({ 'sw:qcStatus': 'failed', 'sw:qcTries': 3 });
+    expect(JSON.parse(prov.entity![provIds.volume(failed)]!['sw:qcReasons'] as string)).toEqual(['voxel_volume: measured 0.9, requested 0.3, error 0.6 > tolerance 0.2']);
+    expect(prov.entity![provIds.volume(mixed.volumes[2]!.id)]!['sw:qcStatus']).toBe('not-run');
+    const waiverId = provIds.qcWaiver(manifestHash(mw));
+    expect(prov.activity![waiverId]).toMatchObject({ 'prov:label': 'wanted for a robustness study', 'sw:qcFailedVolumes': 1 });
+    expect(Object.values(prov.wasAssociatedWith!).some((a) => a['prov:activity'] === waiverId && a['prov:agent'] === provIds.user('u-9'))).toBe(true);
+    expect(Object.values(prov.used!).some((u) => u['prov:activity'] === waiverId && u['prov:entity'] === provIds.volume(failed))).toBe(true);
+    expect(JSON.parse(prov.entity![provIds.dataset(manifestHash(mw))]!['sw:qcWaiver'] as string)).toMatchObject({ reason: 'wanted for a robustness study', qcFailedVolumes: [failed] });
+    const generation = prov.activity![provIds.generation(failed)]!;
+    expect(generation['sw:noiseKey']).toBe(0);
+    expect(JSON.parse(generation['sw:fedCondition'] as string)).toEqual(mixed.volumes[1]!.provenance.condition.requested);
+    const g = (docs.datasetDescription.GeneratedBy as Record<string, string>[])[0]!;
+    expect(g.Description).toContain('quality control: 2 passed, 1 failed (included under a QC waiver), 1 not run');
   });
 
   it('documents are deterministic and manifest.json bytes hash to the version hash', () => {
@@ -152,6 +164,15 @@ describe('diffManifests', () => {
     const regenerated = buildManifest({ ...base, volumes: base.volumes.map((v, i) => (i === 0 ? { ...v, imageSha256: 'e'.repeat(64) } : v)) });
     const r = diffManifests(a, regenerated);
     expect([r.added.length, r.removed.length, r.unchanged]).toEqual([1, 1, 39]);
+  });
+
+  it('reads /1 and /2 manifests alike: the frozen /1 fixture against a /2 version, QC counts per side', async () => {
+    const v1 = parseManifest(JSON.parse(await fs.readFile(fileURLToPath(new URL('./testing/fixtures/manifest-v1.json', import.meta.url)), 'utf8')));
+    const d = diffManifests(v1, m);
+    expect(d.removed).toHaveLength(3);
+    expect(d.added).toHaveLength(m.volumes.length);
+    expect(d.qc).toEqual({ a: { passed: 1, failed: 1, notRun: 1 }, b: { passed: 10, failed: 0, notRun: 0 } });
+    expect(d.features.find((f) => f.feature === 'requested.voxel_volume')!.countA).toBe(3);
   });
 
   it('a strong shift gives a small p-value, the same distribution does not', async () => {

@@ -1,23 +1,60 @@
 export { CanonicalJsonError, canonicalJson, sha256Hex } from './canonical.ts';
 export {
   MANIFEST_SCHEMA,
+  MANIFEST_SCHEMAS,
+  MANIFEST_SCHEMA_V1,
+  MANIFEST_SCHEMA_V2,
   ManifestError,
+  adherenceInputOf,
   buildManifest,
   isSafeFilePath,
+  manifestAdherence,
   manifestBytes,
   manifestHash,
+  manifestQcWaiver,
+  manifestVolumeQc,
   parseManifest,
   subjectLabel,
+  volumeQcOf,
   type CohortInput,
   type JsonValue,
   type Manifest,
   type ManifestCohort,
+  type ManifestErrorCode,
   type ManifestFile,
   type ManifestInput,
+  type ManifestV1,
+  type ManifestV2,
   type ManifestVolume,
+  type ManifestVolumeQc,
+  type ManifestVolumeV1,
+  type ManifestVolumeV2,
+  type QcWaiver,
+  type QcWaiverInput,
   type VolumeInput,
 } from './manifest.ts';
 export {
+  ADHERENCE_SCHEMA,
+  AdherenceError,
+  DEFAULT_SCATTER_CAP,
+  QC_STATUSES,
+  SCATTER_FEATURES,
+  SIZE_BINS,
+  adherenceSummary,
+  computeAdherence,
+  spearmanRho,
+  type Adherence,
+  type AdherenceSummary,
+  type AdherenceVolume,
+  type FeatureAdherence,
+  type QcStatus,
+  type ScatterPoint,
+  type SizeBinAdherence,
+  type VolumeRatioStats,
+} from './adherence.ts';
+export { CROISSANT_CONFORMS_TO, CROISSANT_CONTEXT, type CroissantModelCard, type SiblingDocument } from './croissant.ts';
+export {
+  DOCUMENTS_REVISION,
   DOCUMENT_NAMES,
   buildCroissant,
   buildDatalist,
@@ -30,7 +67,7 @@ export {
   type DocumentName,
   type VersionMetadata,
 } from './documents.ts';
-export { DIFF_FEATURES, diffManifests, featureValues, type FeatureDiff, type ManifestDiff, type VolumeRef } from './diff.ts';
+export { DIFF_FEATURES, diffManifests, featureValues, type FeatureDiff, type ManifestDiff, type QcCounts, type VolumeRef } from './diff.ts';
 export { kolmogorovSf, ksTwoSample, sharedHistogram, type Histogram, type KsResult } from './ks.ts';
 export { ExportError, archiveEntries, archiveSize, writeExportArchive, type ExportErrorCode, type ExportOptions, type ExportProgress } from './export.ts';
 export { TarError, tarHeader, tarSize } from './tar.ts';

@@ -10,11 +10,23 @@
  *
  * Order never matters: volumes sort by (cohortId, subjectIndex), files by path, cohorts by id, object keys
  * are sorted by the canonical form.
+ *
+ * Schema versions (stored versions are immutable: their bytes and hash never change, so every reader keeps
+ * reading every version; `buildManifest` writes the newest):
+ *  - /1: files, volumes (conditions, provenance, review), cohorts, totals.
+ *  - /2: /1 plus, per volume, a `qc` block (status, tries, reasons; derived from the provenance record), and at
+ *    the top the `qcWaiver` under which QC-failed volumes were published (null when none was needed) and the
+ *    version's `adherence` report (adherence.ts) over its volumes.
  */
-import type { VolumeProvenance } from '@slicewise/provenance';
+import { qcOf, type VolumeProvenance } from '@slicewise/provenance';
+import { type AdherenceSummary, adherenceSummary, computeAdherence, QC_STATUSES, type QcStatus } from './adherence.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 
-export const MANIFEST_SCHEMA = 'slicewise-dataset-manifest/1';
+export const MANIFEST_SCHEMA_V1 = 'slicewise-dataset-manifest/1';
+export const MANIFEST_SCHEMA_V2 = 'slicewise-dataset-manifest/2';
+/** The version `buildManifest` writes. */
+export const MANIFEST_SCHEMA = MANIFEST_SCHEMA_V2;
+export const MANIFEST_SCHEMAS = [MANIFEST_SCHEMA_V1, MANIFEST_SCHEMA_V2] as const;
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
@@ -51,10 +63,23 @@ export interface CohortInput {
   createdAt: Date | string;
 }
 
+/**
+ * The explicit decision to publish volumes that failed quality control (the API records it in the audit log
+ * too). Required exactly when at least one volume's provenance says QC failed.
+ */
+export interface QcWaiverInput {
+  /** Why the failed volumes are wanted anyway (shown in the manifest and the Croissant RAI fields). */
+  reason: string;
+  /** Who waived: a user id or { id, email, name }. */
+  by: unknown;
+}
+
 export interface ManifestInput {
   projectId: string;
   cohorts: readonly CohortInput[];
   volumes: readonly VolumeInput[];
+  /** Needed when any volume failed quality control; refused when none did. */
+  qcWaiver?: QcWaiverInput | null;
 }
 
 export interface ManifestFile {
@@ -68,7 +93,7 @@ export interface ManifestFile {
   storageKey: string;
 }
 
-export interface ManifestVolume {
+export interface ManifestVolumeV1 {
   id: string;
   cohortId: string;
   subjectIndex: number;
@@ -79,6 +104,21 @@ export interface ManifestVolume {
   provenance: VolumeProvenance;
   review: { state: string; by: JsonValue; at: string | null };
 }
+
+/** A volume's quality-control outcome, from its provenance record (qcOf). */
+export interface ManifestVolumeQc {
+  status: QcStatus;
+  /** Generations of the volume (1 = kept on the first try; records without QC count their one generation). */
+  tries: number;
+  /** Why it is not a plain pass: the failed checks of the kept try (failed), or why QC did not run (not-run); [] when passed. */
+  reasons: string[];
+}
+
+export interface ManifestVolumeV2 extends ManifestVolumeV1 {
+  qc: ManifestVolumeQc;
+}
+
+export type ManifestVolume = ManifestVolumeV1 | ManifestVolumeV2;
 
 export interface ManifestCohort {
   id: string;
@@ -93,17 +133,48 @@ export interface ManifestCohort {
   distributionVersion: { id: string; distributionId: string | null; version: string; specHash: string; spec: JsonValue };
 }
 
-export interface Manifest {
-  schema: typeof MANIFEST_SCHEMA;
+export interface QcWaiver {
+  reason: string;
+  by: JsonValue;
+  /** Ids of the version's volumes that failed QC and are published under this waiver (sorted). */
+  qcFailedVolumes: string[];
+}
+
+export interface ManifestV1 {
+  schema: typeof MANIFEST_SCHEMA_V1;
   projectId: string;
   cohorts: ManifestCohort[];
-  volumes: ManifestVolume[];
+  volumes: ManifestVolumeV1[];
   files: ManifestFile[];
   totals: { volumes: number; files: number; bytes: number };
 }
 
+export interface ManifestV2 extends Omit<ManifestV1, 'schema' | 'volumes'> {
+  schema: typeof MANIFEST_SCHEMA_V2;
+  volumes: ManifestVolumeV2[];
+  qcWaiver: QcWaiver | null;
+  /** computeAdherence over the version's volumes when it was published, without the scatter (the volumes hold those vectors). */
+  adherence: AdherenceSummary;
+}
+
+/** Any stored manifest. */
+export type Manifest = ManifestV1 | ManifestV2;
+
+export type ManifestErrorCode =
+  /** A field of the input is missing or malformed (the message names the volume and field). */
+  | 'INVALID_INPUT'
+  /** Volumes failed quality control and no qcWaiver was given. */
+  | 'QC_WAIVER_REQUIRED'
+  /** A qcWaiver was given but no volume failed quality control. */
+  | 'QC_WAIVER_UNUSED'
+  /** A manifest read back (parseManifest) is not a valid manifest. */
+  | 'INVALID_MANIFEST';
+
 export class ManifestError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: ManifestErrorCode = 'INVALID_INPUT',
+  ) {
     super(message);
     this.name = 'ManifestError';
   }
@@ -163,12 +234,50 @@ export function subjectLabel(subjectIndex: number): string {
   return `sub-${String(subjectIndex).padStart(4, '0')}`;
 }
 
+/** A volume's QC block from its provenance record (any schema version; records before QC are 'not-run'). */
+export function volumeQcOf(p: VolumeProvenance): ManifestVolumeQc {
+  const qc = qcOf(p);
+  const kept = qc.tries.find((t) => t.index === qc.acceptedTry) ?? qc.tries[qc.tries.length - 1];
+  const reasons =
+    qc.status === 'failed'
+      ? (kept?.checks ?? []).filter((c) => !c.passed).map((c) => c.reason ?? `${c.name}: failed (${c.limit})`)
+      : qc.status === 'not-run'
+        ? [qc.notRunReason ?? 'quality control did not run']
+        : [];
+  return { status: qc.status, tries: Math.max(1, qc.tries.length), reasons };
+}
+
+/** The QC block of a manifest volume: stored in /2 manifests, derived from the provenance record in /1. */
+export function manifestVolumeQc(v: ManifestVolume): ManifestVolumeQc {
+  return 'qc' in v ? v.qc : volumeQcOf(v.provenance);
+}
+
+/** computeAdherence's input for manifest volumes (requested and measured vectors from the provenance record). */
+export function adherenceInputOf(volumes: readonly ManifestVolume[]) {
+  return volumes.map((v) => {
+    const qc = manifestVolumeQc(v);
+    return { id: v.id, requested: v.provenance.condition.requested, measured: v.provenance.condition.measured, qcStatus: qc.status, tries: qc.tries };
+  });
+}
+
+/** The adherence report of any manifest: stored in /2 (as published), computed from the volumes for /1. */
+export function manifestAdherence(m: Manifest): AdherenceSummary {
+  return m.schema === MANIFEST_SCHEMA_V2 ? m.adherence : adherenceSummary(computeAdherence(adherenceInputOf(m.volumes)));
+}
+
+/** The QC waiver of any manifest (/1 manifests predate waivers: null). */
+export function manifestQcWaiver(m: Manifest): QcWaiver | null {
+  return m.schema === MANIFEST_SCHEMA_V2 ? m.qcWaiver : null;
+}
+
 /**
  * Build the manifest of a version from its volumes and their cohorts. Every volume must be complete
  * (image and mask keys, sha256 and sizes present): an incomplete volume is an error naming it, never
- * silently dropped. Duplicate volumes (same id) are an error too.
+ * silently dropped. Duplicate volumes (same id) are an error too. Volumes that failed quality control need
+ * `input.qcWaiver` (QC_WAIVER_REQUIRED naming them); a waiver without such volumes is refused (QC_WAIVER_UNUSED),
+ * so a manifest's waiver always names what it waived.
  */
-export function buildManifest(input: ManifestInput): Manifest {
+export function buildManifest(input: ManifestInput): ManifestV2 {
   if (typeof input.projectId !== 'string' || input.projectId.length === 0) throw new ManifestError(`projectId must be a non-empty string, got ${JSON.stringify(input.projectId)}`);
   if (input.volumes.length === 0) throw new ManifestError('a dataset version needs at least one volume, got 0');
   const cohortById = new Map<string, CohortInput>();
@@ -203,7 +312,7 @@ export function buildManifest(input: ManifestInput): Manifest {
   });
 
   const seen = new Set<string>();
-  const volumes: ManifestVolume[] = [];
+  const volumes: ManifestVolumeV2[] = [];
   const files: ManifestFile[] = [];
   const sorted = [...input.volumes].sort((a, b) => (a.cohortId < b.cohortId ? -1 : a.cohortId > b.cohortId ? 1 : a.subjectIndex - b.subjectIndex));
   for (const v of sorted) {
@@ -239,19 +348,51 @@ export function buildManifest(input: ManifestInput): Manifest {
       measuredCondition: toJson(v.measuredCondition ?? null, `${at}.measuredCondition`),
       provenance: v.provenance,
       review: { state: v.reviewState, by: toJson(v.reviewedBy ?? null, `${at}.reviewedBy`), at: isoOf(v.reviewedAt, `${at}.reviewedAt`) },
+      qc: volumeQcOf(v.provenance),
     });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const paths = new Set(files.map((f) => f.path));
   if (paths.size !== files.length) throw new ManifestError('two volumes map to the same file path (same cohort and subject index twice)');
+  const qcWaiver = waiverOf(input.qcWaiver, volumes);
+  let adherence: AdherenceSummary;
+  try {
+    adherence = adherenceSummary(computeAdherence(adherenceInputOf(volumes)));
+  } catch (e) {
+    throw new ManifestError(`adherence of the version's volumes: ${(e as Error).message}`);
+  }
   return {
-    schema: MANIFEST_SCHEMA,
+    schema: MANIFEST_SCHEMA_V2,
     projectId: input.projectId,
     cohorts,
     volumes,
     files,
     totals: { volumes: volumes.length, files: files.length, bytes: files.reduce((s, f) => s + f.bytes, 0) },
+    qcWaiver,
+    adherence,
   };
+}
+
+const MAX_WAIVER_REASON = 2000;
+
+function waiverOf(w: QcWaiverInput | null | undefined, volumes: readonly ManifestVolumeV2[]): QcWaiver | null {
+  const failed = volumes.filter((v) => v.qc.status === 'failed').map((v) => v.id).sort();
+  if (w === null || w === undefined) {
+    if (failed.length === 0) return null;
+    const shown = volumes.filter((v) => v.qc.status === 'failed').slice(0, 5).map((v) => `${v.id} (cohort ${v.cohortId}, subject ${v.subjectIndex}: ${v.qc.reasons.join('; ')})`);
+    throw new ManifestError(
+      `${failed.length} volume(s) failed quality control: ${shown.join(', ')}${failed.length > 5 ? ', ...' : ''}; leave them out, or publish them with qcWaiver { reason, by }`,
+      'QC_WAIVER_REQUIRED',
+    );
+  }
+  if (failed.length === 0) throw new ManifestError('qcWaiver was given but no volume of the version failed quality control: remove the waiver', 'QC_WAIVER_UNUSED');
+  const reason = typeof w.reason === 'string' ? w.reason.trim() : '';
+  if (reason.length === 0 || reason.length > MAX_WAIVER_REASON) {
+    throw new ManifestError(`qcWaiver.reason must be 1-${MAX_WAIVER_REASON} characters saying why QC-failed volumes are published, got ${JSON.stringify(w.reason)}`);
+  }
+  const by = toJson(w.by ?? null, 'qcWaiver.by');
+  if (by === null) throw new ManifestError('qcWaiver.by must name who waived (a user id or { id, email, name }), got null');
+  return { reason, by, qcFailedVolumes: failed };
 }
 
 /** The exact bytes of `manifest.json` (canonical JSON, UTF-8). */
@@ -271,28 +412,62 @@ export function isSafeFilePath(p: string): boolean {
   return SAFE_PATH_RE.test(p) && !p.includes('..');
 }
 
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
- * Structural check of a manifest read back from JSON (a download, a file on disk): the fields the
- * exporter and the CLI rely on. Throws ManifestError naming the first bad field.
+ * Structural check of a manifest read back from JSON (a download, a file on disk, the stored text): the fields
+ * the exporter, the documents and the CLI rely on, for every schema version. Throws ManifestError
+ * (INVALID_MANIFEST) naming the first bad field. It never rewrites the value: a /1 manifest stays /1, so its
+ * bytes and hash are the ones it was published with. The stored adherence report is checked for shape, not
+ * recomputed: it records what was measured at publish time.
  */
 export function parseManifest(value: unknown): Manifest {
+  const bad = (msg: string) => new ManifestError(msg, 'INVALID_MANIFEST');
   const m = value as Manifest;
-  if (!m || typeof m !== 'object') throw new ManifestError('manifest must be a JSON object');
-  if (m.schema !== MANIFEST_SCHEMA) throw new ManifestError(`manifest.schema must be ${JSON.stringify(MANIFEST_SCHEMA)}, got ${JSON.stringify(m.schema)}`);
-  if (!Array.isArray(m.files)) throw new ManifestError('manifest.files must be an array');
-  if (!Array.isArray(m.volumes)) throw new ManifestError('manifest.volumes must be an array');
-  if (!Array.isArray(m.cohorts)) throw new ManifestError('manifest.cohorts must be an array');
+  if (!isObj(m)) throw bad('manifest must be a JSON object');
+  if (!(MANIFEST_SCHEMAS as readonly unknown[]).includes(m.schema)) throw bad(`manifest.schema must be one of ${MANIFEST_SCHEMAS.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(m.schema)}`);
+  if (!Array.isArray(m.files)) throw bad('manifest.files must be an array');
+  if (!Array.isArray(m.volumes)) throw bad('manifest.volumes must be an array');
+  if (!Array.isArray(m.cohorts)) throw bad('manifest.cohorts must be an array');
   const paths = new Set<string>();
   m.files.forEach((f, i) => {
     const at = `manifest.files[${i}]`;
-    if (!f || typeof f.path !== 'string' || !isSafeFilePath(f.path)) throw new ManifestError(`${at}.path must be images/<name> or masks/<name> with [A-Za-z0-9._-] characters, got ${JSON.stringify(f?.path)}`);
-    if (paths.has(f.path)) throw new ManifestError(`${at}.path ${f.path} appears twice`);
+    if (!f || typeof f.path !== 'string' || !isSafeFilePath(f.path)) throw bad(`${at}.path must be images/<name> or masks/<name> with [A-Za-z0-9._-] characters, got ${JSON.stringify(f?.path)}`);
+    if (paths.has(f.path)) throw bad(`${at}.path ${f.path} appears twice`);
     paths.add(f.path);
-    if (typeof f.sha256 !== 'string' || !SHA256_RE.test(f.sha256)) throw new ManifestError(`${at} (${f.path}).sha256 must be 64 lowercase hex characters, got ${JSON.stringify(f.sha256)}`);
-    if (!Number.isSafeInteger(f.bytes) || f.bytes < 0) throw new ManifestError(`${at} (${f.path}).bytes must be a non-negative integer, got ${JSON.stringify(f.bytes)}`);
+    if (typeof f.sha256 !== 'string' || !SHA256_RE.test(f.sha256)) throw bad(`${at} (${f.path}).sha256 must be 64 lowercase hex characters, got ${JSON.stringify(f.sha256)}`);
+    if (!Number.isSafeInteger(f.bytes) || f.bytes < 0) throw bad(`${at} (${f.path}).bytes must be a non-negative integer, got ${JSON.stringify(f.bytes)}`);
   });
-  m.volumes.forEach((v, i) => {
-    if (!paths.has(v.image) || !paths.has(v.mask)) throw new ManifestError(`manifest.volumes[${i}] (${v.id}) refers to a file that manifest.files does not list`);
+  (m.volumes as ManifestVolume[]).forEach((v, i) => {
+    if (!isObj(v)) throw bad(`manifest.volumes[${i}] must be an object`);
+    if (!paths.has(v.image) || !paths.has(v.mask)) throw bad(`manifest.volumes[${i}] (${v.id}) refers to a file that manifest.files does not list`);
+    if (!isObj(v.provenance) || !isObj(v.provenance.condition)) throw bad(`manifest.volumes[${i}] (${v.id}).provenance must be a provenance record with a condition`);
   });
+  if (m.schema === MANIFEST_SCHEMA_V2) {
+    const failed = new Set<string>();
+    m.volumes.forEach((v, i) => {
+      const at = `manifest.volumes[${i}] (${v.id}).qc`;
+      const qc = (v as Partial<ManifestVolumeV2>).qc;
+      if (!isObj(qc)) throw bad(`${at} must be { status, tries, reasons } in a ${MANIFEST_SCHEMA_V2} manifest`);
+      if (!QC_STATUSES.includes(qc.status)) throw bad(`${at}.status must be one of ${QC_STATUSES.join(', ')}, got ${JSON.stringify(qc.status)}`);
+      if (!Number.isSafeInteger(qc.tries) || qc.tries < 1) throw bad(`${at}.tries must be a whole number >= 1, got ${JSON.stringify(qc.tries)}`);
+      if (!Array.isArray(qc.reasons) || !qc.reasons.every((r) => typeof r === 'string')) throw bad(`${at}.reasons must be an array of strings`);
+      if (qc.status === 'failed') failed.add(v.id);
+    });
+    const w = m.qcWaiver;
+    if (w !== null) {
+      if (!isObj(w) || typeof w.reason !== 'string' || !Array.isArray(w.qcFailedVolumes)) throw bad('manifest.qcWaiver must be null or { reason, by, qcFailedVolumes }');
+      const listed = new Set(w.qcFailedVolumes);
+      const missing = [...failed].filter((id) => !listed.has(id));
+      const extra = w.qcFailedVolumes.filter((id) => !failed.has(id));
+      if (missing.length || extra.length) throw bad(`manifest.qcWaiver.qcFailedVolumes must list exactly the QC-failed volumes (not listed: ${missing.join(', ') || 'none'}; listed but not failed: ${extra.join(', ') || 'none'})`);
+    } else if (failed.size > 0) {
+      throw bad(`manifest.qcWaiver is null but ${failed.size} volume(s) failed quality control (${[...failed].slice(0, 5).join(', ')})`);
+    }
+    const a = m.adherence as Partial<AdherenceSummary> | undefined;
+    if (!isObj(a) || typeof a.schema !== 'string' || !Array.isArray(a.features) || !isObj(a.qc) || !isObj(a.tumourVolume)) throw bad('manifest.adherence must be an adherence summary { schema, counts, qc, features, tumourVolume, centroidError }');
+  }
   return m;
 }

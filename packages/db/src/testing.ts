@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { dropDatabase, ensureDatabase, freePort, withDatabase } from './database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
+import { EMBEDDED_APP_PASSWORD, enableAppLogin, withAppLogin } from './app-role.ts';
 
 export interface TestServer {
   /** Maintenance connection string of the server. */
@@ -32,6 +33,8 @@ export async function startTestServer(externalUrl?: string): Promise<TestServer>
   const template = `slicewise_template_${randomBytes(4).toString('hex')}`;
   await ensureDatabase(adminUrl, template);
   await migrateDatabase(withDatabase(adminUrl, template));
+  // Suites connect as the application role, as the API does in production.
+  await enableAppLogin(adminUrl, EMBEDDED_APP_PASSWORD);
   return {
     adminUrl,
     template,
@@ -47,7 +50,10 @@ export async function startTestServer(externalUrl?: string): Promise<TestServer>
 }
 
 export interface TestDatabase {
+  /** The owner's (superuser's) connection: migrations, fixtures, assertions. */
   url: string;
+  /** The application role's connection (slicewise_app): what the API under test uses (absent for hand-made databases). */
+  appUrl?: string;
   name: string;
   drop(): Promise<void>;
 }
@@ -56,7 +62,8 @@ export interface TestDatabase {
 export async function createTestDatabase(adminUrl: string, template: string): Promise<TestDatabase> {
   const name = `slicewise_test_${randomBytes(6).toString('hex')}`;
   await ensureDatabase(adminUrl, name, template);
-  return { url: withDatabase(adminUrl, name), name, drop: () => dropDatabase(adminUrl, name) };
+  const url = withDatabase(adminUrl, name);
+  return { url, appUrl: withAppLogin(url, EMBEDDED_APP_PASSWORD), name, drop: () => dropDatabase(adminUrl, name) };
 }
 
 declare module 'vitest' {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COHORT_STATUSES, finishedCohortStatus, isFinalCohort, isOpenVolume, isRetryableCohort, isRunnableCohort, VOLUME_STATUSES } from './lifecycle.ts';
 
-const counts = (o: Partial<Record<'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled', number>>) => ({ pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...o });
+const counts = (o: Partial<Record<'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'qcFailed', number>>) => ({ pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, qcFailed: 0, ...o });
 
 describe('cohort lifecycle', () => {
   it('a cohort finishes only when no volume is open, FAILED if any failed', () => {
@@ -9,6 +9,7 @@ describe('cohort lifecycle', () => {
     expect(finishedCohortStatus(counts({ succeeded: 3, running: 1 }))).toBeNull();
     expect(finishedCohortStatus(counts({ succeeded: 3, cancelled: 1 }))).toBe('COMPLETED');
     expect(finishedCohortStatus(counts({ succeeded: 3, failed: 1 }))).toBe('FAILED');
+    expect(finishedCohortStatus(counts({ succeeded: 3, qcFailed: 2 }))).toBe('COMPLETED'); // generated, reported, not a failed job
     expect(finishedCohortStatus(counts({}))).toBe('COMPLETED');
   });
 

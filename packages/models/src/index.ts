@@ -1,3 +1,6 @@
 export * from './metadata.ts';
 export * from './load.ts';
 export * from './sampler-settings.ts';
+export * from './quality.ts';
+export * from './qc-settings.ts';
+export * from './throughput.ts';

@@ -6,8 +6,10 @@
  * Axes: volumes are [D, H, W] (C order, W fastest, RAS); latents [C, D, h, w]; graph shapes use
  * symbolic names ("N", "B") for dynamic axes.
  */
+import { contractAdditionIssues, type ContractAdditions } from './quality.ts';
 
 import { checkSamplerSettings, samplerDefaultsOf, samplerLimits, type SamplerDefaultsJson, type SamplerSettings } from './sampler-settings.ts';
+import { throughputIssues, type ThroughputJson } from './throughput.ts';
 
 export type Dim = number | string;
 
@@ -51,7 +53,7 @@ export interface ChannelSpec {
   [key: string]: unknown;
 }
 
-export interface ModelMetadata {
+export interface ModelMetadata extends ContractAdditions {
   format: 'slicewise-sbldm-model';
   format_version: 1;
   name: string;
@@ -62,6 +64,8 @@ export interface ModelMetadata {
   volume: {
     shape_dhw: [number, number, number];
     spacing_mm: [number, number, number];
+    /** Optional: the anatomy one grid voxel covers (mm), when the model was trained on resampled data (throughput.ts anatomicalSpacingMm). */
+    anatomical_spacing_mm?: [number, number, number];
     channels: ChannelSpec[];
     [key: string]: unknown;
   };
@@ -84,6 +88,8 @@ export interface ModelMetadata {
   };
   /** The model's default sampler settings (snake_case view of SamplerSettings, sampler-settings.ts). */
   sampler_defaults: SamplerDefaultsJson;
+  /** Optional: seconds per volume as measured in the worker (throughput.ts; the API falls back when absent). */
+  throughput?: ThroughputJson;
   conditioning: {
     feature_names: string[];
     normalisation: { max_voxel_count: number; max_surface_area: number; [key: string]: unknown };
@@ -196,6 +202,7 @@ export function parseModelMetadata(raw: unknown, source = 'metadata.json'): Mode
   if (vol) {
     c.tuple(vol.shape_dhw, 'volume.shape_dhw', 3, { int: true, positive: true });
     c.tuple(vol.spacing_mm, 'volume.spacing_mm', 3, { positive: true });
+    if (vol.anatomical_spacing_mm !== undefined) c.tuple(vol.anatomical_spacing_mm, 'volume.anatomical_spacing_mm', 3, { positive: true });
     if (!Array.isArray(vol.channels) || vol.channels.length === 0) c.fail('volume.channels', 'must be a non-empty array');
     else
       vol.channels.forEach((ch: unknown, i: number) => {
@@ -272,6 +279,7 @@ export function parseModelMetadata(raw: unknown, source = 'metadata.json'): Mode
       c.fail(`sampler_defaults.${SNAKE[issue.field]}`, `${issue.message}, got ${JSON.stringify(issue.value)}`);
     }
   }
+  if (m.throughput !== undefined) for (const issue of throughputIssues(m.throughput)) c.issues.push(issue);
   const cond = c.obj(m.conditioning, 'conditioning');
   if (cond) {
     if (!Array.isArray(cond.feature_names) || !cond.feature_names.every((f) => typeof f === 'string')) {
@@ -298,6 +306,8 @@ export function parseModelMetadata(raw: unknown, source = 'metadata.json'): Mode
       }
     }
   }
+  // purpose / default / calibration / quality_control (quality.ts)
+  c.issues.push(...contractAdditionIssues(m));
   if (c.issues.length) {
     throw new ModelError('INVALID_METADATA', `${source} is not a valid slicewise-sbldm-model v1: ${c.issues.join('; ')}`);
   }

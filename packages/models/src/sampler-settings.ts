@@ -158,7 +158,13 @@ export function resolveSamplerSettings(meta: SamplerModel, overrides: SamplerOve
   return s;
 }
 
-const KEYS: readonly (keyof SamplerSettings)[] = ['sampler', 'numInferenceSteps', 'eta', 'guidanceScale', 'timestepSpacing', 'stepsOffset', 'setAlphaToOne'];
+export const SAMPLER_SETTING_KEYS: readonly (keyof SamplerSettings)[] = ['sampler', 'numInferenceSteps', 'eta', 'guidanceScale', 'timestepSpacing', 'stepsOffset', 'setAlphaToOne'];
+const KEYS = SAMPLER_SETTING_KEYS;
+
+/** The contract's keys of a larger record (e.g. a provenance record's scheduler block). */
+export function pickSamplerSettings(o: SamplerSettings): SamplerSettings {
+  return Object.fromEntries(KEYS.map((k) => [k, o[k]])) as unknown as SamplerSettings;
+}
 
 /**
  * Run time (worker, replay): the settings a cohort stored, which must be complete and valid for the model.
@@ -176,5 +182,5 @@ export function parseSamplerSettings(raw: unknown, meta: Pick<SamplerModel, 'nam
   }
   if (issues.length === 0) issues.push(...checkSamplerSettings(o as Record<keyof SamplerSettings, unknown>, samplerLimits(meta)));
   if (issues.length) throw new SamplerSettingsError(issues, `stored sampler settings for model ${meta.name}`);
-  return Object.fromEntries(KEYS.map((k) => [k, o[k]])) as unknown as SamplerSettings;
+  return pickSamplerSettings(o as unknown as SamplerSettings);
 }

@@ -7,7 +7,8 @@ export type NiftiErrorCode =
   | 'CORRUPT_GZIP' // the gzip stream cannot be decompressed
   | 'NOT_3D' // a 3D volume was required and the file has t > 1 (or more dimensions)
   | 'UNSUPPORTED_DATATYPE' // complex, RGB, 64-bit integers, float128, ...
-  | 'TOO_LARGE' // over maxBytes / maxUncompressedBytes
+  | 'TOO_LARGE_COMPRESSED' // the file as sent (compressed or not) is over maxBytes
+  | 'TOO_LARGE_DECOMPRESSED' // what it decodes to is over maxUncompressedBytes / maxVoxels / maxInflationRatio
   | 'INVALID_ARGUMENT'; // a bad argument to writeNifti / resampleToGrid
 
 export class NiftiError extends Error {

@@ -25,6 +25,6 @@ export {
   type NiftiVolume,
   type ReadOptions,
 } from './read.ts';
-export { readNiftiFromStream, type StreamReadOptions } from './stream.ts';
+export { decodeNiftiStream, readNiftiFromStream, type DecodedNifti, type StreamReadOptions } from './stream.ts';
 export { NIFTI1_VOX_OFFSET, encodeNifti1, writeNifti, type WriteNiftiInput } from './write.ts';
 export { resampleToGrid, type ResampleOptions } from './resample.ts';

@@ -10,6 +10,18 @@ const shapeDHW = [2, 3, 4] as const;
 const image = Float32Array.from({ length: 24 }, (_, i) => i - 5.5);
 const raw = (): Uint8Array => encodeNifti1({ data: image, shapeDHW, spacingMm: [1, 2, 3] });
 
+function expectNiftiError(f: () => unknown, code: string, msg: RegExp): void {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(NiftiError);
+    expect((e as NiftiError).code).toBe(code);
+    expect((e as NiftiError).message).toMatch(msg);
+    return;
+  }
+  throw new Error(`expected a NiftiError ${code}`);
+}
+
 describe('round trip', () => {
   it('reads back .nii and .nii.gz identically (gzip detected by magic, not by name)', async () => {
     const plain = await readNifti(raw());
@@ -123,8 +135,8 @@ describe('errors', () => {
   it('limits: maxBytes and maxUncompressedBytes (gzip bomb)', () => {
     const bomb = gzipSync(Buffer.concat([Buffer.from(raw()), Buffer.alloc(5_000_000)]));
     expect(bomb.length).toBeLessThan(20_000);
-    expectCode(() => parseNifti(bomb, { maxUncompressedBytes: 1_000_000 }), 'TOO_LARGE', /maxUncompressedBytes = 1000000/);
-    expectCode(() => parseNifti(raw(), { maxBytes: 100 }), 'TOO_LARGE');
+    expectCode(() => parseNifti(bomb, { maxUncompressedBytes: 1_000_000 }), 'TOO_LARGE_DECOMPRESSED', /maxUncompressedBytes = 1000000/);
+    expectCode(() => parseNifti(raw(), { maxBytes: 100 }), 'TOO_LARGE_COMPRESSED');
   });
 });
 
@@ -143,19 +155,70 @@ describe('readNiftiFromStream', () => {
 
   it('refuses over maxBytes as soon as the limit is passed, and stops reading', async () => {
     let pulled = 0;
+    const big = encodeNifti1({ data: new Uint8Array(100 * 100 * 100), shapeDHW: [100, 100, 100], spacingMm: [1, 1, 1] });
     async function* source(): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < 1000; i++) {
         pulled++;
-        yield new Uint8Array(1024);
+        yield big.subarray(i * 1024, (i + 1) * 1024);
       }
     }
     const stream = Readable.from(source());
     await expect(readNiftiFromStream(stream, { maxBytes: 10 * 1024 })).rejects.toMatchObject({
-      code: 'TOO_LARGE',
+      code: 'TOO_LARGE_COMPRESSED',
       message: expect.stringContaining('maxBytes = 10240'),
     });
     expect(pulled).toBeLessThan(30); // not the whole 1 MB (Readable.from may read a little ahead)
     expect(stream.destroyed).toBe(true);
+  });
+
+  it('refuses by the header (dims x datatype) before inflating the voxels, with its own code', async () => {
+    // 0.98 MB of gzip that inflates to a 1000^3 uint8 volume (1 GB).
+    const header = encodeNifti1({ data: new Uint8Array(8), shapeDHW: [2, 2, 2], spacingMm: [1, 1, 1] }).slice(0, 352);
+    const dv = new DataView(header.buffer);
+    for (const a of [1, 2, 3]) dv.setInt16(40 + 2 * a, 1000, true);
+    let pulled = 0;
+    async function* bomb(): AsyncGenerator<Uint8Array> {
+      const gz = gzipSync(Buffer.concat([Buffer.from(header), Buffer.alloc(16 * 1024 * 1024)]));
+      for (let i = 0; i < 64; i++) {
+        pulled++;
+        yield i === 0 ? gz.subarray(0, 4096) : gz.subarray(0, 0);
+      }
+    }
+    await expect(readNiftiFromStream(Readable.from(bomb()), { maxBytes: 1e6, maxVoxels: 256 ** 3 })).rejects.toMatchObject({
+      code: 'TOO_LARGE_DECOMPRESSED',
+      message: expect.stringMatching(/dims \[1000, 1000, 1000\] = 1000000000 voxels, over the limit maxVoxels = 16777216/),
+    });
+    expect(pulled).toBeLessThan(4);
+    await expect(readNiftiFromStream(Readable.from(bomb()), { maxBytes: 1e6, maxUncompressedBytes: 64e6 })).rejects.toMatchObject({
+      code: 'TOO_LARGE_DECOMPRESSED',
+      message: expect.stringMatching(/announces 1000000352 decoded bytes .* over the limit maxUncompressedBytes = 64000000/),
+    });
+  });
+
+  it('bounds the inflation ratio once past its floor', async () => {
+    const vol = encodeNifti1({ data: new Uint8Array(200 * 200 * 100), shapeDHW: [100, 200, 200], spacingMm: [1, 1, 1] });
+    const gz = gzipSync(vol);
+    expect(vol.length / gz.length).toBeGreaterThan(500);
+    await expect(readNiftiFromStream(Readable.from(chunked(gz, 1024)), { maxBytes: 1e6, maxInflationRatio: 100, ratioFloorBytes: 65536 })).rejects.toMatchObject({
+      code: 'TOO_LARGE_DECOMPRESSED',
+      message: expect.stringContaining('maxInflationRatio = 100'),
+    });
+    const v = await readNiftiFromStream(Readable.from(chunked(gz, 1024)), { maxBytes: 1e6, maxInflationRatio: 2000 });
+    expect(v.dims).toEqual([200, 200, 100]);
+  });
+
+  it('refuses zero, NaN and huge voxel sizes as an invalid header', () => {
+    for (const bad of [0, NaN, 1e30]) {
+      const bytes = raw();
+      const dv = new DataView(bytes.buffer);
+      dv.setInt16(252, 0, true); // qform_code
+      dv.setInt16(254, 0, true); // sform_code
+      dv.setFloat32(80, bad, true); // pixdim[1]
+      expectNiftiError(() => parseNifti(bytes), 'INVALID_HEADER', /pixdim\[1\]/);
+    }
+    const sform = raw();
+    new DataView(sform.buffer).setFloat32(280, NaN, true); // srow_x[0]
+    expectNiftiError(() => parseNifti(sform), 'INVALID_HEADER', /non-finite/);
   });
 
   it('passes errors of the content through (truncated upload)', async () => {

@@ -68,9 +68,14 @@ export interface ReadOptions {
   maxUncompressedBytes?: number;
   /** Refuse files (as stored, possibly compressed) larger than this. Default: no limit. */
   maxBytes?: number;
+  /** Refuse volumes with more voxels than this (all dimensions), judged from the header. Default: no limit. */
+  maxVoxels?: number;
 }
 
 export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 1024 ** 3;
+/** Accepted voxel sizes, in file units (mm, or m / um when xyzt_units says so): 1 nm to 1 km cover every unit. */
+const MIN_SPACING = 1e-6;
+const MAX_SPACING = 1e6;
 
 const SPATIAL_UNIT_TO_MM: Record<number, number> = { 0: 1, 1: 1000, 2: 1, 3: 0.001 };
 
@@ -82,7 +87,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function gunzipIfNeeded(bytes: Uint8Array, maxUncompressedBytes: number): Uint8Array {
   if (!isGzip(bytes)) {
     if (bytes.length > maxUncompressedBytes) {
-      throw new NiftiError('TOO_LARGE', `file is ${bytes.length} bytes, over the limit maxUncompressedBytes = ${maxUncompressedBytes}`);
+      throw new NiftiError('TOO_LARGE_DECOMPRESSED', `file is ${bytes.length} bytes, over the limit maxUncompressedBytes = ${maxUncompressedBytes}`);
     }
     return bytes;
   }
@@ -91,7 +96,7 @@ export function gunzipIfNeeded(bytes: Uint8Array, maxUncompressedBytes: number):
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new NiftiError('TOO_LARGE', `decompressed data exceed maxUncompressedBytes = ${maxUncompressedBytes}`);
+      throw new NiftiError('TOO_LARGE_DECOMPRESSED', `decompressed data exceed maxUncompressedBytes = ${maxUncompressedBytes}`);
     }
     if (/unexpected end of file/i.test(err.message)) {
       throw new NiftiError('TRUNCATED', 'the gzip stream ends early: the .nii.gz file is truncated');
@@ -100,7 +105,7 @@ export function gunzipIfNeeded(bytes: Uint8Array, maxUncompressedBytes: number):
   }
 }
 
-function detectVersion(b: Uint8Array): { version: 1 | 2; littleEndian: boolean } {
+export function detectVersion(b: Uint8Array): { version: 1 | 2; littleEndian: boolean } {
   if (b.length < 4) {
     throw new NiftiError('NOT_NIFTI', `file is ${b.length} bytes: too short to hold a NIfTI header (348 or 540 bytes)`);
   }
@@ -150,7 +155,7 @@ function readSrow(b: Uint8Array, version: 1 | 2, littleEndian: boolean): [number
 export function parseNifti(input: Uint8Array | ArrayBuffer, options: ReadOptions = {}): NiftiVolume {
   const raw = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (options.maxBytes !== undefined && raw.length > options.maxBytes) {
-    throw new NiftiError('TOO_LARGE', `file is ${raw.length} bytes, over the limit maxBytes = ${options.maxBytes}`);
+    throw new NiftiError('TOO_LARGE_COMPRESSED', `file is ${raw.length} bytes, over the limit maxBytes = ${options.maxBytes}`);
   }
   const bytes = gunzipIfNeeded(raw, options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES);
   const { version, littleEndian } = detectVersion(bytes);
@@ -196,6 +201,9 @@ export function parseNifti(input: Uint8Array | ArrayBuffer, options: ReadOptions
   }
   const outDims = options.require3D ? dims.slice(0, 3) : dims;
   const count = dims.reduce((a, n) => a * n, 1);
+  if (options.maxVoxels !== undefined && count > options.maxVoxels) {
+    throw new NiftiError('TOO_LARGE_DECOMPRESSED', `dims [${dims.join(', ')}] hold ${count} voxels, over the limit maxVoxels = ${options.maxVoxels}`);
+  }
   const nbytes = count * info.bytes;
   if (bytes.length < voxOffsetRaw + nbytes) {
     throw new NiftiError(
@@ -241,6 +249,27 @@ export function parseNifti(input: Uint8Array | ArrayBuffer, options: ReadOptions
     ];
     affineSource = 'pixdim';
   }
+  // Zero, NaN or absurd voxel sizes, or an affine that is not a finite invertible map, make every
+  // later measurement meaningless: refuse them here, naming the field.
+  for (let a = 0; a < 3; a++) {
+    const d = pd3[a]!;
+    if (affineSource === 'pixdim' || affineSource === 'qform') {
+      if (!(Number.isFinite(d) && Math.abs(d) >= MIN_SPACING && Math.abs(d) <= MAX_SPACING)) {
+        throw new NiftiError('INVALID_HEADER', `pixdim[${a + 1}] = ${d}: voxel sizes must be finite, in [${MIN_SPACING}, ${MAX_SPACING}] (file units)`);
+      }
+    }
+  }
+  if (!affine.flat().every(Number.isFinite)) {
+    throw new NiftiError('INVALID_HEADER', `the ${affineSource} affine holds a non-finite value: [${affine.slice(0, 3).map((r) => r.join(', ')).join('; ')}]`);
+  }
+  const det3 =
+    affine[0]![0]! * (affine[1]![1]! * affine[2]![2]! - affine[1]![2]! * affine[2]![1]!) -
+    affine[0]![1]! * (affine[1]![0]! * affine[2]![2]! - affine[1]![2]! * affine[2]![0]!) +
+    affine[0]![2]! * (affine[1]![0]! * affine[2]![1]! - affine[1]![1]! * affine[2]![0]!);
+  const colNorms = [0, 1, 2].map((c) => Math.hypot(affine[0]![c]!, affine[1]![c]!, affine[2]![c]!));
+  if (!(Math.abs(det3) >= MIN_SPACING ** 3) || colNorms.some((n) => n < MIN_SPACING || n > MAX_SPACING)) {
+    throw new NiftiError('INVALID_HEADER', `the ${affineSource} affine is degenerate (voxel sizes ${colNorms.map((n) => +n.toPrecision(4)).join(' x ')}, determinant ${+det3.toPrecision(4)}); voxel sizes must be in [${MIN_SPACING}, ${MAX_SPACING}]`);
+  }
   const unit = SPATIAL_UNIT_TO_MM[h.xyzt_units & 0x07] ?? 1;
   const header: NiftiHeaderInfo = {
     version,
@@ -281,7 +310,7 @@ export async function readNifti(input: string | Uint8Array | ArrayBuffer, option
     if (options.maxBytes !== undefined) {
       const { size } = await stat(input);
       if (size > options.maxBytes) {
-        throw new NiftiError('TOO_LARGE', `${size} bytes on disk, over the limit maxBytes = ${options.maxBytes}`);
+        throw new NiftiError('TOO_LARGE_COMPRESSED', `${size} bytes on disk, over the limit maxBytes = ${options.maxBytes}`);
       }
     }
     return parseNifti(await readFile(input), options);

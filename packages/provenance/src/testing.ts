@@ -2,7 +2,7 @@
  * A schema-valid provenance record for fixtures (dataset tests, API tests that stand in for the worker).
  * Deterministic for the same arguments; only the fields fixtures vary are parameters.
  */
-import { VOLUME_PROVENANCE_SCHEMA, type VolumeProvenance } from './volume-provenance.ts';
+import { VOLUME_PROVENANCE_SCHEMA_V2, type ProvenanceQc, type VolumeProvenanceV2 } from './volume-provenance.ts';
 
 const affine = [
   [1, 0, 0, -7.5],
@@ -24,7 +24,9 @@ export function exampleVolumeProvenance(f: {
   workerId?: string;
   createdAt?: string;
   modelName?: string;
-}): VolumeProvenance {
+  /** Default: QC passed on the first try. */
+  qc?: ProvenanceQc;
+}): VolumeProvenanceV2 {
   const requested = f.requested ?? [0.2, 0.3, 0.8, 0.5, 0.5, 0.5, 0.3, 0.3, 0.3];
   const measured = f.measured ?? requested;
   const file = (x: { key: string; sha256: string; bytes: number } | undefined, kind: string) => ({
@@ -38,7 +40,7 @@ export function exampleVolumeProvenance(f: {
   const cohortSeed = f.cohortSeed ?? 1234;
   const volumeSeed = f.volumeSeed ?? 1000 + f.subjectIndex;
   return {
-    schema: VOLUME_PROVENANCE_SCHEMA,
+    schema: VOLUME_PROVENANCE_SCHEMA_V2,
     volumeId: f.volumeId,
     cohort: { id: f.cohortId, name: 'fixture cohort', teamId: 'team', projectId: 'project', size: 1 + f.subjectIndex, isPreview: false },
     distributionVersion: { id: 'dv', distributionId: 'dist', version: 1, specHash: 'c'.repeat(64) },
@@ -47,10 +49,11 @@ export function exampleVolumeProvenance(f: {
       cohortSeed: String(cohortSeed),
       volumeSeed: String(volumeSeed),
       condition: { algorithm: 'xoshiro128**', seed: cohortSeed, index: f.subjectIndex, cohortSize: 1 + f.subjectIndex },
-      noise: { algorithm: 'philox4x32-10 + Box-Muller', rng: `createRng(${volumeSeed}).fork(${f.subjectIndex})` },
+      noise: { algorithm: 'philox4x32-10 + Box-Muller', rng: `createRng(${volumeSeed}).fork(${f.subjectIndex})`, noiseKey: 0 },
     },
     condition: {
       requested,
+      fed: requested,
       measured,
       measuredPhysical: { volumeMl: 1, surfaceAreaMm2: 50, sphericity: measured[2] ?? 0.8, centroidMm: [8, 8, 8], extentsMm: [4, 4, 4] },
       stratum: null,
@@ -81,7 +84,15 @@ export function exampleVolumeProvenance(f: {
       platform: 'linux-x64',
       cpu: 'test cpu',
     },
-    worker: { id: f.workerId ?? 'test-worker', host: 'test-host', codeRevision: 'abc1234', jobId: `job-${f.volumeId}`, attempt: 1, queueRetryCount: 0 },
+    worker: { id: f.workerId ?? 'test-worker', host: 'test-host', codeRevision: 'abc1234', jobId: `job-${f.volumeId}`, attempt: 1, queueRetryCount: 0, attemptId: `attempt-${f.volumeId}` },
+    calibration: null,
+    qc: f.qc ?? {
+      status: 'passed',
+      notRunReason: null,
+      settings: { enabled: true, disabledReason: null, maxTries: 3, minTumourVoxels: 10, tolerances: { voxel_volume: 0.2 }, brainOutline: null, intensity: null },
+      tries: [{ index: 0, noiseKey: 0, rng: `createRng(${volumeSeed}).fork(${f.subjectIndex})`, measured, checks: [{ name: 'tumour present', passed: true, measured: 10, limit: '>= 10 voxels', reason: null }], passed: true }],
+      acceptedTry: 0,
+    },
     timings: { denoiserMs: 100 + f.subjectIndex, decoderMs: 20 },
     outputs: {
       storage: 'local',

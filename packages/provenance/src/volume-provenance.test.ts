@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleVolumeProvenance } from './testing.ts';
-import { parseVolumeProvenance, ProvenanceError, samplerSettingsOf, VOLUME_PROVENANCE_SCHEMA } from './volume-provenance.ts';
+import { generationInputsOf, parseVolumeProvenance, ProvenanceError, qcOf, samplerSettingsOf, VOLUME_PROVENANCE_SCHEMA, VOLUME_PROVENANCE_SCHEMA_V1 } from './volume-provenance.ts';
 
 const valid = () => exampleVolumeProvenance({ volumeId: 'v1', cohortId: 'c1', subjectIndex: 3 });
 
@@ -46,5 +46,26 @@ describe('parseVolumeProvenance', () => {
 
   it('gives the sampler settings a record was generated with, in the contract shape', () => {
     expect(samplerSettingsOf(valid())).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true });
+  });
+
+  it('reads schema /1 records (before calibration and QC) and says what they lack instead of inventing it', () => {
+    const v2 = valid() as Record<string, any>;
+    const { calibration: _c, qc: _q, ...rest } = v2;
+    const v1 = { ...rest, schema: VOLUME_PROVENANCE_SCHEMA_V1, seeds: { ...v2.seeds, noise: { algorithm: v2.seeds.noise.algorithm, rng: v2.seeds.noise.rng } }, worker: { ...v2.worker } };
+    delete v1.worker.attemptId;
+    delete (v1 as any).condition.fed;
+    const p = parseVolumeProvenance(JSON.parse(JSON.stringify(v1)));
+    expect(p.schema).toBe(VOLUME_PROVENANCE_SCHEMA_V1);
+    expect(qcOf(p)).toMatchObject({ status: 'not-run', notRunReason: expect.stringContaining('schema /1') });
+    expect(generationInputsOf(p)).toEqual({ condition: p.condition.requested, noiseSeed: 1003, subjectIndex: 3, noiseKey: 0 });
+    // a /2 record is refused without its calibration and QC sections
+    expect(errorOf({ ...v1, schema: VOLUME_PROVENANCE_SCHEMA }).issues.map((i) => i.split(':')[0])).toEqual(expect.arrayContaining(['qc', 'calibration', 'condition.fed']));
+  });
+
+  it('regeneration uses the fed (calibrated) vector and the accepted try\'s noise key', () => {
+    const p = valid();
+    p.condition.fed = p.condition.requested.map((x) => x / 2);
+    p.seeds.noise.noiseKey = 2;
+    expect(generationInputsOf(p)).toMatchObject({ condition: p.condition.fed, noiseKey: 2 });
   });
 });

@@ -9,12 +9,14 @@
  *
  * Units: timings in ms; shapes [D, H, W]; spacing [x, y, z] mm; affines 4x4 row-major, RAS.
  */
-import { SAMPLERS, TIMESTEP_SPACINGS } from '@slicewise/models';
+import { pickSamplerSettings, SAMPLERS, TIMESTEP_SPACINGS, type SamplerSettings } from '@slicewise/models';
 import { z } from 'zod';
 
 export const VOLUME_PROVENANCE_SCHEMA_V1 = 'slicewise-volume-provenance/1';
+/** v2: condition calibration (requested and fed vectors), quality control (every try, its seed, measurements and verdicts), the attempt token. */
+export const VOLUME_PROVENANCE_SCHEMA_V2 = 'slicewise-volume-provenance/2';
 /** The version the worker writes today. */
-export const VOLUME_PROVENANCE_SCHEMA = VOLUME_PROVENANCE_SCHEMA_V1;
+export const VOLUME_PROVENANCE_SCHEMA = VOLUME_PROVENANCE_SCHEMA_V2;
 
 const int = z.number().int();
 const nonNegInt = int.min(0);
@@ -142,8 +144,64 @@ export const volumeProvenanceV1 = z.object({
   createdAt: z.iso.datetime(),
 });
 
-export type VolumeProvenance = z.infer<typeof volumeProvenanceV1>;
-export type ProvenanceSamplerSettings = z.infer<typeof samplerSettings>;
+const qcSettings = z.object({
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable(),
+  maxTries: int.min(1),
+  minTumourVoxels: nonNegInt,
+  tolerances: z.record(z.string(), finite),
+  brainOutline: z.object({ imageThreshold: finite, minDice: finite }).nullable(),
+  intensity: z.object({ percentiles: z.array(finite), ranges: z.array(z.tuple([finite, finite])) }).nullable(),
+});
+
+/** One quality check of one try: what was measured against which limit, and why it failed. */
+const qcCheck = z.object({ name: z.string(), passed: z.boolean(), measured: finite.nullable(), limit: z.string(), reason: z.string().nullable() });
+
+/** One generation of the volume: its noise key (0 = the volume's own seed), what was measured, the verdict. */
+const qcTry = z.object({
+  index: nonNegInt,
+  noiseKey: nonNegInt,
+  rng: z.string(),
+  measured: z.array(finite).nullable(),
+  checks: z.array(qcCheck),
+  passed: z.boolean(),
+});
+
+export const volumeProvenanceV2 = volumeProvenanceV1.extend({
+  schema: z.literal(VOLUME_PROVENANCE_SCHEMA_V2),
+  seeds: volumeProvenanceV1.shape.seeds.extend({
+    /** The accepted try's noise: createRng(volumeSeed).fork(subjectIndex), then .fork(noiseKey) when noiseKey > 0. */
+    noise: z.object({ algorithm: z.string(), rng: z.string(), noiseKey: nonNegInt }),
+  }),
+  condition: volumeProvenanceV1.shape.condition.extend({
+    /** The vector fed to the denoiser: `requested` through the model's calibration (equal when it has none). */
+    fed: z.array(finite),
+  }),
+  calibration: z
+    .object({
+      version: int.min(1),
+      applied: z.array(z.object({ feature: z.string(), requested: finite, fed: finite, via: z.enum(['map', 'rule']) })),
+      clamped: z.array(z.string()),
+      unchangedReason: z.string().nullable(),
+    })
+    .nullable(),
+  qc: z.object({
+    status: z.enum(['passed', 'failed', 'not-run']),
+    notRunReason: z.string().nullable(),
+    settings: qcSettings.nullable(),
+    tries: z.array(qcTry),
+    /** The try whose files were kept: the one that passed, else the last. */
+    acceptedTry: nonNegInt,
+  }),
+  worker: volumeProvenanceV1.shape.worker.extend({ attemptId: z.string() }),
+});
+
+export type VolumeProvenanceV1 = z.infer<typeof volumeProvenanceV1>;
+export type VolumeProvenanceV2 = z.infer<typeof volumeProvenanceV2>;
+export type VolumeProvenance = VolumeProvenanceV1 | VolumeProvenanceV2;
+export type QcTry = z.infer<typeof qcTry>;
+export type QcCheck = z.infer<typeof qcCheck>;
+export type ProvenanceQc = VolumeProvenanceV2['qc'];
 
 export class ProvenanceError extends Error {
   constructor(
@@ -156,7 +214,7 @@ export class ProvenanceError extends Error {
   }
 }
 
-const SCHEMAS = { [VOLUME_PROVENANCE_SCHEMA_V1]: volumeProvenanceV1 } as const;
+const SCHEMAS = { [VOLUME_PROVENANCE_SCHEMA_V1]: volumeProvenanceV1, [VOLUME_PROVENANCE_SCHEMA_V2]: volumeProvenanceV2 } as const;
 
 /** A stored record, checked against the schema version it declares. Throws ProvenanceError listing every issue. */
 export function parseVolumeProvenance(raw: unknown): VolumeProvenance {
@@ -174,15 +232,18 @@ export function parseVolumeProvenance(raw: unknown): VolumeProvenance {
 }
 
 /** The sampler settings a record was generated with (the keys of the sampler-settings contract only). */
-export function samplerSettingsOf(p: VolumeProvenance): ProvenanceSamplerSettings {
-  const s = p.scheduler;
-  return {
-    sampler: s.sampler,
-    numInferenceSteps: s.numInferenceSteps,
-    eta: s.eta,
-    guidanceScale: s.guidanceScale,
-    timestepSpacing: s.timestepSpacing,
-    stepsOffset: s.stepsOffset,
-    setAlphaToOne: s.setAlphaToOne,
-  };
+export function samplerSettingsOf(p: VolumeProvenance): SamplerSettings {
+  return pickSamplerSettings(p.scheduler);
+}
+
+/** What regenerating the accepted try needs, for every schema version (v1: no calibration, the volume's own noise). */
+export function generationInputsOf(p: VolumeProvenance): { condition: number[]; noiseSeed: number; subjectIndex: number; noiseKey: number } {
+  const v2 = p.schema === VOLUME_PROVENANCE_SCHEMA_V2 ? p : null;
+  return { condition: v2 ? v2.condition.fed : p.condition.requested, noiseSeed: Number(p.seeds.volumeSeed), subjectIndex: p.subjectIndex, noiseKey: v2 ? v2.seeds.noise.noiseKey : 0 };
+}
+
+/** The quality-control record of any schema version (v1 records predate quality control). */
+export function qcOf(p: VolumeProvenance): ProvenanceQc {
+  if (p.schema === VOLUME_PROVENANCE_SCHEMA_V2) return p.qc;
+  return { status: 'not-run', notRunReason: 'generated before quality control existed (provenance schema /1)', settings: null, tries: [], acceptedTry: 0 };
 }

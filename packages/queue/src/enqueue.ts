@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
+import pg from 'pg';
 import {
   DEAD_LETTER_QUEUE,
   DEFAULT_POLICY,
@@ -155,5 +156,28 @@ export async function ensureQueueSchema(databaseUrl: string, opts: { schema?: st
     if (!(await boss.getQueue(dl))) await boss.createQueue(dl, { name: dl, retryLimit: 0 });
   } finally {
     await boss.stop({ graceful: false, wait: true });
+  }
+}
+
+/**
+ * Lets an application role (no DDL rights) use the queue: row access to pg-boss's tables, and
+ * `create_queue` (which creates a partition table per queue) run with its owner's rights
+ * (SECURITY DEFINER, fixed search_path). Run by the schema's owner after `ensureQueueSchema`.
+ */
+export async function grantQueueAccess(databaseUrl: string, role: string, opts: { schema?: string } = {}): Promise<void> {
+  const schema = opts.schema ?? DEFAULT_SCHEMA;
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema) || !/^[a-z_][a-z0-9_]*$/.test(role)) throw new QueueError(`invalid schema or role name: ${schema}, ${role}`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`
+      GRANT USAGE ON SCHEMA ${schema} TO ${role};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role};
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};
+      ALTER FUNCTION ${schema}.create_queue(text, json) SECURITY DEFINER SET search_path = ${schema}, pg_temp;
+      REVOKE ALL ON FUNCTION ${schema}.create_queue(text, json) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION ${schema}.create_queue(text, json) TO ${role};`);
+  } finally {
+    await client.end();
   }
 }

@@ -75,6 +75,21 @@ describe('LocalStorage', () => {
     expect(await fs.readdir(path.join(root, 'store', 'f'))).toEqual(['x.bin']);
   });
 
+  it('a failed write names the key and the file being written, never the temporary file', async () => {
+    // the target path is taken by a folder: the final rename fails (as root, permissions would not)
+    await fs.mkdir(path.join(root, 'store', 'blocked', 'x.bin'), { recursive: true });
+    const err = (await storage.putAtomic('blocked/x.bin', Buffer.from('data')).then(
+      () => new Error('expected the write to fail'),
+      (e: unknown) => e,
+    )) as Error & { code: string };
+    expect(err).toMatchObject({ code: 'IO' });
+    expect(err.message).toContain('blocked/x.bin');
+    expect(err.message).toContain(path.join(root, 'store', 'blocked', 'x.bin'));
+    expect(err.message).toMatch(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(err.message).not.toContain('.tmp-');
+    expect((await fs.readdir(path.join(root, 'store', 'blocked'))).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
+  });
+
   it('readers see the old or the new object, never a mix', async () => {
     const a = Buffer.alloc(2_000_000, 1), b = Buffer.alloc(2_000_000, 2);
     await storage.putAtomic('r/x', a);

@@ -54,16 +54,27 @@ export class LocalStorage implements Storage {
     return this.pathOf(key);
   }
 
+  /** At start: the root exists (created if missing) and this process may write there. */
+  async check(): Promise<void> {
+    try {
+      await fs.mkdir(this.root, { recursive: true });
+      await fs.access(this.root, fs.constants.W_OK);
+    } catch (e) {
+      throw new StorageError('UNAVAILABLE', `storage folder ${this.root} (STORAGE_DIR) is not a writable folder: ${(e as Error).message}`);
+    }
+  }
+
   async putAtomic(key: string, body: Body): Promise<PutResult> {
     const target = this.pathOf(key);
     const dir = path.dirname(target);
-    await fs.mkdir(dir, { recursive: true });
-    await this.checkRealParent(dir);
     const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let bytes = 0;
-    const fh = await fs.open(tmp, 'wx', 0o644);
+    let fh: fs.FileHandle | null = null;
     try {
+      await fs.mkdir(dir, { recursive: true });
+      await this.checkRealParent(dir);
+      fh = await fs.open(tmp, 'wx', 0o644);
       for await (const chunk of chunksOf(body)) {
         hash.update(chunk);
         let off = 0;
@@ -74,23 +85,20 @@ export class LocalStorage implements Storage {
         bytes += chunk.length;
       }
       await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await fs.rm(tmp, { force: true });
-      throw new StorageError('IO', `writing ${key}: ${(e as Error).message}`);
-    }
-    await fh.close();
-    try {
+      await fh.close();
+      fh = null;
       await fs.rename(tmp, target);
+      const dh = await fs.open(dir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
     } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw new StorageError('IO', `renaming into ${key}: ${(e as Error).message}`);
-    }
-    const dh = await fs.open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
+      await fh?.close().catch(() => {});
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      if (e instanceof StorageError) throw e;
+      throw new StorageError('IO', `could not store ${key} at ${target}: ${systemReason(e)}`);
     }
     return { key, sha256: hash.digest('hex'), bytes };
   }
@@ -165,4 +173,16 @@ export async function readAll(storage: Storage, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of await storage.get(key)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * The reason of a failed file operation without node's paths: they would name the temporary file, while
+ * the reader needs the file being written (given by the caller). "EISDIR: illegal operation on a
+ * directory (rename)".
+ */
+function systemReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (!err?.code) return err?.message ?? String(e);
+  const described = /^[A-Z0-9_]+: ([^,]+)/.exec(err.message)?.[1] ?? err.message;
+  return `${err.code}: ${described}${err.syscall ? ` (${err.syscall})` : ''}`;
 }

@@ -33,11 +33,26 @@ export interface Storage {
   delete(key: string): Promise<boolean>;
   /** A location string for people and logs (file path or s3:// URL), never used to bypass the interface. */
   describe(key: string): string;
+  /**
+   * A short-lived URL from which a client can GET the object directly (S3: presigned). Absent where the
+   * backend has no such URL (a local folder): callers then stream through `get`.
+   */
+  presignGet?(key: string, opts: PresignOptions): Promise<string>;
+  /** At start: the backend is reachable and writable by this process's credentials (UNAVAILABLE if not). */
+  check?(): Promise<void>;
+}
+
+export interface PresignOptions {
+  expiresSeconds: number;
+  /** Content-Disposition attachment name of the response. */
+  filename?: string;
+  contentType?: string;
 }
 
 export class StorageError extends Error {
   constructor(
-    readonly code: 'INVALID_KEY' | 'NOT_FOUND' | 'IO',
+    /** INTEGRITY: the stored object's size or sha256 differs from what was written (it was deleted). UNAVAILABLE: the backend cannot be reached or used. */
+    readonly code: 'INVALID_KEY' | 'NOT_FOUND' | 'IO' | 'INTEGRITY' | 'UNAVAILABLE',
     message: string,
   ) {
     super(message);

@@ -53,6 +53,11 @@ export class AuditRepository {
     return rows.map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
   }
 
+  async find(id: string): Promise<AuditRow | null> {
+    const r = await clientOf(this.db).auditEvent.findUnique({ where: { id: BigInt(id) } });
+    return r ? { ...r, data: r.data as Record<string, unknown> } : null;
+  }
+
   async countAll(): Promise<number> {
     return clientOf(this.db).auditEvent.count();
   }

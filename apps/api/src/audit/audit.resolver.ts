@@ -1,8 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { auditNode, userNode } from '../graphql/nodes.ts';
-import { fromGlobalId, numberCursor, PageArgs, pageOf, toConnection } from '../graphql/relay.ts';
+import { auditNode } from './audit.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
+import { fromGlobalId, bigNumberCursor, PageArgs, pageOf, toConnection } from '../graphql/relay.ts';
 import { AuditEvent, AuditEventConnection, AuditFilterInput } from './audit.types.ts';
 
 @Resolver(() => AuditEvent)
@@ -14,7 +15,7 @@ export class AuditResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ) {
-    const p = pageOf(page, numberCursor);
+    const p = pageOf(page, bigNumberCursor);
     const rows = await ctx.services.audit.list(
       ctx,
       {

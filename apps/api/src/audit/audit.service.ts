@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Keyset } from '../common/keyset.ts';
+import { notFound } from '../common/errors.ts';
 import type { RequestScope } from '../common/request-scope.ts';
 import { validate } from '../common/validation.ts';
 import type { AuditFilter, AuditRepository } from './audit.repository.ts';
@@ -14,6 +15,14 @@ const filter = z.object({
 
 export class AuditService {
   constructor(private readonly repo: AuditRepository) {}
+
+  /** One event; events without a team (sign-ins) are not visible through the API. */
+  async get(scope: RequestScope, id: string) {
+    const e = await this.repo.find(id);
+    if (!e || !e.teamId) throw notFound('AuditEvent', id);
+    await scope.access.require('audit.read', e.teamId, { type: 'AuditEvent', id });
+    return e;
+  }
 
   async list(scope: RequestScope, f: AuditFilter, k: Keyset<number>) {
     const data = validate(filter, f);

@@ -62,7 +62,10 @@ export class AccessService {
       if (actor.teamId !== teamId) throw hidden;
       if (rule.scope === null) throw new DomainError(ErrorCode.FORBIDDEN, `API tokens cannot do "${action}"; sign in instead`);
       if (!scopesAllow(actor.scopes, rule.scope)) {
-        throw new DomainError(ErrorCode.FORBIDDEN, `"${action}" needs a token with scope ${rule.scope}; this token has ${actor.scopes.join(', ') || 'none'}`);
+        throw new DomainError(ErrorCode.FORBIDDEN, `"${action}" needs a token with scope ${rule.scope}; this token has ${actor.scopes.join(', ') || 'none'} (capped by its creator's current role ${actor.ownerRole})`);
+      }
+      if (!roleAtLeast(actor.ownerRole, rule.minRole)) {
+        throw new DomainError(ErrorCode.FORBIDDEN, `"${action}" needs role ${rule.minRole}; this token's creator is now ${actor.ownerRole}`);
       }
       return { role: null };
     }

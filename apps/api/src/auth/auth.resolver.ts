@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context.ts';
-import { tokenNode, userNode } from '../graphql/nodes.ts';
+import { tokenNode, userNode } from './auth.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { ConnectionType } from '../graphql/common.types.ts';

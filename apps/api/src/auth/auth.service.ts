@@ -1,5 +1,5 @@
 // Sign-up, sign-in, sessions and API tokens.
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
@@ -21,6 +21,8 @@ import {
 } from './secrets.ts';
 
 export const PASSWORD_MIN = 10;
+/** A token's lastUsedAt is refreshed at most this often. */
+export const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 const email = z
   .string()
   .trim()
@@ -51,10 +53,15 @@ export interface AuthConfig {
   sessionTtlHours: number;
   signInMaxAttempts: number;
   signInWindowSeconds: number;
+  signInAccountMaxAttempts: number;
+  signInAccountWindowSeconds: number;
 }
+
+const retryAfter = (r: unknown) => (r instanceof RateLimiterRes ? Math.max(1, Math.ceil(r.msBeforeNext / 1000)) : 1);
 
 export class AuthService {
   private readonly signInLimiter: RateLimiterMemory;
+  private readonly accountLimiter: RateLimiterMemory;
 
   constructor(
     private readonly repo: AuthRepository,
@@ -63,6 +70,7 @@ export class AuthService {
     private readonly config: AuthConfig,
   ) {
     this.signInLimiter = new RateLimiterMemory({ points: config.signInMaxAttempts, duration: config.signInWindowSeconds });
+    this.accountLimiter = new RateLimiterMemory({ points: config.signInAccountMaxAttempts, duration: config.signInAccountWindowSeconds });
   }
 
   async signUp(scope: RequestScope, input: { email: string; password: string; name: string }, userAgent: string | null) {
@@ -79,21 +87,56 @@ export class AuthService {
 
   async signIn(scope: RequestScope, input: { email: string; password: string }, ip: string, userAgent: string | null) {
     const data = validate(signInInput, input);
-    // Limit per (email, ip) and per email, so one address cannot be guessed from many places either.
+    // Two limits: per (account, address), and per account across every address (so rotating
+    // addresses does not help either). Each attempt counts; a success clears the first.
+    const pairKey = `${data.email}|${ip}`;
+    let pair: RateLimiterRes;
     try {
-      await this.signInLimiter.consume(`${data.email}|${ip}`);
-    } catch {
-      throw new DomainError(ErrorCode.RATE_LIMITED, `Too many sign-in attempts for ${data.email}; wait ${this.config.signInWindowSeconds} s and try again`);
+      pair = await this.signInLimiter.consume(pairKey);
+    } catch (r) {
+      await this.auditSignInFailure(scope, data.email, ip, r, 'address');
+      throw new DomainError(ErrorCode.RATE_LIMITED, `Too many sign-in attempts for ${data.email}; wait ${this.config.signInWindowSeconds} s and try again`, { retryAfterSeconds: retryAfter(r) });
+    }
+    // The account limit counts failures only (a person signing in often is not an attack).
+    const account = await this.accountLimiter.get(data.email);
+    if (account && account.consumedPoints >= this.config.signInAccountMaxAttempts) {
+      throw new DomainError(ErrorCode.RATE_LIMITED, `Too many failed sign-ins for ${data.email} from several places; wait ${retryAfter(account)} s and try again`, { retryAfterSeconds: retryAfter(account) });
     }
     const user = await this.repo.findUserByEmail(data.email);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), data.password);
-    if (!user || !ok) throw userError(['password'], 'The email or password is wrong', 'WRONG_CREDENTIALS');
-    await this.signInLimiter.delete(`${data.email}|${ip}`);
+    if (!user || !ok) {
+      const failures = await this.accountLimiter.consume(data.email).catch((r: unknown) => r);
+      if (failures instanceof RateLimiterRes && failures.consumedPoints === this.config.signInAccountMaxAttempts) {
+        await this.tx.run((tx) =>
+          this.audit.record(tx, { ...auditActor(scope), actorUserId: null, teamId: null, action: 'user.signInLimited', targetType: 'User', targetId: user?.id ?? null, data: { email: data.email, ip, limit: 'account', attempts: failures.consumedPoints } }),
+        );
+      }
+      // Audited once per (account, address) and window, not once per try: the log stays readable
+      // under a guessing attack, and the limit events below say how far it went.
+      if (pair.consumedPoints === 1) {
+        await this.tx.run((tx) =>
+          this.audit.record(tx, { ...auditActor(scope), actorUserId: null, teamId: null, action: 'user.signInFailed', targetType: 'User', targetId: user?.id ?? null, data: { email: data.email, ip, windowSeconds: this.config.signInWindowSeconds } }),
+        );
+      }
+      throw userError(['password'], 'The email or password is wrong', 'WRONG_CREDENTIALS');
+    }
+    await this.signInLimiter.delete(pairKey);
     return this.tx.run(async (tx) => {
       const session = await this.openSession(tx, user.id, userAgent);
       await this.audit.record(tx, { ...auditActor(scope), actorUserId: user.id, teamId: null, action: 'user.signIn', targetType: 'User', targetId: user.id });
       return { user, ...session };
     });
+  }
+
+  /** One audit event when a limit is first reached in its window (later refusals are not recorded one by one). */
+  private async auditSignInFailure(scope: RequestScope, email: string, ip: string, r: unknown, limit: 'address') {
+    if (!(r instanceof RateLimiterRes)) throw r;
+    const max = this.config.signInMaxAttempts;
+    if (r.consumedPoints !== max + 1) return;
+    const user = await this.repo.findUserByEmail(email);
+    await this.tx.run((tx) =>
+      this.audit.record(tx, { ...auditActor(scope), actorUserId: null, teamId: null, action: 'user.signInLimited', targetType: 'User', targetId: user?.id ?? null, data: { email, ip, limit, attempts: max } }),
+    );
   }
 
   async signOut(scope: RequestScope): Promise<void> {
@@ -120,8 +163,18 @@ export class AuthService {
       if (row.expiresAt && row.expiresAt <= new Date()) {
         throw new DomainError(ErrorCode.UNAUTHENTICATED, `API token "${row.name}" expired at ${row.expiresAt.toISOString()}`);
       }
-      await this.repo.touchToken(row.id);
-      return { kind: 'token', tokenId: row.id, teamId: row.teamId, scopes: row.scopes, createdById: row.createdById };
+      // A token acts with at most its creator's current rights: removed from the team, it stops
+      // working; demoted, its scopes shrink to what the new role may grant.
+      const [membership] = await this.repo.membershipsOf(row.createdById, [row.teamId]);
+      if (!membership) {
+        throw new DomainError(ErrorCode.UNAUTHENTICATED, `API token "${row.name}" no longer works: its creator is not a member of its team any more`);
+      }
+      const cap = maxScopeForRole(membership.role);
+      const scopes = [...new Set(row.scopes.map((s) => (scopeWithin(s, cap) ? s : cap)))];
+      // lastUsedAt is shown to people at minute precision; writing it on every request would put a
+      // committed UPDATE (a WAL flush) in front of each of a pipeline's hundreds of file downloads.
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() >= TOKEN_TOUCH_INTERVAL_MS) await this.repo.touchToken(row.id);
+      return { kind: 'token', tokenId: row.id, teamId: row.teamId, scopes, createdById: row.createdById, ownerRole: membership.role };
     }
     if (sessionSecret) {
       const s = await this.repo.findSessionByHash(sha256Hex(sessionSecret));

@@ -31,6 +31,9 @@ export const OPERATIONS: Record<string, OperationRule> = {
   diffDatasetVersions: { kind: 'team', action: 'project.read', write: false },
   traceFile: { kind: 'self' },
   webhooks: { kind: 'team', action: 'webhook.manage', write: false },
+  webhookEvents: { kind: 'public' },
+  instance: { kind: 'public' },
+  invitationPreview: { kind: 'public' },
   // Mutations
   signUp: { kind: 'public' },
   signIn: { kind: 'public' },
@@ -60,4 +63,7 @@ export const OPERATIONS: Record<string, OperationRule> = {
   createWebhook: { kind: 'team', action: 'webhook.manage', write: true },
   deleteWebhook: { kind: 'team', action: 'webhook.manage', write: true },
   createExportLink: { kind: 'team', action: 'project.read', write: false },
+  createInvitation: { kind: 'team', action: 'member.add', write: true },
+  revokeInvitation: { kind: 'team', action: 'member.add', write: true },
+  acceptInvitation: { kind: 'self' },
 };

@@ -18,7 +18,7 @@ export interface Rule {
 export const PERMISSIONS = {
   'team.read': { minRole: 'VIEWER', scope: 'READ', description: 'See the team, its members and projects' },
   'team.update': { minRole: 'ADMIN', scope: 'ADMIN', description: 'Rename the team, set the approval threshold' },
-  'member.add': { minRole: 'ADMIN', scope: null, description: 'Add a member' },
+  'member.add': { minRole: 'ADMIN', scope: null, description: 'Add a member, or invite one with a link (expiring, single use, revocable)' },
   'member.changeRole': { minRole: 'ADMIN', scope: null, description: 'Change a member\'s role (owners only grant or remove OWNER)' },
   'member.remove': { minRole: 'ADMIN', scope: null, description: 'Remove a member (the last owner cannot be removed)' },
   'token.list': { minRole: 'MEMBER', scope: 'ADMIN', description: 'List the team\'s API tokens' },
@@ -62,4 +62,21 @@ export function maxScopeForRole(role: Role): Scope {
 
 export function scopeWithin(scope: Scope, max: Scope): boolean {
   return SCOPE_RANK[scope] <= SCOPE_RANK[max];
+}
+
+/** Every action a member with this role (or a token with these scopes) may do: what the UI offers. */
+export function allowedActions(who: { role: Role } | { scopes: readonly Scope[] }): Action[] {
+  return (Object.entries(PERMISSIONS) as [Action, Rule][])
+    .filter(([, rule]) => ('role' in who ? roleAtLeast(who.role, rule.minRole) : rule.scope !== null && scopesAllow(who.scopes, rule.scope)))
+    .map(([action]) => action);
+}
+
+/** The scopes a member with this role may put on a token. */
+export function grantableScopes(role: Role): Scope[] {
+  return SCOPES.filter((s) => scopeWithin(s, maxScopeForRole(role)));
+}
+
+/** GraphQL enum name of an action: "member.changeRole" -> "MEMBER_CHANGE_ROLE". */
+export function actionEnumName(action: Action): string {
+  return action.replace(/([a-z])([A-Z])/g, '$1_$2').replace('.', '_').toUpperCase();
 }

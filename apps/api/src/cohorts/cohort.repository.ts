@@ -1,14 +1,18 @@
-import type { Cohort, Volume } from '@slicewise/db';
-import { OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
-import type { SamplerSettings } from '@slicewise/models';
+import type { Cohort, Volume, VolumeAttempt } from '@slicewise/db';
+import { GENERATED_VOLUME_STATUSES, OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
+import type { QcSettings, SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { SqlExecutor } from '@slicewise/queue';
 
-/** A cohort row. samplerSettings is narrowed from JSON: the API stores it complete (resolveSamplerSettings). */
-export type CohortRow = Omit<Cohort, 'samplerSettings'> & { samplerSettings: SamplerSettings };
+/**
+ * A cohort row. JSON settings are narrowed: the API stores them complete at request time (resolveSamplerSettings,
+ * resolveQcSettings); qcSettings is null for cohorts requested before quality control existed.
+ */
+export type CohortRow = Omit<Cohort, 'samplerSettings' | 'qcSettings'> & { samplerSettings: SamplerSettings; qcSettings: QcSettings | null };
 export type VolumeRow = Volume;
+export type AttemptRow = VolumeAttempt;
 export type { CohortStatus, VolumeStatus };
 
 // The database enums and the lifecycle module name the same states.
@@ -17,8 +21,10 @@ const sameStates: [Same<Cohort['status'], CohortStatus>, Same<Volume['status'], 
 void sameStates;
 
 /** The one place a stored cohort becomes a CohortRow. */
-const asCohortRow = (c: Cohort): CohortRow => c as Omit<Cohort, 'samplerSettings'> as CohortRow;
+const asCohortRow = (c: Cohort): CohortRow => c as Omit<Cohort, 'samplerSettings' | 'qcSettings'> as CohortRow;
 const asCohortRows = (cs: Cohort[]): CohortRow[] => cs.map(asCohortRow);
+
+const PROGRESS_KEY = { PENDING: 'pending', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed', CANCELLED: 'cancelled', QC_FAILED: 'qcFailed' } as const satisfies Record<VolumeStatus, string>;
 
 export interface Progress {
   total: number;
@@ -27,8 +33,8 @@ export interface Progress {
   succeeded: number;
   failed: number;
   cancelled: number;
-  /** Volumes finished in the last 10 minutes, per minute. */
-  recentPerMinute: number;
+  /** Generated, but every try failed quality control. */
+  qcFailed: number;
 }
 
 export class CohortRepository {
@@ -49,8 +55,8 @@ export class CohortRepository {
     };
   }
 
-  async create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment'>): Promise<CohortRow> {
-    return asCohortRow(await clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings } } }));
+  async create(tx: Tx, data: Omit<CohortRow, 'id' | 'createdAt' | 'startedAt' | 'finishedAt' | 'cancelledAt' | 'decidedById' | 'decidedAt' | 'decisionComment' | 'qcSettings'> & { qcSettings: QcSettings }): Promise<CohortRow> {
+    return asCohortRow(await clientOf(this.db, tx).cohort.create({ data: { ...data, samplerSettings: { ...data.samplerSettings }, qcSettings: { ...data.qcSettings } } }));
   }
 
   async createVolumes(tx: Tx, cohortId: string, size: number, seed: bigint): Promise<{ id: string; subjectIndex: number }[]> {
@@ -81,7 +87,8 @@ export class CohortRepository {
     return clientOf(this.db, tx).volume.findMany({ where: { cohortId, ...where }, orderBy: { subjectIndex: 'asc' } });
   }
   async resetVolume(tx: Tx, id: string): Promise<void> {
-    await clientOf(this.db, tx).volume.update({ where: { id }, data: { status: 'PENDING', error: null, attempts: 0 } });
+    // a new retry round: the attempt history is kept, the retry budgets count this round's attempts only
+    await clientOf(this.db, tx).volume.update({ where: { id }, data: { status: 'PENDING', error: null, retryRound: { increment: 1 }, currentAttemptId: null } });
   }
   async findVolume(id: string): Promise<(VolumeRow & { cohort: CohortRow }) | null> {
     const v = await clientOf(this.db).volume.findUnique({ where: { id }, include: { cohort: true } });
@@ -107,28 +114,51 @@ export class CohortRepository {
 
   /** Progress of many cohorts in one query. */
   async progressOf(cohortIds: readonly string[]): Promise<Map<string, Progress>> {
-    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; status: VolumeStatus; n: number; recent: number }[]>`
-      SELECT "cohortId", status, count(*)::int AS n,
-             count(*) FILTER (WHERE "finishedAt" > now() - interval '10 minutes')::int AS recent
+    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; status: VolumeStatus; n: number }[]>`
+      SELECT "cohortId", status, count(*)::int AS n
       FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId", status`;
     const out = new Map<string, Progress>();
-    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, recentPerMinute: 0 });
+    for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, qcFailed: 0 });
     for (const r of rows) {
       const p = out.get(r.cohortId)!;
       p.total += r.n;
-      const key = r.status.toLowerCase() as 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-      p[key] += r.n;
-      if (r.status === 'SUCCEEDED' || r.status === 'FAILED') p.recentPerMinute += r.recent / 10;
+      p[PROGRESS_KEY[r.status]] += r.n;
     }
     return out;
   }
 
-  /** Volumes of one team queued or running now (for the quota check). */
-  async openVolumesOfTeam(teamId: string): Promise<number> {
-    const rows = await clientOf(this.db).$queryRaw<{ n: number }[]>`
+  /**
+   * Volumes of one team queued or running now (for the quota check). Inside a transaction it first
+   * takes the team's quota lock (held until commit), so parallel requests are counted one by one.
+   */
+  async openVolumesOfTeam(teamId: string, tx?: Tx): Promise<number> {
+    if (tx) await clientOf(this.db, tx).$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`quota:${teamId}`}, 0))`;
+    const rows = await clientOf(this.db, tx).$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
       WHERE c."teamId" = ${teamId}::uuid AND v.status::text = ANY(${[...OPEN_VOLUME_STATUSES]})`;
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * What the adherence report needs of each generated volume, read from its provenance in SQL (a 10,000-volume
+   * cohort must not load 10,000 full records): requested and measured vectors, QC status and tries (schema /1
+   * records predate QC: not-run, one try).
+   */
+  async adherenceInputs(cohortId: string): Promise<{ id: string; requested: number[]; measured: number[] | null; qcStatus: 'passed' | 'failed' | 'not-run'; tries: number }[]> {
+    return clientOf(this.db).$queryRaw`
+      SELECT id::text,
+             provenance->'condition'->'requested' AS requested,
+             provenance->'condition'->'measured' AS measured,
+             COALESCE(provenance->'qc'->>'status', 'not-run') AS "qcStatus",
+             GREATEST(1, COALESCE(jsonb_array_length(provenance->'qc'->'tries'), 1))::int AS tries
+      FROM "Volume"
+      WHERE "cohortId" = ${cohortId}::uuid AND status::text = ANY(${[...GENERATED_VOLUME_STATUSES]}) AND provenance IS NOT NULL
+      ORDER BY "subjectIndex"`;
+  }
+
+  /** Attempt histories of many volumes in one query, oldest attempt first. */
+  attemptsOf(volumeIds: readonly string[]): Promise<AttemptRow[]> {
+    return clientOf(this.db).volumeAttempt.findMany({ where: { volumeId: { in: [...volumeIds] } }, orderBy: [{ volumeId: 'asc' }, { number: 'asc' }] });
   }
 
   findVolumesBySha256(sha: string) {

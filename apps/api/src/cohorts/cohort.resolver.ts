@@ -1,9 +1,17 @@
 import type { VolumeStatus } from '@slicewise/lifecycle';
+import type { QcSettings as QcSettingsShape } from '@slicewise/models';
+import { parseVolumeProvenance, qcOf } from '@slicewise/provenance';
+import { QcSettings, QcStatusEnum, qcSettingsNode, VolumeQc } from '../models/qc.types.ts';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import { DistributionVersion } from '../distributions/distribution.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { cohortNode, modelNode, projectNode, userNode, versionNode, volumeNode } from '../graphql/nodes.ts';
+import { cohortNode, volumeNode } from './cohort.nodes.ts';
+import { modelNode } from '../models/model.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
+import { versionNode } from '../distributions/distribution.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { Model } from '../models/model.types.ts';
@@ -18,7 +26,9 @@ import {
   Volume,
   VolumeConnection,
   VolumePayload,
+  VolumeAttempt,
   VolumeStatusEnum,
+  VolumeThumbnail,
 } from './cohort.types.ts';
 
 @ArgsType()
@@ -75,10 +85,24 @@ export class CohortResolver {
     return withUserErrors(async () => ({ cohort: cohortNode(await ctx.services.cohorts.decide(ctx, fromGlobalId(cohortId, 'Cohort').id, false, comment)) }));
   }
 
+  @FieldResolver(() => QcSettings, { nullable: true, description: 'The quality control this cohort runs (resolved when requested; null for cohorts requested before QC existed).' })
+  qcSettings(@Root() c: Cohort & { qcSettings?: QcSettingsShape | null }): QcSettings | null {
+    return c.qcSettings ? qcSettingsNode(c.qcSettings) : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, {
+    description:
+      'Requested vs measured conditions over the generated volumes (schema slicewise-adherence/1, @slicewise/datasets Adherence): per feature bias, median and p90 absolute error; tumour volume ratio overall and per size bin; centroid error (% of the field of view); QC pass rate and regenerations; a scatter of requested vs measured (volume, centroid x/y/z).',
+  })
+  async adherence(@Root() c: Cohort, @Ctx() ctx: Context) {
+    return ctx.services.cohorts.adherence(c.rawId);
+  }
+
   @FieldResolver(() => CohortProgress)
   async progress(@Root() c: Cohort, @Ctx() ctx: Context): Promise<CohortProgress> {
     const p = await ctx.loaders.cohortProgress.load(c.rawId);
     const remaining = p.pending + p.running;
+    const rate = await ctx.loaders.cohortRate.load({ id: c.rawId, startedAt: c.startedAt, estimatedSeconds: c.estimatedSeconds, size: c.size, remaining });
     return {
       total: p.total,
       done: p.succeeded,
@@ -86,8 +110,11 @@ export class CohortResolver {
       running: p.running,
       pending: p.pending,
       cancelled: p.cancelled,
-      volumesPerMinute: Math.round(p.recentPerMinute * 100) / 100,
-      etaSeconds: remaining === 0 ? 0 : p.recentPerMinute > 0 ? (remaining / p.recentPerMinute) * 60 : null,
+      qcFailed: p.qcFailed,
+      volumesPerMinute: Math.round(rate.volumesPerMinute * 100) / 100,
+      etaSeconds: rate.etaSeconds,
+      etaBasis: rate.basis,
+      workers: rate.workers,
     };
   }
 
@@ -144,10 +171,35 @@ export class VolumeResolver {
     return withUserErrors(async () => ({ volume: volumeNode(await ctx.services.cohorts.review(ctx, fromGlobalId(volumeId, 'Volume').id, state, comment)) }));
   }
 
+  @FieldResolver(() => VolumeThumbnail, { nullable: true, description: 'Null until the volume is generated (or when its files cannot be read as NIfTI). Made from its files on first request, then kept.' })
+  async thumbnail(@Root() v: Volume, @Ctx() ctx: Context): Promise<VolumeThumbnail | null> {
+    // A picture is not worth failing a whole grid for: an unreadable file shows as "no preview".
+    const t = await ctx.services.thumbnails.ofVolume(v).catch((err: unknown) => {
+      ctx.logger.warn({ err: String(err), volumeId: v.rawId }, 'thumbnail could not be made');
+      return null;
+    });
+    if (!t) return null;
+    const { pngBase64, ...rest } = t;
+    return { ...rest, dataUrl: `data:image/png;base64,${pngBase64}` };
+  }
+
   @FieldResolver(() => Cohort, { nullable: true })
   async cohort(@Root() v: Volume, @Ctx() ctx: Context) {
     const c = await ctx.loaders.cohort.load(v.cohortId);
     return c ? cohortNode(c) : null;
+  }
+
+  @FieldResolver(() => VolumeQc, { nullable: true, description: 'Quality control of the volume: every try, what was measured, why it failed (null before generation).' })
+  qc(@Root() v: Volume): VolumeQc | null {
+    if (!v.provenance) return null;
+    const q = qcOf(parseVolumeProvenance(v.provenance));
+    const kept = q.tries.find((t) => t.index === q.acceptedTry);
+    return { ...q, status: q.status as QcStatusEnum, reasons: kept ? kept.checks.filter((c) => !c.passed).map((c) => c.reason ?? c.name) : [] };
+  }
+
+  @FieldResolver(() => [VolumeAttempt], { description: 'Every attempt at generating this volume, oldest first: worker, start, end, outcome, reason.' })
+  async attemptHistory(@Root() v: Volume, @Ctx() ctx: Context) {
+    return ctx.loaders.volumeAttempts.load(v.rawId);
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -3,8 +3,19 @@
 // transaction; above the team's approval threshold the cohort waits for an admin instead.
 import { randomInt } from 'node:crypto';
 import { cancelCohortJobs, enqueueVolumeJobs, retryVolumeJob, type QueuePolicy } from '@slicewise/queue';
+import { computeAdherence, type Adherence } from '@slicewise/datasets';
 import { isFinalCohort, isRetryableCohort } from '@slicewise/lifecycle';
-import { resolveSamplerSettings, SamplerSettingsError, type SamplerOverrides, type SamplerSettings } from '@slicewise/models';
+import {
+  QcSettingsError,
+  resolveQcSettings,
+  resolveSamplerSettings,
+  SamplerSettingsError,
+  type ModelMetadata,
+  type QcOverrides,
+  type QcSettings,
+  type SamplerOverrides,
+  type SamplerSettings,
+} from '@slicewise/models';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
@@ -17,6 +28,7 @@ import type { ModelService } from '../models/model.service.ts';
 import type { ProjectRepository } from '../projects/project.repository.ts';
 import type { TeamRepository } from '../teams/team.repository.ts';
 import type { CohortRepository, CohortRow, VolumeRow } from './cohort.repository.ts';
+import type { EstimateService } from './estimate.service.ts';
 
 export interface CohortLimits {
   /** Most subjects in one cohort. */
@@ -40,6 +52,7 @@ export class CohortService {
     private readonly audit: AuditRepository,
     private readonly tx: TransactionRunner,
     readonly limits: CohortLimits,
+    private readonly estimates: EstimateService,
   ) {}
 
   private requestSchema(preview: boolean) {
@@ -62,7 +75,17 @@ export class CohortService {
   async estimate(scope: RequestScope, modelId: string, size: number, sampler: SamplerOverrides | null) {
     scope.access.requireActor();
     const settings = await this.resolveSettings(modelId, sampler);
-    return this.models.estimateSeconds(modelId, size, settings.numInferenceSteps);
+    return this.estimates.estimate(modelId, size, settings);
+  }
+
+  /** The complete QC settings of a request (the model's declared QC + overrides); userErrors name `qc.<field>`. */
+  private resolveQc(meta: ModelMetadata, overrides: QcOverrides | null | undefined): QcSettings {
+    try {
+      return resolveQcSettings(meta, overrides ?? {});
+    } catch (e) {
+      if (!(e instanceof QcSettingsError)) throw e;
+      throw new ValidationFailed(e.issues.map((i) => ({ field: ['qc', ...i.field.split('.')], message: `qc.${i.field} = ${JSON.stringify(i.value)}: ${i.message}`, code: 'INVALID' })));
+    }
   }
 
   /** The complete sampler settings of a request (the model's defaults + overrides); userErrors name `sampler.<field>`. */
@@ -86,10 +109,11 @@ export class CohortService {
       name?: string | null;
       seed?: number | null;
       sampler?: SamplerOverrides | null;
+      qc?: QcOverrides | null;
       preview?: boolean | null;
     },
   ): Promise<CohortRow> {
-    const { sampler, ...rest } = input;
+    const { sampler, qc, ...rest } = input;
     const clean = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
     const data = validate(this.requestSchema(input.preview ?? false), { preview: false, ...clean });
     const project = await this.projects.findProject(data.projectId);
@@ -100,17 +124,15 @@ export class CohortService {
     const model = await this.models.get(data.modelId);
     // The version was valid for the model it was written against; check it against this one too.
     await this.distributions.checkSpec(dv.spec, data.modelId, 'distributionVersionId');
-    const open = await this.repo.openVolumesOfTeam(project.teamId);
-    if (open + data.size > this.limits.maxOpenVolumesPerTeam) {
-      throw userError(['size'], `size = ${data.size}: the team already has ${open} volumes queued or running; at most ${this.limits.maxOpenVolumesPerTeam} at once`, 'QUOTA');
-    }
     // Resolved and validated in full now, stored complete: the worker runs exactly what the cohort shows.
     const samplerSettings = await this.resolveSettings(model.row.id, sampler);
+    const qcSettings = this.resolveQc(model.row.metadata, qc);
     const seed = data.seed ?? randomInt(0, SEED_MAX);
     const team = await this.teams.findTeam(project.teamId);
     const needsApproval = !data.preview && team?.approvalThreshold != null && data.size > team.approvalThreshold;
-    const est = await this.models.estimateSeconds(data.modelId, data.size, samplerSettings.numInferenceSteps);
+    const est = await this.estimates.estimate(data.modelId, data.size, samplerSettings);
     return this.tx.run(async (tx) => {
+      await this.checkQuota(tx, project.teamId, data.size);
       const actor = auditActor(scope);
       const cohort = await this.repo.create(tx, {
         teamId: project.teamId,
@@ -123,6 +145,7 @@ export class CohortService {
         size: data.size,
         seed: BigInt(seed),
         samplerSettings,
+        qcSettings,
         isPreview: data.preview,
         status: needsApproval ? 'AWAITING_APPROVAL' : 'QUEUED',
         priority: 0,
@@ -140,6 +163,14 @@ export class CohortService {
       });
       return cohort;
     });
+  }
+
+  /** The open-volumes quota, counted under the team's lock inside the request's transaction. */
+  private async checkQuota(tx: Tx, teamId: string, size: number) {
+    const open = await this.repo.openVolumesOfTeam(teamId, tx);
+    if (open + size > this.limits.maxOpenVolumesPerTeam) {
+      throw userError(['size'], `size = ${size}: the team already has ${open} volumes queued or running; at most ${this.limits.maxOpenVolumesPerTeam} at once`, 'QUOTA');
+    }
   }
 
   private async enqueue(tx: Tx, cohort: CohortRow, volumes: { id: string; subjectIndex: number }[]) {
@@ -251,5 +282,15 @@ export class CohortService {
   }
   progressOf(ids: readonly string[]) {
     return this.repo.progressOf(ids);
+  }
+  /** Requested vs measured over the cohort's generated volumes (QC-failed ones included), by @slicewise/datasets computeAdherence. */
+  async adherence(cohortId: string): Promise<Adherence> {
+    return computeAdherence(await this.repo.adherenceInputs(cohortId));
+  }
+  attemptsOf(volumeIds: readonly string[]) {
+    return this.repo.attemptsOf(volumeIds);
+  }
+  ratesOf(cohorts: Parameters<EstimateService['ratesOf']>[0]) {
+    return this.estimates.ratesOf(cohorts);
   }
 }

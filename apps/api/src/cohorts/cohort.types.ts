@@ -2,7 +2,8 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
 import { SamplerSettings, SamplerSettingsInput } from '../models/sampler.types.ts';
-import { COHORT_STATUSES, VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
+import { QcSettingsInput } from '../models/qc.types.ts';
+import { ATTEMPT_OUTCOMES, COHORT_STATUSES, VOLUME_STATUSES, type AttemptOutcome, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
 
 // GraphQL enums from the lifecycle module's states (one list for API, worker and database).
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -25,8 +26,14 @@ export class CohortProgress {
   @Field(() => Int) running!: number;
   @Field(() => Int) pending!: number;
   @Field(() => Int) cancelled!: number;
-  @Field(() => Float, { description: 'Volumes finished per minute over the last 10 minutes.' }) volumesPerMinute!: number;
-  @Field(() => Float, { nullable: true, description: 'Seconds left at the measured rate (null before any volume finished).' }) etaSeconds!: number | null;
+  @Field(() => Int, { description: 'Generated, but every try failed quality control (QC_FAILED).' }) qcFailed!: number;
+  @Field(() => Float, { description: 'Volumes finished per minute: this cohort\'s rate, exponentially weighted towards the last 2 minutes (0 before the first finish).' })
+  volumesPerMinute!: number;
+  @Field(() => Float, { nullable: true, description: 'Seconds left at that rate (before the first finish: the request-time estimate less the time running; null without either).' })
+  etaSeconds!: number | null;
+  @Field(() => String, { description: 'What the ETA is based on, e.g. "at 20 volumes/min (this cohort, weighted towards the last 2 min), 3 workers".' })
+  etaBasis!: string;
+  @Field(() => Int, { description: 'Workers that ran or finished one of its volumes in the last 5 minutes.' }) workers!: number;
 }
 
 @ObjectType({ implements: Node })
@@ -57,7 +64,7 @@ export class Cohort extends Node {
 export class Volume extends Node {
   @Field(() => Int) subjectIndex!: number;
   @Field(() => VolumeStatusEnum) status!: VolumeStatus;
-  @Field(() => Int) attempts!: number;
+  @Field(() => Int, { description: 'Attempts so far, across retries (attemptHistory has each).' }) attempts!: number;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Requested condition (9 features, normalised + physical).' }) requestedCondition!: unknown;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Features measured on the generated mask.' }) measuredCondition!: unknown;
@@ -76,6 +83,37 @@ export class Volume extends Node {
   rawId!: string;
   cohortId!: string;
   reviewedById!: string | null;
+  imageKey!: string | null;
+  maskKey!: string | null;
+}
+
+@ObjectType({ description: 'An axial slice through the tumour (image in grey, the mask outlined in red), for thumbnail grids.' })
+export class VolumeThumbnail {
+  @Field(() => String, { description: 'data:image/png;base64,… (one pixel per voxel; anterior at the top, subject\'s right on the right).' }) dataUrl!: string;
+  @Field(() => Int, { description: 'The axial slice (z index) shown: through the tumour\'s centroid, or the middle when the mask is empty.' }) sliceIndex!: number;
+  @Field(() => Int, { description: 'Tumour voxels in the whole mask.' }) maskVoxels!: number;
+  @Field(() => Int, { description: 'Tumour voxels in the shown slice.' }) sliceMaskVoxels!: number;
+  @Field(() => Int) width!: number;
+  @Field(() => Int) height!: number;
+}
+
+export const AttemptOutcomeEnum = enumOf(ATTEMPT_OUTCOMES);
+registerEnumType(AttemptOutcomeEnum, {
+  name: 'AttemptOutcome',
+  description: 'How an attempt ended: FAILED uses the retry budget; INTERRUPTED (worker lost, killed or cut off, shutdown) does not; SUPERSEDED finished after its claim was taken over and recorded nothing.',
+});
+
+@ObjectType({ description: 'One claim of a volume by a worker. Kept across retries: the volume\'s attempt history.' })
+export class VolumeAttempt {
+  @Field(() => Int, { description: '1, 2, ... per volume, across retry rounds.' }) number!: number;
+  @Field(() => Int, { description: 'Retry round (0 until the first manual retry).' }) round!: number;
+  @Field(() => String) workerId!: string;
+  @Field(() => String) host!: string;
+  @Field(() => GraphQLDateTime) startedAt!: Date;
+  @Field(() => GraphQLDateTime, { nullable: true }) endedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { description: 'Last heartbeat of the worker while it ran.' }) heartbeatAt!: Date;
+  @Field(() => AttemptOutcomeEnum) outcome!: AttemptOutcome;
+  @Field(() => String, { nullable: true }) reason!: string | null;
 }
 
 export const CohortConnection = ConnectionType(Cohort, 'Cohort');
@@ -91,6 +129,8 @@ export class RequestCohortInput {
   @Field(() => Int, { nullable: true, description: '0..2^31-1; random when omitted (and shown on the cohort).' }) seed?: number | null;
   @Field(() => SamplerSettingsInput, { nullable: true, description: 'Overrides of the model\'s default sampler settings (Model.samplerDefaults, limits in Model.samplerLimits).' })
   sampler?: SamplerSettingsInput | null;
+  @Field(() => QcSettingsInput, { nullable: true, description: 'Overrides of the model\'s quality control (Model.qcDefaults): tries per volume, tolerances, or off.' })
+  qc?: QcSettingsInput | null;
   @Field(() => Boolean, { nullable: true, description: 'A preview: a handful of volumes served ahead of bulk work.' }) preview?: boolean | null;
 }
 

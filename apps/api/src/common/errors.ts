@@ -8,6 +8,12 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** A request body or upload over its size limit (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The request ran past its time limit and was stopped (HTTP 503, retry later or ask for less). */
+  TIMEOUT: 'TIMEOUT',
+  /** Too much CPU work is queued right now (HTTP 503 with Retry-After). */
+  BUSY: 'BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -4,6 +4,8 @@ import type { AccessService } from '../auth/access.service.ts';
 export interface RequestScope {
   requestId: string;
   access: AccessService;
+  /** Aborted when the request runs past its time limit or the client goes away: stop working. */
+  signal?: AbortSignal;
 }
 
 /** Audit actor fields derived from the request. */

@@ -1,9 +1,13 @@
 import type { DatasetTag, DatasetVersion, Prisma } from '@slicewise/db';
+import { GENERATED_VOLUME_STATUSES } from '@slicewise/lifecycle';
 import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
 
 export type DatasetVersionRow = DatasetVersion;
 export type TagRow = DatasetTag;
+/** A version without its manifest columns (they hold the whole manifest, twice). */
+export type DatasetVersionMeta = Omit<DatasetVersionRow, 'manifest' | 'manifestText'>;
+const META_SELECT = { id: true, projectId: true, dataset: true, manifestHash: true, volumeCount: true, description: true, createdById: true, createdAt: true } as const;
 
 export class DatasetRepository {
   constructor(private readonly db: Db) {}
@@ -19,7 +23,7 @@ export class DatasetRepository {
     return clientOf(this.db).volume.findMany({
       where: {
         cohortId: { in: [...cohortIds] },
-        status: 'SUCCEEDED',
+        status: { in: [...GENERATED_VOLUME_STATUSES] },
         ...(filter.onlyAccepted ? { reviewState: 'ACCEPTED' } : {}),
         ...(filter.volumeIds ? { id: { in: filter.volumeIds } } : {}),
       },
@@ -32,12 +36,18 @@ export class DatasetRepository {
   findByHash(projectId: string, dataset: string, manifestHash: string, tx?: Tx): Promise<DatasetVersionRow | null> {
     return clientOf(this.db, tx).datasetVersion.findUnique({ where: { projectId_dataset_manifestHash: { projectId, dataset, manifestHash } } });
   }
-  /** A hash prefix (>= 8 hex) is accepted like git's abbreviated hashes, when unambiguous. */
-  findByHashPrefix(projectId: string, dataset: string, prefix: string): Promise<DatasetVersionRow[]> {
-    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2 });
-  }
   find(id: string): Promise<DatasetVersionRow | null> {
     return clientOf(this.db).datasetVersion.findUnique({ where: { id } });
+  }
+  findMeta(id: string): Promise<DatasetVersionMeta | null> {
+    return clientOf(this.db).datasetVersion.findUnique({ where: { id }, select: META_SELECT });
+  }
+  /** A hash prefix (>= 8 hex) is accepted like git's abbreviated hashes, when unambiguous. */
+  findMetaByHashPrefix(projectId: string, dataset: string, prefix: string): Promise<DatasetVersionMeta[]> {
+    return clientOf(this.db).datasetVersion.findMany({ where: { projectId, dataset, manifestHash: { startsWith: prefix } }, take: 2, select: META_SELECT });
+  }
+  async manifestTextOf(id: string): Promise<string | null> {
+    return (await clientOf(this.db).datasetVersion.findUnique({ where: { id }, select: { manifestText: true } }))?.manifestText ?? null;
   }
   findMany(ids: readonly string[]): Promise<DatasetVersionRow[]> {
     return clientOf(this.db).datasetVersion.findMany({ where: { id: { in: [...ids] } } });
@@ -56,6 +66,10 @@ export class DatasetRepository {
       create: t,
       update: { datasetVersionId: t.datasetVersionId, updatedAt: new Date() },
     });
+  }
+  /** Every tag of one dataset, with the manifest hash it points at. */
+  tagsOfDataset(projectId: string, dataset: string) {
+    return clientOf(this.db).datasetTag.findMany({ where: { projectId, dataset }, orderBy: { name: 'asc' }, include: { datasetVersion: { select: { manifestHash: true } } } });
   }
   tagsOf(versionIds: readonly string[]): Promise<TagRow[]> {
     return clientOf(this.db).datasetTag.findMany({ where: { datasetVersionId: { in: [...versionIds] } }, orderBy: { name: 'asc' } });

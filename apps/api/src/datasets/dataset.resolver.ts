@@ -1,15 +1,21 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { signExport } from '../http/datasets.route.ts';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { diffManifests } from '@slicewise/datasets';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { userNode } from '../graphql/nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { numberCursor } from '../graphql/relay.ts';
+import type { Manifest } from '@slicewise/datasets';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';
 import type { DatasetVersionRow } from './dataset.repository.ts';
+import { signExport } from './export-link.ts';
 import {
+  DatasetCohortSource,
+  DatasetFileConnection,
+  DatasetTagInfo,
   DatasetDiff,
   DatasetVersion,
   DatasetVersionConnection,
@@ -40,7 +46,7 @@ export const datasetVersionNode = (r: DatasetVersionRow): DatasetVersion => {
   });
 };
 
-const trainingRunNode = (r: { id: string; name: string; url: string | null; metadata: unknown; createdAt: Date; datasets: { datasetVersionId: string }[] }) =>
+export const trainingRunNode = (r: { id: string; name: string; url: string | null; metadata: unknown; createdAt: Date; datasets: { datasetVersionId: string }[] }) =>
   Object.assign(new TrainingRun(), {
     id: toGlobalId('TrainingRun', r.id),
     name: r.name,
@@ -90,8 +96,9 @@ export class DatasetResolver {
         ...(input.volumeIds ? { volumeIds: input.volumeIds.map((id) => fromGlobalId(id, 'Volume').id) } : {}),
         tags: input.tags ?? [],
         description: input.description ?? '',
+        ...(input.qcWaiver != null ? { qcWaiver: input.qcWaiver } : {}),
       });
-      return { datasetVersion: datasetVersionNode(r.version), created: r.created };
+      return { datasetVersion: datasetVersionNode(r.version), created: r.created, qcFailedLeftOut: r.qcFailedLeftOut };
     });
   }
 
@@ -122,6 +129,53 @@ export class DatasetResolver {
   @FieldResolver(() => [String])
   async tags(@Root() v: DatasetVersion, @Ctx() ctx: Context) {
     return (await ctx.services.datasets.tagsOf([v.rawId])).map((t) => t.name);
+  }
+
+  @FieldResolver(() => Project, { nullable: true, description: 'The project (its slug is the CLI\'s `<project>`).' })
+  async project(@Root() v: DatasetVersion, @Ctx() ctx: Context) {
+    const p = await ctx.loaders.project.load(v.projectId);
+    return p ? projectNode(p) : null;
+  }
+
+  @FieldResolver(() => Float, { description: 'Bytes of all its files.' })
+  totalBytes(@Root() v: DatasetVersion): number {
+    return (v.manifest as Manifest).totals.bytes;
+  }
+
+  @FieldResolver(() => DatasetFileConnection, { description: 'Its files in manifest order (images and masks, with sha256 and size).' })
+  files(@Root() v: DatasetVersion, @Args(() => PageArgs) page: PageArgs): DatasetFileConnection {
+    const m = v.manifest as Manifest;
+    const subject = new Map(m.volumes.map((x) => [x.id, x.subjectIndex]));
+    const p = pageOf(page, numberCursor);
+    const indices = m.files.map((_, i) => i);
+    const rows = (p.keyset.backward ? indices.filter((i) => p.keyset.cursor === undefined || i < p.keyset.cursor).reverse() : indices.filter((i) => p.keyset.cursor === undefined || i > p.keyset.cursor)).slice(0, p.keyset.take);
+    const c = toConnection(rows, p, String, (i) => {
+      const f = m.files[i]!;
+      return { path: f.path, kind: f.kind, sha256: f.sha256, bytes: f.bytes, subjectIndex: subject.get(f.volumeId) ?? -1, volumeId: toGlobalId('Volume', f.volumeId) };
+    });
+    return { ...c, totalCount: m.files.length };
+  }
+
+  @FieldResolver(() => [DatasetCohortSource], { description: 'Lineage in: the cohorts its volumes come from.' })
+  cohorts(@Root() v: DatasetVersion): DatasetCohortSource[] {
+    const m = v.manifest as Manifest;
+    return m.cohorts.map((c) => ({
+      cohortId: toGlobalId('Cohort', c.id),
+      name: c.name,
+      volumeCount: m.volumes.filter((x) => x.cohortId === c.id).length,
+      model: `${c.model.name} ${c.model.version}`,
+      distributionVersion: Number(c.distributionVersion.version),
+    }));
+  }
+
+  @FieldResolver(() => [DatasetTagInfo], { description: 'Every tag of this dataset (in its project) and the version it points at now: what a tag move changes.' })
+  async datasetTags(@Root() v: DatasetVersion, @Ctx() ctx: Context): Promise<DatasetTagInfo[]> {
+    return (await ctx.services.datasets.tagsOfDataset(v.projectId, v.dataset)).map((t) => ({
+      name: t.name,
+      datasetVersionId: toGlobalId('DatasetVersion', t.datasetVersionId),
+      manifestHash: t.datasetVersion.manifestHash,
+      updatedAt: t.updatedAt,
+    }));
   }
 
   @FieldResolver(() => GraphQLJSON, { description: 'The manifest: files with sha256 and size, conditions, review, provenance.' })

@@ -2,7 +2,8 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { distributionNode, userNode, versionNode } from '../graphql/nodes.ts';
+import { distributionNode, versionNode } from './distribution.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';
@@ -38,7 +39,7 @@ export class DistributionResolver {
     try {
       const { preview, millis } = await ctx.services.distributions.preview(ctx, { modelId: fromGlobalId(modelId, 'Model').id, spec, n, seed });
       if (!preview.ok) return { n, seed, userErrors: preview.errors.map((e) => ({ field: ['spec', ...e.path.map(String)], message: e.message, code: e.code.toUpperCase() })) };
-      return { n, seed, vectors: preview.vectors.slice(0, 1000), histograms: preview.histograms, rejections: { ...preview.rejections, failed: preview.failed, strata: preview.strata }, millis, userErrors: [] };
+      return { n, seed, vectors: preview.vectors, histograms: preview.histograms, rejections: { ...preview.rejections, failed: preview.failed, strata: preview.strata }, millis, userErrors: [] };
     } catch (err) {
       if (err instanceof ValidationFailed) return { n, seed, userErrors: err.userErrors };
       throw err;
@@ -111,14 +112,16 @@ export class DistributionVersionResolver {
   }
 }
 
+export function referenceFileNode(r: { id: string; sha256: string; filename: string; bytes: number; features: unknown; createdAt: Date }): ReferenceFile {
+  const f = r.features as { normalised?: number[]; physical?: unknown };
+  return Object.assign(new ReferenceFile(), { id: toGlobalId('ReferenceFile', r.id), sha256: r.sha256, filename: r.filename, bytes: r.bytes, features: f.normalised ?? null, physical: f.physical ?? null, createdAt: r.createdAt });
+}
+
 @Resolver(() => Project)
 export class ProjectDistributionsResolver {
   @FieldResolver(() => [ReferenceFile], { description: 'Uploaded reference masks, newest first (at most 500).' })
   async referenceFiles(@Root() p: Project, @Ctx() ctx: Context) {
-    return (await ctx.services.references.list(ctx, p.rawId, 500)).map((r) => {
-      const f = r.features as { normalised?: number[]; physical?: unknown };
-      return Object.assign(new ReferenceFile(), { id: toGlobalId('ReferenceFile', r.id), sha256: r.sha256, filename: r.filename, bytes: r.bytes, features: f.normalised ?? null, physical: f.physical ?? null, createdAt: r.createdAt });
-    });
+    return (await ctx.services.references.list(ctx, p.rawId, 500)).map(referenceFileNode);
   }
 
   @FieldResolver(() => ConditionDistributionConnection)

@@ -1,7 +1,8 @@
 // Condition distributions: named, versioned specs (packages/conditioning). Editing creates a new
 // version; versions never change (the database rejects UPDATE), so a cohort's distribution is fixed.
 import { createHash } from 'node:crypto';
-import { previewDistribution, validateSpec } from '@slicewise/conditioning';
+import { validateSpec } from '@slicewise/conditioning';
+import type { CpuPool } from '../cpu/cpu.pool.ts';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
@@ -14,6 +15,8 @@ import type { ProjectRepository } from '../projects/project.repository.ts';
 import type { DistributionRepository, DistributionRow, VersionRow } from './distribution.repository.ts';
 
 export const PREVIEW_MAX = 5000;
+/** Vectors returned by a preview (all n feed the histograms). */
+export const PREVIEW_VECTORS_RETURNED = 1000;
 
 const createInput = z.object({
   projectId: z.string(),
@@ -43,6 +46,7 @@ export class DistributionService {
     private readonly models: ModelService,
     private readonly audit: AuditRepository,
     private readonly tx: TransactionRunner,
+    private readonly cpu: CpuPool,
   ) {}
 
   /** Validates a spec against a model; issues become userErrors under input.spec. */
@@ -109,9 +113,8 @@ export class DistributionService {
     const { n } = validate(z.object({ n: z.number().int('must be a whole number').min(1, 'at least 1').max(PREVIEW_MAX, `at most ${PREVIEW_MAX}`) }), { n: input.n });
     const { conditioning } = await this.models.conditioningOf(input.modelId);
     const spec = await this.checkSpec(input.spec, input.modelId);
-    const t = performance.now();
-    const p = previewDistribution(spec, n, input.seed, conditioning);
-    return { preview: p, millis: performance.now() - t };
+    // Sampling runs on a worker thread (bounded pool), stopped by the request's time limit.
+    return this.cpu.preview({ spec, n, seed: input.seed, conditioning, maxVectors: PREVIEW_VECTORS_RETURNED }, scope.signal);
   }
 
   listForProjects(projectIds: readonly string[], k: Keyset<TimeCursor>) {

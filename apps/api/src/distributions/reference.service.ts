@@ -3,11 +3,12 @@
 // distribution is fitted from them and records which files it came from.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { computeFeatures, empiricalSpec, fitEmpirical, type TumourFeatures } from '@slicewise/conditioning';
-import { NiftiError, readNiftiFromStream, resampleToGrid, type Affine } from '@slicewise/nifti';
+import { empiricalSpec, fitEmpirical, type TumourFeatures } from '@slicewise/conditioning';
+import { decodeNiftiStream, NiftiError } from '@slicewise/nifti';
 import { z } from 'zod';
 import type { AuditRepository } from '../audit/audit.repository.ts';
-import { notFound, ValidationFailed } from '../common/errors.ts';
+import { DomainError, ErrorCode, notFound, ValidationFailed } from '../common/errors.ts';
+import type { CpuPool } from '../cpu/cpu.pool.ts';
 import { auditActor, type RequestScope } from '../common/request-scope.ts';
 import type { TransactionRunner } from '../common/transaction.repository.ts';
 import { userError, validate } from '../common/validation.ts';
@@ -19,36 +20,17 @@ import type { ReferenceRepository, ReferenceRow } from './reference.repository.t
 export const MAX_REFERENCES_PER_DISTRIBUTION = 500;
 
 export interface UploadLimits {
+  /** Bytes as sent (compressed or not). */
   maxUploadBytes: number;
+  /** Voxels the header may announce (all dimensions). */
+  maxUploadVoxels: number;
+  /** Bytes the upload may decode to (header + voxels). */
+  maxUploadDecompressedBytes: number;
+  /** Decoded bytes per byte sent, past the first MiB. */
+  maxUploadInflationRatio: number;
 }
 
-/**
- * A destination grid spanning the source's field of view in RAS+ world space with the model's
- * dimensions: the paper resizes the whole FOV to the model grid; the affine makes orientation
- * (flips, axis permutations, obliquity) come out right.
- */
-export function modelGridOverSource(srcAffine: Affine, srcDimsXyz: number[], dstDimsXyz: number[]): Affine {
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-Infinity, -Infinity, -Infinity];
-  for (const ci of [-0.5, srcDimsXyz[0]! - 0.5]) {
-    for (const cj of [-0.5, srcDimsXyz[1]! - 0.5]) {
-      for (const ck of [-0.5, srcDimsXyz[2]! - 0.5]) {
-        for (let r = 0; r < 3; r++) {
-          const w = srcAffine[r]![0]! * ci + srcAffine[r]![1]! * cj + srcAffine[r]![2]! * ck + srcAffine[r]![3]!;
-          lo[r] = Math.min(lo[r]!, w);
-          hi[r] = Math.max(hi[r]!, w);
-        }
-      }
-    }
-  }
-  const s = [0, 1, 2].map((r) => (hi[r]! - lo[r]!) / dstDimsXyz[r]!);
-  return [
-    [s[0]!, 0, 0, lo[0]! + s[0]! / 2],
-    [0, s[1]!, 0, lo[1]! + s[1]! / 2],
-    [0, 0, s[2]!, lo[2]! + s[2]! / 2],
-    [0, 0, 0, 1],
-  ];
-}
+export { modelGridOverSource } from '../cpu/cpu.tasks.ts';
 
 export class ReferenceService {
   constructor(
@@ -59,6 +41,7 @@ export class ReferenceService {
     private readonly audit: AuditRepository,
     private readonly tx: TransactionRunner,
     private readonly limits: UploadLimits,
+    private readonly cpu: CpuPool,
   ) {}
 
   /** Reads one upload; every problem is a field error (`file`) and nothing is stored. */
@@ -77,46 +60,51 @@ export class ReferenceService {
         yield chunk;
       }
     }
-    let vol;
+    const L = this.limits;
+    const fileError = (code: string, message: string): ValidationFailed => userError(['file'], `file "${filename}" ${message}`, code);
+    let decoded;
     try {
-      vol = await readNiftiFromStream(hashed(input.body), { maxBytes: this.limits.maxUploadBytes, require3D: true });
+      // The request stays open on a refusal (the route answers, then drains or closes it).
+      decoded = await decodeNiftiStream(hashed(input.body.iterator({ destroyOnReturn: false })), {
+        maxBytes: L.maxUploadBytes,
+        maxVoxels: L.maxUploadVoxels,
+        maxUncompressedBytes: L.maxUploadDecompressedBytes,
+        maxInflationRatio: L.maxUploadInflationRatio,
+      });
     } catch (err) {
-      input.body.resume();
       if (err instanceof NiftiError) {
-        const what: Record<string, string> = {
-          TOO_LARGE: `is larger than the limit of ${this.limits.maxUploadBytes} bytes`,
-          NOT_3D: 'is not a 3D volume (4D and time series are not masks)',
-          TRUNCATED: 'is truncated (shorter than its header says)',
-          NOT_NIFTI: 'is not a NIfTI-1/2 file (.nii or .nii.gz)',
-        };
-        throw userError(['file'], `file "${filename}" ${what[err.code] ?? `cannot be read: ${err.message}`}`, err.code);
+        if (err.code === 'TOO_LARGE_COMPRESSED') {
+          throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `file "${filename}" is larger than MAX_UPLOAD_BYTES = ${L.maxUploadBytes} bytes as sent`, { field: 'file', reason: err.code, limit: L.maxUploadBytes });
+        }
+        if (err.code === 'TOO_LARGE_DECOMPRESSED') {
+          throw new DomainError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            `file "${filename}" decodes to more than the server accepts (MAX_UPLOAD_VOXELS = ${L.maxUploadVoxels} voxels, MAX_UPLOAD_DECOMPRESSED_BYTES = ${L.maxUploadDecompressedBytes} bytes, MAX_UPLOAD_INFLATION_RATIO = ${L.maxUploadInflationRatio}): ${err.message}`,
+            { field: 'file', reason: err.code },
+          );
+        }
+        throw fileError(err.code, describe(err));
       }
       throw err;
     }
     const sha256 = hash.digest('hex');
     const existing = await this.repo.findBySha(project.id, sha256);
     if (existing) return existing;
-    const data = vol.data;
-    const labels = new Set<number>();
-    for (let i = 0; i < data.length && labels.size < 16; i++) labels.add(Number(data[i]));
-    const nonBinary = [...labels].filter((v) => v !== 0 && v !== 1);
-    if (nonBinary.length > 0 && !input.mergeLabels) {
-      throw userError(
-        ['file'],
-        `file "${filename}" is not a binary mask: it holds values ${[...labels].sort((a, b) => a - b).slice(0, 8).join(', ')}; upload {0, 1} masks, or pass labels=merge to treat every non-zero label as tumour (BraTS: 1, 2, 4)`,
-        'NOT_BINARY',
-      );
-    }
     const [D, H, W] = conditioning.volumeShapeDhw;
-    const binary = new Uint8Array(data.length);
-    for (let i = 0; i < data.length; i++) binary[i] = Number(data[i]) !== 0 ? 1 : 0;
-    const dims = vol.dims.slice(0, 3);
-    const dstAffine = modelGridOverSource(vol.affine, dims, [W, H, D]);
-    const onGrid = resampleToGrid(binary, vol.affine, dims, dstAffine, [W, H, D], { interpolation: 'nearest' });
-    if (onGrid.length !== D * H * W) throw userError(['file'], `file "${filename}" resampled to ${onGrid.length} voxels, expected ${D * H * W}`, 'WRONG_SIZE');
-    const features = computeFeatures(onGrid, [D, H, W], conditioning.spacingMm, { maxVoxelCount: conditioning.maxVoxelCount, maxSurfaceArea: conditioning.maxSurfaceArea });
+    // Parse, binarise, resample and measure off the event loop (bounded pool, request's time limit).
+    const r = await this.cpu.referenceMask({ bytes: decoded.bytes, mergeLabels: input.mergeLabels, maxVoxels: L.maxUploadVoxels, conditioning }, scope.signal);
+    if (!r.ok) {
+      if (r.code === 'NOT_BINARY') {
+        throw fileError(
+          'NOT_BINARY',
+          `is not a binary mask: it holds values ${(r.labels ?? []).join(', ')}; upload {0, 1} masks, or pass labels=merge to treat every non-zero label as tumour (BraTS: 1, 2, 4)`,
+        );
+      }
+      throw fileError(r.code, describe({ code: r.code, message: r.message }));
+    }
+    const features = r.features;
     if (features.empty) {
-      throw userError(['file'], `file "${filename}" has no tumour voxel on the ${W}x${H}x${D} model grid (empty mask, or a tumour smaller than one model voxel)`, 'EMPTY');
+      throw fileError('EMPTY', `has no tumour voxel on the ${W}x${H}x${D} model grid (empty mask, or a tumour smaller than one model voxel)`);
     }
     return this.tx.run(async (tx) => {
       const row = await this.repo.create(tx, { teamId: project.teamId, projectId: project.id, sha256, filename, bytes, features });
@@ -160,10 +148,28 @@ export class ReferenceService {
     return this.distributions.create(scope, { projectId: project.id, name: input.name, description: input.description ?? null, modelId: input.modelId, spec });
   }
 
+  async get(scope: RequestScope, id: string): Promise<ReferenceRow> {
+    const [r] = await this.repo.findMany([id]);
+    if (!r) throw notFound('ReferenceFile', id);
+    const project = await this.projects.findProject(r.projectId);
+    if (!project) throw notFound('ReferenceFile', id);
+    await scope.access.require('project.read', project.teamId, { type: 'ReferenceFile', id });
+    return r;
+  }
+
   async list(scope: RequestScope, projectId: string, take: number) {
     const project = await this.projects.findProject(projectId);
     if (!project) throw notFound('Project', projectId);
     await scope.access.require('project.read', project.teamId, { type: 'Project', id: projectId });
     return this.repo.listForProject(projectId, take);
   }
+}
+
+function describe(err: { code: string; message: string }): string {
+  const what: Record<string, string> = {
+    NOT_3D: 'is not a 3D volume (4D and time series are not masks)',
+    TRUNCATED: 'is truncated (shorter than its header says)',
+    NOT_NIFTI: 'is not a NIfTI-1/2 file (.nii or .nii.gz)',
+  };
+  return what[err.code] ? `${what[err.code]}: ${err.message}` : `cannot be read: ${err.message}`;
 }

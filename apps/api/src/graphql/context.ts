@@ -18,4 +18,8 @@ export interface Context extends RequestScope {
   res: Response | null;
   /** HMAC key of short-lived download links. */
   signingSecret: string;
+  /** Whose query budget this request spends (token, user, or client address). */
+  budgetKey: string;
+  /** Query cost, set by the cost plugin. */
+  cost?: number;
 }

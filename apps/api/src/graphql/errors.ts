@@ -25,6 +25,12 @@ export function mapCode(code: ErrorCode): Mapped {
       return { code: 'RATE_LIMITED', http: 429 };
     case ErrorCode.LIMIT_EXCEEDED:
       return { code: 'LIMIT_EXCEEDED', http: 400 };
+    case ErrorCode.PAYLOAD_TOO_LARGE:
+      return { code: 'PAYLOAD_TOO_LARGE', http: 413 };
+    case ErrorCode.TIMEOUT:
+      return { code: 'TIMEOUT', http: 503 };
+    case ErrorCode.BUSY:
+      return { code: 'SERVICE_BUSY', http: 503 };
     default: {
       const unmapped: never = code;
       throw new Error(`unmapped error code ${String(unmapped)}`);
@@ -32,23 +38,69 @@ export function mapCode(code: ErrorCode): Mapped {
   }
 }
 
+/** GraphQL error codes raised by the server itself (not domain errors), with their HTTP status. */
+const TRANSPORT_CODES: Record<string, number> = {
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  BAD_USER_INPUT: 400,
+  BAD_REQUEST: 400,
+  PERSISTED_QUERY_NOT_FOUND: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
+  QUERY_TOO_COMPLEX: 400,
+  QUERY_TOO_DEEP: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  LIMIT_EXCEEDED: 400,
+  TIMEOUT: 503,
+  SERVICE_BUSY: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/** The HTTP status of a GraphQL error code (500 for anything unknown). */
+export function httpStatusOf(code: unknown): number {
+  return (typeof code === 'string' && TRANSPORT_CODES[code]) || 500;
+}
+
+/**
+ * The status of a response that carries errors and no usable data: a client mistake is a 4xx, an
+ * overloaded or timed-out server a 503, and only an unexpected failure a 500 (the most severe wins).
+ */
+export function responseStatusOf(codes: unknown[]): number {
+  const statuses = codes.map(httpStatusOf);
+  if (statuses.includes(500)) return 500;
+  if (statuses.includes(503)) return 503;
+  return statuses[0] ?? 200;
+}
+
 /** Apollo's formatError: known errors keep their message and code; unknown ones are masked. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
-    return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: mapCode(original.code).code, ...original.details } };
+    return { ...formatted, message: original.message, extensions: { ...stripStack(formatted.extensions), code: mapCode(original.code).code, ...original.details } };
   }
   if (original instanceof ValidationFailed) {
     // A validation failure outside a mutation payload (e.g. query arguments).
-    return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', userErrors: original.userErrors } };
+    return { ...formatted, message: original.message, extensions: { ...stripStack(formatted.extensions), code: 'BAD_USER_INPUT', userErrors: original.userErrors } };
   }
   // GraphQLErrors raised on purpose (parse/validation, limits, bad credentials) carry their own code.
-  if (original instanceof GraphQLError && !original.originalError && original.extensions?.code) return formatted;
   const code = formatted.extensions?.code;
-  const known = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_TOO_COMPLEX', 'QUERY_TOO_DEEP'];
-  if (typeof code === 'string' && known.includes(code)) return formatted;
-  if (original instanceof GraphQLError && original.extensions?.code && known.includes(String(original.extensions.code))) return formatted;
+  if (original instanceof GraphQLError && !original.originalError && original.extensions?.code && String(original.extensions.code) !== 'INTERNAL_SERVER_ERROR') {
+    return { ...formatted, extensions: stripStack(formatted.extensions) };
+  }
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && code in TRANSPORT_CODES) return { ...formatted, extensions: stripStack(formatted.extensions) };
   return { message: 'Internal server error; quote the requestId when reporting it', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** Never a stack trace in a response, whatever a library put there. */
+function stripStack(ext: GraphQLFormattedError['extensions']): Record<string, unknown> {
+  if (!ext) return {};
+  const { stacktrace: _s, exception: _e, ...rest } = ext as Record<string, unknown>;
+  return rest;
 }
 
 /** True for errors that are not expected (they are logged with their stack). */

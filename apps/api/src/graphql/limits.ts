@@ -1,11 +1,20 @@
-// Query depth and cost limits. Cost: 1 per field; a connection field costs `first` (or `last`)
-// times its selection, so `teams(first: 100) { members(first: 100) { ... } }` is priced at what it
-// can actually return. The cost is reported in every response's `extensions.cost`.
+// Query depth, cost, budget and input checks, all before anything executes.
+//
+// Cost (points) reflects the work asked for, as GitHub's and Shopify's GraphQL APIs price it:
+// 1 per field; a connection costs `first`/`last` times its selection; a field that does CPU work
+// costs what that work is worth (`previewDistribution` scales with `n`); every alias is priced on
+// its own, so 1,000 aliases cost 1,000 times one. A query above GRAPHQL_MAX_COST is refused.
+// Each caller (token, user, or client address when anonymous) also has a budget of points per
+// window (GRAPHQL_BUDGET_POINTS per GRAPHQL_BUDGET_WINDOW_SECONDS); every response reports
+// `extensions.cost = { requested, limit, budget: { limit, remaining, resetAt, windowSeconds } }`.
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  getVariableValues,
   GraphQLError,
   Kind,
+  visit,
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
@@ -13,11 +22,21 @@ import {
 import { createRequire } from 'node:module';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { findBadText } from '../common/input-hygiene.ts';
 import { MAX_PAGE } from './relay.ts';
 
 // Loaded through require(): its ESM build imports `graphql/index.mjs`, a second copy of graphql
 // beside the CommonJS one every other package uses ("another module or realm" errors).
 const { getComplexity, simpleEstimator } = createRequire(import.meta.url)('graphql-query-complexity') as typeof QueryComplexity;
+
+/** Largest `n` of previewDistribution (the service refuses more). */
+export const PREVIEW_MAX_N = 5000;
+/**
+ * Preview draws per point: one point is about 0.1 ms of one core (5000 draws take ~60 ms on the
+ * reference machine), so the dearest query allowed by GRAPHQL_MAX_COST = 5000 is ~0.5 s of CPU.
+ */
+export const PREVIEW_DRAWS_PER_POINT = 8;
 
 export function depthLimitRule(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => {
@@ -55,6 +74,29 @@ export function depthLimitRule(maxDepth: number) {
   };
 }
 
+const clampInt = (v: unknown, lo: number, hi: number, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(Math.trunc(v), lo), hi) : fallback);
+
+/** Fields whose cost is not 1 + their selection: the work they do scales with an argument. */
+const FIELD_COSTS: Record<string, (args: Record<string, unknown>, child: number) => number> = {
+  'Query.previewDistribution': (a, child) => 1 + child + Math.ceil(clampInt(a.n, 1, PREVIEW_MAX_N, 1000) / PREVIEW_DRAWS_PER_POINT),
+  // Kolmogorov-Smirnov over two versions' conditions: a few thousand rows read and sorted.
+  'Query.diffDatasetVersions': (_a, child) => 50 + child,
+  // A walk over dataset versions, cohorts and volumes.
+  'Query.traceFile': (_a, child) => 20 + child,
+  // Statistics over every generated volume of a cohort (one SQL read of their conditions, sorts).
+  'Cohort.adherence': (_a, child) => 50 + child,
+  'Webhook.deliveries': (a, child) => 1 + clampInt(a.limit, 1, 100, 50) * Math.max(1, child),
+  // Reads and decodes the volume's two NIfTI files the first time (then a small stored JSON).
+  'Volume.thumbnail': (_a, child) => 10 + child,
+  // Up to the newest 100 invitations of a team.
+  'Team.invitations': (_a, child) => 1 + 100 * Math.max(1, child),
+};
+
+const fieldEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const f = FIELD_COSTS[`${type.name}.${field.name}`];
+  return f ? f(args, childComplexity) : undefined;
+};
+
 const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   const n = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : null;
   if (n === null) return undefined;
@@ -62,29 +104,93 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => 
   return 1 + Math.min(Math.max(0, n), MAX_PAGE) * Math.max(1, childComplexity);
 };
 
-export function costLimitPlugin(maxCost: number): ApolloServerPlugin<{ cost?: number }> {
+export interface BudgetConfig {
+  maxCost: number;
+  budgetPoints: number;
+  budgetWindowSeconds: number;
+}
+
+/** What the cost plugin needs from the request context. */
+export interface CostContext {
+  cost?: number;
+  /** Who pays: `token:<id>`, `user:<id>` or `ip:<address>`. */
+  budgetKey: string;
+  res: { setHeader(name: string, value: string): unknown } | null;
+}
+
+function badInput(message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra, http: { status: 400 } } });
+}
+
+/** Refuses NUL characters and lone surrogates in string literals and variables (PostgreSQL cannot store them). */
+function checkText(document: DocumentNode, variables: Record<string, unknown> | undefined) {
+  const inVars = findBadText(variables ?? {});
+  if (inVars) throw badInput(`Variable $${inVars.path.join('.')} ${inVars.reason}`, { field: inVars.path });
+  let literal: string | null = null;
+  visit(document, {
+    StringValue(node) {
+      if (literal === null && findBadText(node.value)) literal = findBadText(node.value)!.reason;
+    },
+  });
+  if (literal !== null) throw badInput(`A string argument ${literal as string}`);
+}
+
+export function costLimitPlugin(config: BudgetConfig): ApolloServerPlugin<CostContext> {
+  const budget = new RateLimiterMemory({ points: config.budgetPoints, duration: config.budgetWindowSeconds });
+  const budgetOf = (r: RateLimiterRes) => ({
+    limit: config.budgetPoints,
+    remaining: r.remainingPoints,
+    resetAt: new Date(Date.now() + r.msBeforeNext).toISOString(),
+    windowSeconds: config.budgetWindowSeconds,
+  });
   return {
     async requestDidStart() {
       let cost: number | undefined;
+      let spent: ReturnType<typeof budgetOf> | undefined;
       return {
-        async didResolveOperation({ request, document, schema, contextValue }) {
-          cost = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName ?? undefined,
-            estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
-          contextValue.cost = cost;
-          if (cost > maxCost) {
-            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for fewer items (first/last) or fewer fields`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },
+        async didResolveOperation({ request, document, schema, contextValue, operation }) {
+          // No such operation: Apollo answers OPERATION_RESOLUTION_FAILURE (400) itself.
+          if (!operation) return;
+          checkText(document, request.variables);
+          // Coerce the variables first: a wrong variable is the client's mistake (400), and the cost
+          // of a query depends on them.
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 5 });
+          if (coerced.errors) {
+            throw badInput(coerced.errors.map((e) => e.message).join('; '));
+          }
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: coerced.coerced,
+              operationName: request.operationName ?? undefined,
+              estimators: [fieldEstimator, connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
             });
+          } catch (err) {
+            throw badInput(`The query cannot be priced: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          contextValue.cost = cost;
+          if (cost > config.maxCost) {
+            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${config.maxCost}; ask for fewer items (first/last, n) or fewer fields and aliases`, {
+              extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost: config.maxCost, http: { status: 400 } },
+            });
+          }
+          try {
+            spent = budgetOf(await budget.consume(contextValue.budgetKey, Math.max(1, cost)));
+          } catch (r) {
+            if (!(r instanceof RateLimiterRes)) throw r;
+            spent = budgetOf(r);
+            const retryAfter = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
+            contextValue.res?.setHeader('retry-after', String(retryAfter));
+            throw new GraphQLError(
+              `Query budget exhausted: this query costs ${cost} points and ${Math.max(0, r.remainingPoints)} of ${config.budgetPoints} remain until ${spent.resetAt}; retry after ${retryAfter} s`,
+              { extensions: { code: 'RATE_LIMITED', cost, retryAfterSeconds: retryAfter, http: { status: 429 } } },
+            );
           }
         },
         async willSendResponse({ response }) {
           if (response.body.kind === 'single' && cost !== undefined) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost: { requested: cost, limit: maxCost } };
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost: { requested: cost, limit: config.maxCost, ...(spent ? { budget: spent } : {}) } };
           }
         },
       };

@@ -39,10 +39,19 @@ export function createLoaders(services: Services) {
     cohort: new DataLoader(async (ids: readonly string[]) => byId(await services.cohorts.cohortsByIds(ids), ids)),
     model: new DataLoader(async (ids: readonly string[]) => byId(await services.models.modelsByIds(ids), ids)),
     distributionVersion: new DataLoader(async (ids: readonly string[]) => byId(await services.distributions.versionsByIds(ids), ids)),
+    volumeAttempts: new DataLoader(async (ids: readonly string[]) => groupBy(await services.cohorts.attemptsOf(ids), (r) => r.volumeId, ids)),
     cohortProgress: new DataLoader(async (ids: readonly string[]) => {
       const m = await services.cohorts.progressOf(ids);
       return ids.map((id) => m.get(id)!);
     }),
+    /** Live rate and ETA per cohort (keyed by cohort id; one query per request level). */
+    cohortRate: new DataLoader(
+      async (cohorts: readonly { id: string; startedAt: Date | null; estimatedSeconds: number | null; size: number; remaining: number }[]) => {
+        const m = await services.cohorts.ratesOf(cohorts);
+        return cohorts.map((c) => m.get(c.id)!);
+      },
+      { cacheKeyFn: (c) => c.id },
+    ),
     members(k: Keyset<TimeCursor>) {
       return paged('members', k, async (ids) => groupBy(await services.teams.membersOfTeams(ids, k), (r) => r.teamId, ids));
     },

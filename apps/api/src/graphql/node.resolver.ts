@@ -2,8 +2,24 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import { Node } from './common.types.ts';
 import type { Context } from './context.ts';
-import { cohortNode, distributionNode, membershipNode, modelNode, projectNode, teamNode, tokenNode, userNode, versionNode, volumeNode } from './nodes.ts';
+import { cohortNode, volumeNode } from '../cohorts/cohort.nodes.ts';
+import { distributionNode, versionNode } from '../distributions/distribution.nodes.ts';
+import { membershipNode, teamNode } from '../teams/team.nodes.ts';
+import { modelNode } from '../models/model.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { tokenNode, userNode } from '../auth/auth.nodes.ts';
 import { fromGlobalId } from './relay.ts';
+import { datasetVersionNode, trainingRunNode } from '../datasets/dataset.resolver.ts';
+import { referenceFileNode } from '../distributions/distribution.resolver.ts';
+import { webhookNode } from '../webhooks/webhook.resolver.ts';
+import { auditNode } from '../audit/audit.nodes.ts';
+import { invitationNode } from '../invitations/invitation.resolver.ts';
+
+/** Every type that implements Node; a test compares this list with the schema. */
+export const NODE_TYPES = [
+  'Team', 'Project', 'Membership', 'ApiToken', 'Model', 'ConditionDistribution', 'DistributionVersion', 'Cohort', 'Volume', 'User',
+  'DatasetVersion', 'Webhook', 'TrainingRun', 'ReferenceFile', 'AuditEvent', 'Invitation',
+] as const;
 
 @Resolver()
 export class NodeResolver {
@@ -38,6 +54,18 @@ export class NodeResolver {
         const u = await ctx.loaders.user.load(raw);
         return u ? userNode(u) : null;
       }
+      case 'DatasetVersion':
+        return datasetVersionNode(await s.datasets.get(ctx, raw));
+      case 'Webhook':
+        return webhookNode(await s.webhooks.get(ctx, raw));
+      case 'TrainingRun':
+        return trainingRunNode(await s.datasets.getTrainingRun(ctx, raw));
+      case 'ReferenceFile':
+        return referenceFileNode(await s.references.get(ctx, raw));
+      case 'AuditEvent':
+        return auditNode(await s.audit.get(ctx, raw));
+      case 'Invitation':
+        return invitationNode(await s.invitations.get(ctx, raw));
       default:
         throw new DomainError(ErrorCode.NOT_FOUND, `Object ${JSON.stringify(id)} was not found`, { id });
     }

@@ -11,13 +11,30 @@ export function toGlobalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
 }
 
+/**
+ * The GraphQL object of a row: the row's columns (type-graphql sends declared @Fields only, so a column
+ * without one never leaves the server), its global id, its raw id, then `overrides` for fields that are
+ * not the column as it is. Rows with secrets (users, tokens) are mapped field by field instead.
+ */
+export function nodeOf<T extends object>(cls: new () => T, type: string, row: { id: string }, overrides: Partial<T> = {}): T {
+  return Object.assign(new cls(), row, { id: toGlobalId(type, row.id), rawId: row.id }, overrides);
+}
+
+/** Types whose raw ids are numbers (bigint identity columns); every other type has uuid ids. */
+const NUMERIC_ID_TYPES = new Set(['AuditEvent']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Decodes a global id. The raw id must have its type's own format (a uuid, or digits for numeric
+ * types), so a forged `Project:1` is NOT_FOUND here instead of a database error later.
+ */
 export function fromGlobalId(globalId: string, expected?: string): { type: string; id: string } {
-  const raw = Buffer.from(globalId, 'base64url').toString('utf8');
+  const raw = globalId.length <= 200 ? Buffer.from(globalId, 'base64url').toString('utf8') : '';
   const i = raw.indexOf(':');
   const type = i > 0 ? raw.slice(0, i) : '';
   const id = i > 0 ? raw.slice(i + 1) : '';
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (!type || !(uuid.test(id) || /^\d+$/.test(id)) || (expected && type !== expected)) {
+  const wellFormed = NUMERIC_ID_TYPES.has(type) ? /^[1-9]\d{0,17}$/.test(id) : UUID.test(id);
+  if (!type || !wellFormed || (expected && type !== expected)) {
     throw new DomainError(
       ErrorCode.NOT_FOUND,
       `${expected ?? 'Object'} ${JSON.stringify(globalId)} was not found (not a valid ${expected ?? ''} id)`.replace('  ', ' '),
@@ -39,9 +56,12 @@ export function encodeCursor(c: KeysetCursor): string {
 export function decodeCursor(cursor: string | undefined | null, field = 'after'): KeysetCursor | undefined {
   if (cursor == null) return undefined;
   try {
+    if (cursor.length > 200) throw new Error('too long');
     const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(iso);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad');
+    // A forged cursor must not reach the database: a uuid and a date PostgreSQL can store.
+    const year = createdAt.getUTCFullYear();
+    if (typeof iso !== 'string' || Number.isNaN(createdAt.getTime()) || year < 1 || year > 9999 || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad');
     return { createdAt, id };
   } catch {
     throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${JSON.stringify(cursor)} is not a cursor returned by this connection`, { field });
@@ -96,7 +116,14 @@ export function pageOf<C>(args: PageArgs, decode: (cursor: string, field: string
 }
 
 export const timeCursor = (cursor: string, field: string): TimeCursor => decodeCursor(cursor, field)!;
+/** A cursor over an int4 column (version numbers, subject indices). */
 export function numberCursor(cursor: string, field: string): number {
+  const n = /^-?\d{1,10}$/.test(cursor) ? Number(cursor) : NaN;
+  if (!(n >= -(2 ** 31) && n < 2 ** 31)) throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${JSON.stringify(cursor)} is not a cursor returned by this connection`, { field });
+  return n;
+}
+/** A cursor over a bigint column (audit event ids). */
+export function bigNumberCursor(cursor: string, field: string): number {
   if (!/^-?\d{1,15}$/.test(cursor)) throw new DomainError(ErrorCode.BAD_INPUT, `${field} = ${JSON.stringify(cursor)} is not a cursor returned by this connection`, { field });
   return Number(cursor);
 }

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type MiddlewareFn } from 'type-graphql';
+import { timeoutError } from '../cpu/cpu.pool.ts';
+import type { Context } from './context.ts';
 import type { GraphQLSchema } from 'graphql';
 import { ApiTokenFieldResolver, AuthResolver } from '../auth/auth.resolver.ts';
 import { AuditResolver } from '../audit/audit.resolver.ts';
@@ -11,8 +13,19 @@ import { DistributionResolver, DistributionVersionResolver, ProjectDistributions
 import { ModelResolver } from '../models/model.resolver.ts';
 import { WebhookResolver } from '../webhooks/webhook.resolver.ts';
 import { DatasetResolver, ProjectDatasetsResolver, TrainingRunResolver } from '../datasets/dataset.resolver.ts';
+import { InvitationResolver, TeamInvitationsResolver } from '../invitations/invitation.resolver.ts';
+import { InstanceResolver } from '../instance/instance.resolver.ts';
 
 let schema: Promise<GraphQLSchema> | null = null;
+
+/**
+ * The request's time limit stops work at field granularity: once its signal is aborted no further
+ * resolver starts (CPU tasks and database statements have their own stops).
+ */
+const stopWhenAborted: MiddlewareFn<Context> = async ({ context }, next) => {
+  if (context.signal?.aborted) throw timeoutError();
+  return next();
+};
 
 /** The schema is built once per process (type-graphql metadata is global). */
 export function getSchema(): Promise<GraphQLSchema> {
@@ -36,8 +49,12 @@ export function getSchema(): Promise<GraphQLSchema> {
       TrainingRunResolver,
       ProjectDatasetsResolver,
       WebhookResolver,
+      InvitationResolver,
+      TeamInvitationsResolver,
+      InstanceResolver,
     ],
     validate: false,
+    globalMiddlewares: [stopWhenAborted],
     emitSchemaFile: false,
   });
   return schema;

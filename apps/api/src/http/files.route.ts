@@ -8,10 +8,11 @@ import type { Actor } from '../auth/actor.ts';
 import { DomainError } from '../common/errors.ts';
 import { mapCode } from '../graphql/errors.ts';
 import type { Services } from '../services.ts';
+import { redirectToObject } from './redirect.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function filesRouter(services: Services, resolveActor: (req: Request) => Promise<Actor | null>) {
+export function filesRouter(services: Services, resolveActor: (req: Request) => Promise<Actor | null>, opts: { presignSeconds: number } = { presignSeconds: 0 }) {
   const router = express.Router();
   router.get('/files/volumes/:volumeId/:file', async (req: Request, res: Response) => {
     const requestId = String(res.locals.requestId);
@@ -34,11 +35,13 @@ export function filesRouter(services: Services, resolveActor: (req: Request) => 
         res.status(410).json({ error: `the stored ${file} is missing from storage`, requestId });
         return;
       }
+      const filename = `cohort-${v.cohortId.slice(0, 8)}-sub-${String(v.subjectIndex).padStart(4, '0')}_${file}`;
+      if (await redirectToObject(services.storage, opts.presignSeconds, req, res, { key, filename, sha256: sha, bytes: stat.bytes, contentType: 'application/gzip' })) return;
       res.setHeader('content-type', 'application/gzip');
       res.setHeader('content-length', String(stat.bytes));
       res.setHeader('etag', `"${sha}"`);
       res.setHeader('x-content-sha256', sha);
-      res.setHeader('content-disposition', `attachment; filename="cohort-${v.cohortId.slice(0, 8)}-sub-${String(v.subjectIndex).padStart(4, '0')}_${file}"`);
+      res.setHeader('content-disposition', `attachment; filename="${filename}"`);
       await pipeline(await services.storage.get(key), res);
     } catch (err) {
       if (err instanceof DomainError) {

@@ -30,19 +30,16 @@ export class ModelRepository {
     return (await clientOf(this.db).model.findMany({ where: { id: { in: [...ids] } } })).map(asModelRow);
   }
 
+  /** Rows of exact (name, version) registrations. */
+  async findByNameVersions(pairs: readonly { name: string; version: string }[]): Promise<ModelRow[]> {
+    if (pairs.length === 0) return [];
+    const rows = await clientOf(this.db).model.findMany({ where: { OR: pairs.map((p) => ({ name: p.name, version: p.version })) } });
+    return rows.map(asModelRow);
+  }
+
   async listLatest(names: string[]): Promise<ModelRow[]> {
     const rows = await clientOf(this.db).model.findMany({ where: { name: { in: names } }, orderBy: [{ name: 'asc' }, { registeredAt: 'desc' }] });
     const seen = new Set<string>();
     return rows.map(asModelRow).filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)));
-  }
-
-  /** Seconds per volume of the most recent successful volumes of a model (for estimates). */
-  async recentVolumeSeconds(modelId: string, limit = 50): Promise<number[]> {
-    const rows = await clientOf(this.db).$queryRaw<{ s: number }[]>`
-      SELECT EXTRACT(EPOCH FROM (v."finishedAt" - v."startedAt"))::float8 AS s
-      FROM "Volume" v JOIN "Cohort" c ON c.id = v."cohortId"
-      WHERE c."modelId" = ${modelId}::uuid AND v.status = 'SUCCEEDED' AND v."startedAt" IS NOT NULL AND v."finishedAt" IS NOT NULL
-      ORDER BY v."finishedAt" DESC LIMIT ${limit}`;
-    return rows.map((r) => r.s).filter((s) => Number.isFinite(s) && s > 0);
   }
 }

@@ -1,10 +1,13 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context.ts';
-import { modelNode } from '../graphql/nodes.ts';
+import { modelNode } from './model.nodes.ts';
 import { fromGlobalId } from '../graphql/relay.ts';
-import { BrainProjection, CohortEstimate, Model } from './model.types.ts';
+import { BrainProjection, CohortEstimate, FeatureUnit, Model } from './model.types.ts';
+import { FEATURE_NAMES, physicalScale } from '@slicewise/conditioning';
 import { SamplerSettingsInput } from './sampler.types.ts';
 import { FieldResolver, Root } from 'type-graphql';
+import { Float } from 'type-graphql';
+import { anatomicalSpacingMm, declaredThroughput, type ModelMetadata, type ThroughputModel } from '@slicewise/models';
 
 @Resolver(() => Model)
 export class ModelResolver {
@@ -22,6 +25,30 @@ export class ModelResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.services.cohorts.estimate(ctx, fromGlobalId(modelId, 'Model').id, size, sampler);
+  }
+
+  @FieldResolver(() => [Float], {
+    description: 'The anatomy one voxel covers, [x, y, z] mm: the model\'s declared volume.anatomical_spacing_mm, else spacingMm. Physical units (mL, mm) are shown with it.',
+  })
+  async anatomicalSpacingMm(@Root() m: Model, @Ctx() ctx: Context): Promise<number[]> {
+    const { row } = await ctx.services.models.get(m.rawId);
+    return anatomicalSpacingMm(row.metadata as unknown as ModelMetadata).spacingMm;
+  }
+
+  @FieldResolver(() => [FeatureUnit], { description: 'Physical units of the nine features, from the anatomy a voxel covers (anatomicalSpacingMm); empty without usable conditioning metadata.' })
+  async physicalUnits(@Root() m: Model, @Ctx() ctx: Context): Promise<FeatureUnit[]> {
+    const { conditioning } = await ctx.services.models.get(m.rawId);
+    if (!conditioning) return [];
+    return FEATURE_NAMES.map((feature) => {
+      const p = physicalScale(conditioning, feature);
+      return { feature, unit: p.unit, scale: p.scale, approximate: p.approximate };
+    });
+  }
+
+  @FieldResolver(() => String, { description: 'The throughput the model declares, in words (or the fallback used when it declares none).' })
+  async throughputBasis(@Root() m: Model, @Ctx() ctx: Context): Promise<string> {
+    const { row } = await ctx.services.models.get(m.rawId);
+    return declaredThroughput(row.metadata as unknown as ThroughputModel).basis;
   }
 
   @FieldResolver(() => BrainProjection, { nullable: true })

@@ -1,6 +1,6 @@
 // The models the platform can run: folders of MODELS_DIR with a metadata.json, hash-verified and
 // registered in the database (name, version, metadata, file hashes) at API start.
-import { listModels, loadModel, type LoadedModel } from '@slicewise/models';
+import { listModels, loadModel, MODEL_PURPOSES, type LoadedModel } from '@slicewise/models';
 import { modelConditioningFromMetadata, type ModelConditioning } from '@slicewise/conditioning';
 import { DomainError, ErrorCode, notFound } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
@@ -56,9 +56,11 @@ export class ModelService {
     return reg;
   }
 
+  /** Usable models, the declared default first, then production, demo and test fixtures (by name within each). */
   async list(): Promise<ModelRow[]> {
     const names = (await listModels(this.modelsDir).catch(() => [])).filter((l) => l.ok).map((l) => l.name);
-    return this.repo.listLatest(names);
+    const rank = (r: ModelRow) => (r.metadata.default === true ? 0 : 1 + MODEL_PURPOSES.indexOf(r.metadata.purpose ?? 'demo'));
+    return (await this.repo.listLatest(names)).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   }
 
   async get(id: string): Promise<RegisteredModel> {
@@ -75,31 +77,17 @@ export class ModelService {
     return { row: m.row, conditioning: m.conditioning };
   }
 
-  modelsByIds(ids: readonly string[]) {
-    return this.repo.findByIds(ids);
+  /** What a dataset's Croissant RAI fields quote about its models (metadata purpose and training data). */
+  async cardsFor(models: readonly { name: string; version: string }[]): Promise<{ name: string; version: string; purpose: string | null; trainingData: string | null }[]> {
+    const rows = await this.repo.findByNameVersions(models);
+    return models.map((m) => {
+      const meta = rows.find((r) => r.name === m.name && r.version === m.version)?.metadata;
+      const training = meta?.training as { data_source?: unknown } | undefined;
+      return { name: m.name, version: m.version, purpose: meta?.purpose ?? null, trainingData: typeof training?.data_source === 'string' ? training.data_source : null };
+    });
   }
 
-  /**
-   * Seconds to generate `size` volumes: the median of the model's recent measured volume times, else the
-   * model card's figure, else a 64^3 CPU default (our measured ~5 s at 50 DDIM steps), scaled by steps.
-   */
-  async estimateSeconds(modelId: string, size: number, steps: number): Promise<{ seconds: number; perVolumeSeconds: number; basis: string }> {
-    const { row } = await this.conditioningOf(modelId).catch(async () => ({ row: (await this.get(modelId)).row }));
-    const recent = await this.repo.recentVolumeSeconds(modelId);
-    const defaults = (row.metadata.sampler_defaults ?? {}) as { num_inference_steps?: number };
-    const stepsRef = defaults.num_inference_steps ?? 50;
-    let perVolume: number;
-    let basis: string;
-    if (recent.length >= 3) {
-      const sorted = [...recent].sort((a, b) => a - b);
-      perVolume = sorted[Math.floor(sorted.length / 2)]!;
-      basis = `median of the last ${recent.length} generated volumes`;
-    } else {
-      const metrics = (row.metadata.metrics ?? {}) as { seconds_per_volume?: number };
-      perVolume = metrics.seconds_per_volume ?? 5;
-      basis = metrics.seconds_per_volume ? 'model card figure' : 'default (no measurements yet)';
-      perVolume *= steps / stepsRef;
-    }
-    return { seconds: perVolume * size, perVolumeSeconds: perVolume, basis };
+  modelsByIds(ids: readonly string[]) {
+    return this.repo.findByIds(ids);
   }
 }

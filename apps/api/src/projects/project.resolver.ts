@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context.ts';
-import { projectNode, teamNode } from '../graphql/nodes.ts';
+import { projectNode } from './project.nodes.ts';
+import { teamNode } from '../teams/team.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { fromGlobalId } from '../graphql/relay.ts';
 import { Team } from '../teams/team.types.ts';

@@ -1,10 +1,14 @@
 import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, ArgsType } from 'type-graphql';
 import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
-import { membershipNode, projectNode, teamNode, userNode } from '../graphql/nodes.ts';
+import { membershipNode, teamNode } from './team.nodes.ts';
+import { projectNode } from '../projects/project.nodes.ts';
+import { userNode } from '../auth/auth.nodes.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, PageArgs, pageOf, timeCursor, toConnection } from '../graphql/relay.ts';
 import { ProjectConnection } from '../projects/project.types.ts';
+import { TokenScopeEnum } from '../auth/auth.types.ts';
+import { allowedActions, grantableScopes, type Action } from '../auth/permissions.ts';
 import {
   AddMemberInput,
   CreateTeamInput,
@@ -13,6 +17,7 @@ import {
   MembershipPayload,
   RoleEnum,
   Team,
+  TeamActionEnum,
   TeamConnection,
   TeamPayload,
   UpdateTeamInput,
@@ -40,6 +45,20 @@ export class TeamResolver {
   @FieldResolver(() => RoleEnum, { nullable: true, description: 'Your role in this team (null for API tokens).' })
   async viewerRole(@Root() team: Team, @Ctx() ctx: Context) {
     return ctx.access.roleIn(team.rawId);
+  }
+
+  @FieldResolver(() => [TeamActionEnum], { description: 'What you may do in this team: the permission matrix for your role (or your token\'s scopes). The API still checks every operation.' })
+  async viewerPermissions(@Root() team: Team, @Ctx() ctx: Context): Promise<Action[]> {
+    const actor = ctx.access.requireActor();
+    if (actor.kind === 'token') return actor.teamId === team.rawId ? allowedActions({ scopes: actor.scopes }) : [];
+    const role = await ctx.access.roleIn(team.rawId);
+    return role ? allowedActions({ role }) : [];
+  }
+
+  @FieldResolver(() => [TokenScopeEnum], { description: 'The scopes you may put on an API token of this team (none for API tokens).' })
+  async viewerTokenScopes(@Root() team: Team, @Ctx() ctx: Context) {
+    const role = await ctx.access.roleIn(team.rawId);
+    return role ? grantableScopes(role) : [];
   }
 
   @FieldResolver(() => MembershipConnection)

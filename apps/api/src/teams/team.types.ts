@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType, Node, UserError } from '../graphql/common.types.ts';
 import { User } from '../auth/auth.types.ts';
+import { actionEnumName, PERMISSIONS, type Action } from '../auth/permissions.ts';
 
 export enum RoleEnum {
   OWNER = 'OWNER',
@@ -10,6 +11,14 @@ export enum RoleEnum {
   VIEWER = 'VIEWER',
 }
 registerEnumType(RoleEnum, { name: 'Role', description: 'Team roles, from most to least powerful; see the permission matrix in README.md' });
+
+/** The permission matrix's actions as a GraphQL enum (values are the matrix's names, e.g. project.create). */
+export const TeamActionEnum = Object.fromEntries((Object.keys(PERMISSIONS) as Action[]).map((a) => [actionEnumName(a), a])) as Record<string, Action>;
+registerEnumType(TeamActionEnum, {
+  name: 'TeamAction',
+  description: 'An action of the permission matrix (auth/permissions.ts; README "Permission matrix").',
+  valuesConfig: Object.fromEntries((Object.keys(PERMISSIONS) as Action[]).map((a) => [actionEnumName(a), { description: `${a}: ${PERMISSIONS[a].description}` }])),
+});
 
 @ObjectType({ implements: Node })
 export class Team extends Node {

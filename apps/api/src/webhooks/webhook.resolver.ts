@@ -5,6 +5,13 @@ import { Node, UserError } from '../graphql/common.types.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { fromGlobalId, toGlobalId } from '../graphql/relay.ts';
 import type { DeliveryRow, WebhookRow } from './webhook.repository.ts';
+import { WEBHOOK_EVENT_DESCRIPTIONS, WEBHOOK_EVENTS } from './webhook.service.ts';
+
+@ObjectType({ description: 'An event a webhook may subscribe to.' })
+export class WebhookEventType {
+  @Field(() => String, { description: 'The name to subscribe with (CreateWebhookInput.events), e.g. cohort.completed.' }) name!: string;
+  @Field(() => String) description!: string;
+}
 
 @ObjectType({ implements: Node, description: 'An HTTPS endpoint notified of events, with HMAC-SHA256 signatures.' })
 export class Webhook extends Node {
@@ -49,12 +56,17 @@ export class WebhookPayload {
   @Field(() => [UserError]) userErrors!: UserError[];
 }
 
-const webhookNode = (w: WebhookRow) =>
+export const webhookNode = (w: WebhookRow) =>
   Object.assign(new Webhook(), { id: toGlobalId('Webhook', w.id), rawId: w.id, url: w.url, events: w.events, active: w.active, createdAt: w.createdAt });
 const deliveryNode = (d: DeliveryRow): WebhookDelivery => ({ ...d, id: d.id, responseCode: d.responseCode, lastError: d.lastError });
 
 @Resolver(() => Webhook)
 export class WebhookResolver {
+  @Query(() => [WebhookEventType], { description: 'The events webhooks may subscribe to. Needs no sign-in.' })
+  webhookEvents(): WebhookEventType[] {
+    return WEBHOOK_EVENTS.map((name) => ({ name, description: WEBHOOK_EVENT_DESCRIPTIONS[name] }));
+  }
+
   @Query(() => [Webhook], { description: 'The team\'s webhooks (admins).' })
   async webhooks(@Arg('teamId', () => ID) teamId: string, @Ctx() ctx: Context) {
     return (await ctx.services.webhooks.list(ctx, fromGlobalId(teamId, 'Team').id)).map(webhookNode);

@@ -2,7 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import { createTheme, MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { ApiError } from '../lib/graphql-client';
+import { ApiError } from '@/lib/graphql-client';
 
 const systemFonts = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', sans-serif";
 

@@ -1,28 +1,27 @@
 'use client';
-// Request a cohort from a distribution version: size, seed (random by default, shown), sampler steps and
-// guidance (the model's declared defaults and limits: Model.samplerDefaults / samplerLimits); the time
-// estimate comes from the API's measured worker throughput before you submit.
+// Request a cohort from a distribution version: size (within this deployment's limits, checked before
+// anything is sent), seed (random by default, shown), sampler steps and guidance (the model's declared
+// defaults and limits: Model.samplerDefaults / samplerLimits). The time estimate, with what it is based on,
+// comes from the API (the model's declared throughput corrected by this deployment's workers).
 import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { CohortEstimateDocument, RequestCohortDocument, type ModelsQuery } from '../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../lib/hooks';
-import { splitUserErrors } from '../lib/graphql-client';
+import { CohortEstimateDocument, InstanceDocument, RequestCohortDocument, type ModelsQuery } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { formatDuration } from '@/lib/format';
+import { sizeError } from '@/lib/validators';
+import { FormErrors } from './form-errors';
 import { ModelPicker } from './model-picker';
+
+export { formatDuration };
 
 const SEED_MAX = 2 ** 31 - 1;
 function randomSeed(): number {
   const a = new Uint32Array(1);
   crypto.getRandomValues(a);
   return a[0]! % SEED_MAX;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '—';
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 export function CohortRequestModal(props: { opened: boolean; onClose: () => void; projectId: string; versions: { id: string; version: number }[]; versionId: string; versionLabel: string; models: ModelsQuery['models'] }) {
@@ -44,10 +43,15 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
   const [name, setName] = useState('');
   const [preview, setPreview] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [general, setGeneral] = useState<string[]>([]);
-  const request = useGqlMutation(RequestCohortDocument);
+  const request = useMutationForm(RequestCohortDocument, {
+    payload: (r) => r.requestCohort,
+    fields: ['size', 'seed', 'numInferenceSteps', 'guidanceScale', 'name', 'modelId', 'distributionVersionId'],
+    onFieldErrors: setErrors,
+  });
+  const instance = useGql(InstanceDocument, {}, { staleTime: 60_000 });
+  const maxSize = instance.data ? (preview ? instance.data.instance.maxPreviewSize : instance.data.instance.maxCohortSize) : null;
 
-  const sizeErr = typeof size !== 'number' || !Number.isInteger(size) || size < 1 ? 'A whole number of subjects, at least 1' : null;
+  const sizeErr = sizeError(size, maxSize, preview);
   const seedErr = typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > SEED_MAX ? `A whole number in 0..${SEED_MAX}` : null;
   const maxSteps = limits?.maxInferenceSteps ?? 1000;
   const stepsErr = typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1 || steps > maxSteps ? `A whole number of denoising steps in 1..${maxSteps}` : null;
@@ -59,21 +63,11 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
 
   async function submit() {
     if (sizeErr || seedErr || stepsErr || guidanceErr || !modelId) return;
-    setGeneral([]);
     setErrors({});
-    try {
-      const { requestCohort: r } = await request.mutateAsync({
-        input: { projectId: props.projectId, distributionVersionId: versionId, modelId, size: size as number, seed: seed as number, sampler, name: name.trim() || null, preview },
-      });
-      if (r.userErrors.length) {
-        const split = splitUserErrors(r.userErrors, ['size', 'seed', 'numInferenceSteps', 'guidanceScale', 'name', 'modelId', 'distributionVersionId']);
-        setErrors(split.fields);
-        return setGeneral(split.general);
-      }
-      router.push(`/cohorts/${encodeURIComponent(r.cohort!.id)}`);
-    } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
-    }
+    const r = await request.run({
+      input: { projectId: props.projectId, distributionVersionId: versionId, modelId, size: size as number, seed: seed as number, sampler, name: name.trim() || null, preview },
+    });
+    if (r) router.push(`/cohorts/${encodeURIComponent(r.cohort!.id)}`);
   }
 
   const est = estimate.data?.cohortEstimate;
@@ -93,7 +87,17 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
         </Group>
         <TextInput label="Name (optional)" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} />
         <Group grow align="flex-start" wrap="wrap">
-          <NumberInput label="Subjects (N)" min={1} value={size} onChange={setSize} error={sizeErr ?? errors.size} allowDecimal={false} miw={140} />
+          <NumberInput
+            label="Subjects (N)"
+            description={maxSize !== null ? `At most ${maxSize.toLocaleString('en')}` : undefined}
+            min={1}
+            value={size}
+            onChange={setSize}
+            error={sizeErr ?? errors.size}
+            allowDecimal={false}
+            thousandSeparator=","
+            miw={140}
+          />
           <NumberInput
             label={`${(model?.samplerDefaults.sampler ?? 'ddim').toUpperCase()} steps`}
             description={model ? `Model default ${model.samplerDefaults.numInferenceSteps}` : undefined}
@@ -133,12 +137,16 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
             <Text size="sm" c="red">
               No estimate: {estimate.error.message}
             </Text>
+          ) : sizeErr ? (
+            'Fix the number of subjects for an estimate.'
           ) : est ? (
             <>
               <Text size="sm" fw={600}>
-                About {formatDuration(est.seconds)} ({est.perVolumeSeconds.toFixed(1)} s per volume)
+                About {formatDuration(est.seconds)} at {est.volumesPerMinute >= 10 ? est.volumesPerMinute.toFixed(0) : est.volumesPerMinute.toFixed(1)} volumes/min, {est.workers} worker
+                {est.workers === 1 ? '' : 's'} ({est.perVolumeSeconds.toFixed(1)} s per volume)
+                {est.queuedAhead > 0 ? `, after ~${formatDuration(est.waitSeconds)} in the queue` : ''}
               </Text>
-              <Text size="xs" c="dimmed">
+              <Text size="xs" c="dimmed" data-testid="estimate-basis">
                 {est.basis}
               </Text>
             </>
@@ -146,16 +154,12 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
             'Fill in the size and steps for an estimate.'
           )}
         </Alert>
-        {general.length > 0 && (
-          <Alert color="red" role="alert">
-            {general.join(' ')}
-          </Alert>
-        )}
+        <FormErrors errors={request.general} />
         <Group justify="flex-end">
           <Button variant="default" onClick={props.onClose}>
             Cancel
           </Button>
-          <Button onClick={() => void submit()} loading={request.isPending} disabled={!!(sizeErr || seedErr || stepsErr || guidanceErr)} data-testid="submit-cohort">
+          <Button onClick={() => void submit()} loading={request.pending} disabled={!!(sizeErr || seedErr || stepsErr || guidanceErr)} data-testid="submit-cohort">
             Request cohort
           </Button>
         </Group>

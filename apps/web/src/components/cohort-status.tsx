@@ -1,6 +1,6 @@
 'use client';
 import { Badge } from '@mantine/core';
-import type { CohortStatus, VolumeStatus, ReviewState } from '../generated/gql/graphql';
+import type { CohortStatus, VolumeStatus, ReviewState } from '@/generated/gql/graphql';
 
 const COHORT: Record<CohortStatus, { color: string; label: string }> = {
   AWAITING_APPROVAL: { color: 'yellow', label: 'awaiting approval' },
@@ -11,7 +11,8 @@ const COHORT: Record<CohortStatus, { color: string; label: string }> = {
   CANCELLED: { color: 'gray', label: 'cancelled' },
   REJECTED: { color: 'red', label: 'rejected' },
 };
-const VOLUME: Record<VolumeStatus, string> = { PENDING: 'gray', RUNNING: 'indigo', SUCCEEDED: 'teal', FAILED: 'red', CANCELLED: 'gray' };
+// QC_FAILED: generated, but every try failed quality control (issue 14 adds the reasons and panels).
+const VOLUME: Record<VolumeStatus, string> = { PENDING: 'gray', RUNNING: 'indigo', SUCCEEDED: 'teal', FAILED: 'red', CANCELLED: 'gray', QC_FAILED: 'orange' };
 const REVIEW: Record<ReviewState, string> = { UNREVIEWED: 'gray', ACCEPTED: 'teal', REJECTED: 'red' };
 
 export const ACTIVE_COHORT: CohortStatus[] = ['AWAITING_APPROVAL', 'QUEUED', 'RUNNING'];

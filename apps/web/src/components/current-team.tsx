@@ -2,17 +2,18 @@
 // Which team the shell's switcher and navigation show: the team in the URL, else the one a page
 // reports (a project page knows its team), else the last one used on this device.
 import { createContext, useContext, useEffect } from 'react';
-import type { Role } from '../generated/gql/graphql';
+import type { Role, TeamAction } from '@/generated/gql/graphql';
 
 export const TEAM_STORAGE_KEY = 'slicewise.teamId';
 
 /**
- * `role` is your role in that team. Pages whose objects do not name their team (cohorts, volumes)
- * use it to hide buttons; the API still checks every write against the object's real team.
+ * `role` and `permissions` are yours in that team. Pages whose objects do not name their team use them to
+ * hide buttons; the API still checks every write against the object's real team.
  */
-export const CurrentTeamContext = createContext<{ teamId: string | null; role: Role | null; setTeamId: (id: string) => void }>({
+export const CurrentTeamContext = createContext<{ teamId: string | null; role: Role | null; permissions: readonly TeamAction[] | null; setTeamId: (id: string) => void }>({
   teamId: null,
   role: null,
+  permissions: null,
   setTeamId: () => {},
 });
 

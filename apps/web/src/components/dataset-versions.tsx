@@ -1,13 +1,17 @@
 'use client';
-// A project's dataset versions (immutable, content-addressed sets of volumes) and publishing one
-// from completed cohorts.
+// A project's dataset versions (immutable, content-addressed sets of volumes), each linking to its page,
+// and publishing one from completed cohorts.
 import { useState } from 'react';
-import { Alert, Anchor, Badge, Button, Card, Checkbox, Code, Group, Modal, Stack, Switch, Text, TextInput } from '@mantine/core';
-import { ProjectDatasetsDocument, PublishDatasetVersionDocument } from '../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../lib/hooks';
-import { splitUserErrors } from '../lib/graphql-client';
+import Link from 'next/link';
+import { Anchor, Badge, Button, Card, Checkbox, Code, Group, Modal, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { ProjectDatasetsDocument, PublishDatasetVersionDocument } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { FormErrors } from './form-errors';
 import { formatDate } from './page-header';
 import { EmptyState, ErrorState, LoadingState } from './states';
+
+export const datasetVersionHref = (projectId: string, versionId: string) => `/projects/${encodeURIComponent(projectId)}/datasets/${encodeURIComponent(versionId)}`;
 
 export function DatasetVersions({ projectId, completedCohorts, canPublish }: { projectId: string; completedCohorts: { id: string; name: string }[]; canPublish: boolean }) {
   const q = useGql(ProjectDatasetsDocument, { projectId });
@@ -20,7 +24,8 @@ export function DatasetVersions({ projectId, completedCohorts, canPublish }: { p
     ) : null;
   if (q.isPending) return <LoadingState label="Loading dataset versions…" rows={1} />;
   if (q.error) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
-  const versions = q.data!.project.datasetVersions.edges.map((e) => e.node);
+  const project = q.data!.project;
+  const versions = project.datasetVersions.edges.map((e) => e.node);
   return (
     <Stack gap="xs">
       {versions.length === 0 ? (
@@ -32,11 +37,11 @@ export function DatasetVersions({ projectId, completedCohorts, canPublish }: { p
           {publishButton && <Group justify="flex-end">{publishButton}</Group>}
           {versions.map((v) => (
             <Card withBorder key={v.id} data-testid="dataset-card">
-              <Group justify="space-between" wrap="nowrap">
-                <Text fw={600} truncate>
-                  {v.dataset}
-                </Text>
-                <Group gap={4}>
+              <Group justify="space-between" wrap="nowrap" gap="xs">
+                <Anchor component={Link} href={datasetVersionHref(projectId, v.id)} fw={600} truncate data-testid="dataset-link">
+                  {project.slug}/{v.dataset}@{v.manifestHash.slice(0, 8)}
+                </Anchor>
+                <Group gap={4} wrap="wrap" justify="flex-end">
                   {v.tags.map((t) => (
                     <Badge key={t} size="xs" variant="light" tt="none">
                       {t}
@@ -65,32 +70,22 @@ export function DatasetVersions({ projectId, completedCohorts, canPublish }: { p
 }
 
 function PublishModal({ opened, onClose, projectId, cohorts }: { opened: boolean; onClose: () => void; projectId: string; cohorts: { id: string; name: string }[] }) {
-  const publish = useGqlMutation(PublishDatasetVersionDocument);
   const [selected, setSelected] = useState<string[]>([]);
   const [dataset, setDataset] = useState('main');
   const [tags, setTags] = useState('latest');
   const [onlyAccepted, setOnlyAccepted] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [general, setGeneral] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
+  const publish = useMutationForm(PublishDatasetVersionDocument, { payload: (r) => r.publishDatasetVersion, fields: ['cohortIds', 'dataset', 'tags', 'onlyAccepted'], onFieldErrors: setErrors });
   const tagList = tags.split(',').map((t) => t.trim()).filter(Boolean);
-  const badTag = tagList.find((t) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(t));
+  const badTag = tagList.find((t) => !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(t));
 
   async function submit() {
-    setGeneral([]);
     setErrors({});
     setDone(null);
-    try {
-      const { publishDatasetVersion: r } = await publish.mutateAsync({ input: { projectId, cohortIds: selected, dataset: dataset.trim() || null, tags: tagList, onlyAccepted } });
-      if (r.userErrors.length) {
-        const split = splitUserErrors(r.userErrors, ['cohortIds', 'dataset', 'tags', 'onlyAccepted']);
-        setErrors(split.fields);
-        return setGeneral(split.general);
-      }
-      setDone(r.created ? `Published ${r.datasetVersion?.dataset} with ${r.datasetVersion?.volumeCount} volumes.` : 'This exact content was already published: the existing version was returned (tags moved).');
-    } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
-    }
+    const r = await publish.run({ input: { projectId, cohortIds: selected, dataset: dataset.trim() || null, tags: tagList, onlyAccepted } });
+    if (!r) return;
+    setDone(r.created ? `Published ${r.datasetVersion?.dataset} with ${r.datasetVersion?.volumeCount} volumes.` : 'This exact content was already published: the existing version was returned (tags moved).');
   }
 
   return (
@@ -104,15 +99,11 @@ function PublishModal({ opened, onClose, projectId, cohorts }: { opened: boolean
           </Stack>
         </Checkbox.Group>
         <Group grow align="flex-start">
-          <TextInput label="Dataset" value={dataset} onChange={(e) => setDataset(e.currentTarget.value)} error={errors.dataset} />
-          <TextInput label="Tags (comma separated)" value={tags} onChange={(e) => setTags(e.currentTarget.value)} error={badTag ? `"${badTag}": letters, digits, . _ - (max 64)` : errors.tags} />
+          <TextInput label="Dataset" description="Lowercase letters, digits, . _ -" value={dataset} onChange={(e) => setDataset(e.currentTarget.value)} error={errors.dataset} />
+          <TextInput label="Tags (comma separated)" value={tags} onChange={(e) => setTags(e.currentTarget.value)} error={badTag ? `"${badTag}": lowercase letters, digits, . _ - (at most 63)` : errors.tags} />
         </Group>
         <Switch label="Only volumes accepted in review" checked={onlyAccepted} onChange={(e) => setOnlyAccepted(e.currentTarget.checked)} />
-        {general.length > 0 && (
-          <Alert color="red" role="alert">
-            {general.join(' ')}
-          </Alert>
-        )}
+        <FormErrors errors={publish.general} />
         {done && (
           <Text c="teal" role="status">
             {done}
@@ -122,7 +113,7 @@ function PublishModal({ opened, onClose, projectId, cohorts }: { opened: boolean
           <Button variant="default" onClick={onClose}>
             Close
           </Button>
-          <Button onClick={() => void submit()} disabled={!selected.length || !!badTag} loading={publish.isPending}>
+          <Button onClick={() => void submit()} disabled={!selected.length || !!badTag} loading={publish.pending}>
             Publish
           </Button>
         </Group>

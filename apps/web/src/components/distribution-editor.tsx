@@ -1,18 +1,35 @@
 'use client';
 // The distribution editor: controls for the drawn features, position and the raw JSON, with a live
-// preview from the API (previewDistribution) as you edit. Saving is the page's job (onSave).
+// preview from the API (previewDistribution) as you edit. Values beyond the model's training range are
+// flagged where they are typed. JSON that does not parse is shown as an error and reported to the page
+// (onJsonError), which must not save: the last valid spec is never saved in its place silently.
+// Saving is the page's job.
 import { useEffect, useMemo, useState } from 'react';
 import { ActionIcon, Alert, Button, Code, Grid, Group, JsonInput, MultiSelect, NumberInput, Paper, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { PreviewDistributionDocument, type ModelsQuery } from '../generated/gql/graphql';
-import { useGql } from '../lib/hooks';
-import { DRAWN, FEATURE_LABEL, MARGINAL_PARAMS, MARGINAL_TYPES, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type ModelRanges, type Spec } from '../lib/spec';
+import { PreviewDistributionDocument, type ModelsQuery } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { DRAWN, FEATURE_LABEL, FEATURES, MARGINAL_PARAMS, MARGINAL_TYPES, outsideTrainingRange, rangesOf, REGIONS, switchMarginal, type Feature, type FeatureHistogram, type MarginalType, type ModelRanges, type Spec } from '@/lib/spec';
+import { formatFeature } from '@/lib/units';
 import { CentroidScatter, FeatureHistograms, PreviewSummary } from './distribution-preview';
 import { ErrorState, LoadingState } from './states';
 
 type Model = ModelsQuery['models'][number];
 
-export function DistributionEditor({ model, spec, onChange, readOnly = false }: { model: Model; spec: Spec; onChange: (s: Spec) => void; readOnly?: boolean }) {
+export function DistributionEditor({
+  model,
+  spec,
+  onChange,
+  onJsonError,
+  readOnly = false,
+}: {
+  model: Model;
+  spec: Spec;
+  onChange: (s: Spec) => void;
+  /** The JSON box's parse error (null when it parses): the page refuses to save while there is one. */
+  onJsonError?: (error: string | null) => void;
+  readOnly?: boolean;
+}) {
   const ranges = useMemo(() => rangesOf(model.conditioning as Record<string, unknown>), [model]);
   const [jsonText, setJsonText] = useState(() => JSON.stringify(spec, null, 2));
   const [jsonError, setJsonError] = useState<string | null>(null);
@@ -27,7 +44,7 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
   const p = preview.data?.previewDistribution;
   const features = (spec.features ?? {}) as Record<string, Record<string, unknown>>;
   const position = (spec.position ?? { type: 'region', region: 'anywhere' }) as { type?: string; region?: string | string[] };
-  const regionList = position.type === 'region' ? (Array.isArray(position.region) ? position.region : [position.region ?? 'anywhere']) : [];
+  const regionList: string[] = position.type === 'region' ? (Array.isArray(position.region) ? position.region : [position.region ?? 'anywhere']) : [];
 
   const setFeature = (f: Feature, value: Record<string, unknown>) => onChange({ ...spec, features: { ...features, [f]: value } });
   const errorsFor = (prefix: string[]) =>
@@ -44,20 +61,22 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
           )}
           {spec.kind === 'parametric' &&
             DRAWN.map((f) => {
-              const fi = ['voxel_volume', 'surface_area', 'sphericity'].indexOf(f);
+              const fi = FEATURES.indexOf(f);
               const lo = ranges?.min[fi] ?? 0;
               const hi = ranges?.max[fi] ?? 1;
               const m = features[f];
               const type = (m?.type as MarginalType | undefined) ?? null;
               const known = type !== null && type in MARGINAL_PARAMS;
               const errs = errorsFor(['features', f]);
+              const beyond = ranges ? outsideTrainingRange(m, lo, hi) : [];
               return (
                 <Paper withBorder p="sm" key={f} component="fieldset" style={{ margin: 0 }} aria-label={FEATURE_LABEL[f]}>
                   <Text fw={600} size="sm" component="legend" px={4}>
                     {FEATURE_LABEL[f]}
                   </Text>
-                  <Text size="xs" c="dimmed" mb={6}>
-                    Normalised units; the model was trained on [{lo.toFixed(3)}, {hi.toFixed(3)}]. The histogram shows physical units.
+                  <Text size="xs" c="dimmed" mb={6} data-testid={`training-range-${f}`}>
+                    Normalised units; the model was trained on [{lo.toFixed(3)}, {hi.toFixed(3)}]
+                    {f === 'voxel_volume' || f === 'surface_area' ? ` (${formatFeature(model, f, lo)} to ${formatFeature(model, f, hi)})` : ''}. The histogram shows physical units.
                   </Text>
                   <Select
                     label="Distribution"
@@ -66,6 +85,7 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
                     allowDeselect={false}
                     disabled={readOnly}
                     onChange={(t) => {
+                      if (t === m?.type) return;
                       if (!t) {
                         const { [f]: _drop, ...rest } = features;
                         onChange({ ...spec, features: rest });
@@ -94,6 +114,13 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
                       ))}
                     </Group>
                   )}
+                  {beyond.length > 0 && (
+                    <Alert color="orange" variant="light" mt={6} p="xs" data-testid={`range-warning-${f}`} title="Beyond the training range">
+                      <Text size="xs">
+                        {beyond.join('; ')}. The model has not seen such tumours: draws outside the range are redrawn, so the cohort may not follow this distribution.
+                      </Text>
+                    </Alert>
+                  )}
                   {errs.length > 0 && (
                     <Text size="xs" c="red" mt={4} role="alert">
                       {errs.join(' ')}
@@ -109,7 +136,10 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
               data={REGIONS.map((r) => ({ value: r, label: r }))}
               value={regionList}
               disabled={readOnly || (position.type !== undefined && position.type !== 'region')}
-              onChange={(v) => onChange({ ...spec, position: { type: 'region', region: v.length === 0 ? 'anywhere' : v.length === 1 ? v[0]! : v.filter((r) => r !== 'anywhere') } })}
+              onChange={(v) => {
+                const regions = v.filter((r): r is (typeof REGIONS)[number] => (REGIONS as readonly string[]).includes(r));
+                onChange({ ...spec, position: { type: 'region', region: regions.length === 0 ? 'anywhere' : regions.length === 1 ? regions[0]! : regions.filter((r) => r !== 'anywhere') } });
+              }}
               error={errorsFor(['position'])[0]}
             />
             {position.type !== undefined && position.type !== 'region' && (
@@ -118,7 +148,7 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
               </Text>
             )}
           </Paper>
-          <QuotaEditor spec={spec} onChange={onChange} readOnly={readOnly} errors={errorsFor(['quotas'])} ranges={ranges} />
+          <QuotaEditor spec={spec} onChange={onChange} readOnly={readOnly} errors={errorsFor(['quotas'])} ranges={ranges} model={model} />
           <JsonInput
             label="Spec (JSON)"
             description="Everything the spec format allows (mixtures, quotas, shape, empirical): edits here update the controls and the preview."
@@ -129,16 +159,19 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
             readOnly={readOnly}
             formatOnBlur
             error={jsonError}
+            data-testid="spec-json"
             onChange={(text) => {
               setJsonText(text);
+              let error: string | null = null;
               try {
                 const parsed = JSON.parse(text) as unknown;
                 if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the spec must be a JSON object');
-                setJsonError(null);
                 onChange(parsed as Spec);
               } catch (err) {
-                setJsonError(`Not applied: ${err instanceof Error ? err.message : String(err)}`);
+                error = `This JSON does not parse: ${err instanceof Error ? err.message : String(err)}. Fix it or undo the edit; it cannot be saved like this.`;
               }
+              setJsonError(error);
+              onJsonError?.(error);
             }}
           />
         </Stack>
@@ -146,7 +179,7 @@ export function DistributionEditor({ model, spec, onChange, readOnly = false }: 
       <Grid.Col span={{ base: 12, md: 7 }}>
         <Stack gap="sm" aria-live="polite">
           <Group justify="space-between">
-            {p ? <PreviewSummary n={p.n} millis={p.millis} rejections={p.rejections as never} /> : <Title order={3} size="h5">Preview</Title>}
+            {p ? <PreviewSummary n={p.n} millis={p.millis} rejections={p.rejections as Parameters<typeof PreviewSummary>[0]['rejections']} /> : <Title order={3} size="h5">Preview</Title>}
             <Button size="xs" variant="default" onClick={() => setSeed((s) => s + 1)}>
               Resample (seed {seed})
             </Button>
@@ -185,7 +218,7 @@ interface Stratum {
 }
 
 /** Quotas: strata [min, max) of one feature with the fraction of the cohort each must get. */
-function QuotaEditor({ spec, onChange, readOnly, errors, ranges }: { spec: Spec; onChange: (s: Spec) => void; readOnly: boolean; errors: string[]; ranges: ModelRanges | null }) {
+function QuotaEditor({ spec, onChange, readOnly, errors, ranges, model }: { spec: Spec; onChange: (s: Spec) => void; readOnly: boolean; errors: string[]; ranges: ModelRanges | null; model: Model }) {
   const quotas = spec.quotas as { feature: 'voxel_volume' | 'sphericity'; strata: Stratum[] } | undefined;
   const set = (q: typeof quotas) => {
     const { quotas: _old, ...rest } = spec;
@@ -193,6 +226,9 @@ function QuotaEditor({ spec, onChange, readOnly, errors, ranges }: { spec: Spec;
   };
   const fi = (f: string) => (f === 'sphericity' ? 2 : 0);
   const sum = quotas?.strata.reduce((a, st) => a + (Number(st.fraction) || 0), 0) ?? 0;
+  const qlo = quotas && ranges ? ranges.min[fi(quotas.feature)]! : null;
+  const qhi = quotas && ranges ? ranges.max[fi(quotas.feature)]! : null;
+  const beyond = quotas && qlo !== null && qhi !== null ? quotas.strata.flatMap((st) => outsideTrainingRange({ type: 'uniform', min: st.min, max: st.max }, qlo, qhi + 0.001).map((m) => `${st.name}: ${m}`)) : [];
   return (
     <Paper withBorder p="sm" component="fieldset" style={{ margin: 0 }} aria-label="Quotas">
       <Text fw={600} size="sm" component="legend" px={4}>
@@ -224,7 +260,7 @@ function QuotaEditor({ spec, onChange, readOnly, errors, ranges }: { spec: Spec;
             allowDeselect={false}
             disabled={readOnly}
             onChange={(f) => f && set({ ...quotas, feature: f as 'voxel_volume' | 'sphericity' })}
-            description={ranges ? `Training range [${ranges.min[fi(quotas.feature)]!.toFixed(3)}, ${ranges.max[fi(quotas.feature)]!.toFixed(3)}]` : undefined}
+            description={ranges ? `Training range [${ranges.min[fi(quotas.feature)]!.toFixed(3)}, ${ranges.max[fi(quotas.feature)]!.toFixed(3)}]${quotas.feature === 'voxel_volume' ? ` (${formatFeature(model, 'voxel_volume', ranges.min[0]!)} to ${formatFeature(model, 'voxel_volume', ranges.max[0]!)})` : ''}` : undefined}
           />
           {quotas.strata.map((st, i) => {
             const update = (patch: Partial<Stratum>) => set({ ...quotas, strata: quotas.strata.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -250,6 +286,11 @@ function QuotaEditor({ spec, onChange, readOnly, errors, ranges }: { spec: Spec;
               {Math.abs(sum - 1) > 1e-6 ? ' (must be 1)' : ''}
             </Text>
           </Group>
+          {beyond.length > 0 && (
+            <Text size="xs" c="orange.8" data-testid="range-warning-quotas">
+              Beyond the training range: {beyond.join('; ')}.
+            </Text>
+          )}
           {errors.length > 0 && (
             <Text size="xs" c="red" role="alert">
               {errors.join(' ')}

@@ -4,10 +4,14 @@
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Checkbox, Code, FileInput, Group, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { CreateEmpiricalDistributionDocument, ReferenceFilesDocument } from '../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../lib/hooks';
-import { nameError } from '../lib/validators';
+import { Alert, Button, Checkbox, Code, FileInput, Group, NumberInput, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { CreateEmpiricalDistributionDocument, ReferenceFilesDocument, type ReferenceFilesQuery } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { formatFeature, type UnitModel } from '@/lib/units';
+import { FormErrors } from './form-errors';
+import { DataTable, type Column } from './data-table';
+import { nameError } from '@/lib/validators';
 import { formatDate } from './page-header';
 import { EmptyState, ErrorState, LoadingState } from './states';
 
@@ -17,11 +21,13 @@ interface UploadResult {
   errors?: { message: string }[];
 }
 
-export function EmpiricalBuilder({ projectId, modelId }: { projectId: string; modelId: string }) {
+type Reference = ReferenceFilesQuery['project']['referenceFiles'][number];
+
+export function EmpiricalBuilder({ projectId, modelId, model }: { projectId: string; modelId: string; model?: UnitModel }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const refs = useGql(ReferenceFilesDocument, { projectId });
-  const create = useGqlMutation(CreateEmpiricalDistributionDocument);
+  const create = useMutationForm(CreateEmpiricalDistributionDocument, { payload: (r) => r.createEmpiricalDistribution, fields: ['name'], onFieldErrors: (f) => setNameErr(f.name ?? null) });
   const [files, setFiles] = useState<File[]>([]);
   const [merge, setMerge] = useState(false);
   const [uploading, setUploading] = useState(false);
@@ -30,7 +36,6 @@ export function EmpiricalBuilder({ projectId, modelId }: { projectId: string; mo
   const [name, setName] = useState('');
   const [nameErr, setNameErr] = useState<string | null>(null);
   const [bandwidth, setBandwidth] = useState<number | string>(0.25);
-  const [general, setGeneral] = useState<string[]>([]);
 
   async function upload() {
     setUploading(true);
@@ -59,19 +64,25 @@ export function EmpiricalBuilder({ projectId, modelId }: { projectId: string; mo
     const err = nameError('Name')(name);
     setNameErr(err);
     if (err) return;
-    setGeneral([]);
-    try {
-      const { createEmpiricalDistribution: r } = await create.mutateAsync({
-        input: { projectId, modelId, name, referenceFileIds: selected, bandwidth: typeof bandwidth === 'number' ? bandwidth : null },
-      });
-      if (r.userErrors.length) return setGeneral(r.userErrors.map((e) => `${e.field.join('.')}: ${e.message}`));
-      router.push(`/projects/${encodeURIComponent(projectId)}/distributions/${encodeURIComponent(r.distribution!.id)}`);
-    } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
-    }
+    const r = await create.run({ input: { projectId, modelId, name, referenceFileIds: selected, bandwidth: typeof bandwidth === 'number' ? bandwidth : null } });
+    if (r) router.push(`/projects/${encodeURIComponent(projectId)}/distributions/${encodeURIComponent(r.distribution!.id)}`);
   }
 
   const list = refs.data?.project.referenceFiles ?? [];
+  const columns: Column<Reference>[] = [
+    {
+      key: 'select',
+      header: (
+        <Checkbox aria-label="Select all" checked={list.length > 0 && selected.length === list.length} indeterminate={selected.length > 0 && selected.length < list.length} onChange={(e) => setSelected(e.currentTarget.checked ? list.map((r) => r.id) : [])} />
+      ),
+      cell: (r) => <Checkbox aria-label={`Use ${r.filename}`} checked={selected.includes(r.id)} onChange={(e) => setSelected((s) => (e.currentTarget.checked ? [...s, r.id] : s.filter((x) => x !== r.id)))} />,
+    },
+    { key: 'file', header: 'File', cell: (r) => r.filename },
+    // measured on the model grid: physical units from the model's voxel size of anatomy
+    { key: 'volume', header: 'Tumour volume', cell: (r) => (Array.isArray(r.features) && typeof r.features[0] === 'number' ? formatFeature(model, 'voxel_volume', r.features[0]) : '—') },
+    { key: 'sha', header: 'sha256', cell: (r) => <Code>{r.sha256.slice(0, 12)}…</Code> },
+    { key: 'uploaded', header: 'Uploaded', cell: (r) => formatDate(r.createdAt) },
+  ];
   return (
     <Stack>
       <Paper withBorder p="md">
@@ -103,50 +114,15 @@ export function EmpiricalBuilder({ projectId, modelId }: { projectId: string; mo
       ) : list.length === 0 ? (
         <EmptyState title="No reference masks yet">Upload a few masks of real tumours; the distribution jitters their volume, shape and position.</EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={600}>
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>
-                  <Checkbox aria-label="Select all" checked={selected.length === list.length} indeterminate={selected.length > 0 && selected.length < list.length} onChange={(e) => setSelected(e.currentTarget.checked ? list.map((r) => r.id) : [])} />
-                </Table.Th>
-                <Table.Th>File</Table.Th>
-                <Table.Th>Volume</Table.Th>
-                <Table.Th>sha256</Table.Th>
-                <Table.Th>Uploaded</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.map((r) => (
-                <Table.Tr key={r.id}>
-                  <Table.Td>
-                    <Checkbox aria-label={`Use ${r.filename}`} checked={selected.includes(r.id)} onChange={(e) => setSelected((s) => (e.currentTarget.checked ? [...s, r.id] : s.filter((x) => x !== r.id)))} />
-                  </Table.Td>
-                  <Table.Td>{r.filename}</Table.Td>
-                  <Table.Td>{typeof (r.physical as { volumeMl?: number })?.volumeMl === 'number' ? `${(r.physical as { volumeMl: number }).volumeMl.toFixed(2)} mL` : '—'}</Table.Td>
-                  <Table.Td>
-                    <Code>{r.sha256.slice(0, 12)}…</Code>
-                  </Table.Td>
-                  <Table.Td>{formatDate(r.createdAt)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable columns={columns} rows={list} rowKey={(r) => r.id} testId="reference-files" minWidth={600} />
       )}
       <Group align="flex-start" wrap="wrap">
         <TextInput label="Name" required value={name} onChange={(e) => (setName(e.currentTarget.value), setNameErr(nameError('Name')(e.currentTarget.value)))} error={nameErr} w={320} />
         <NumberInput label="Bandwidth" description="Jitter as a fraction of each parameter's spread" min={0} max={2} step={0.05} decimalScale={3} value={bandwidth} onChange={setBandwidth} w={220} />
       </Group>
-      {general.length > 0 && (
-        <Alert color="red" role="alert" title="Not saved">
-          {general.map((g, i) => (
-            <div key={i}>{g}</div>
-          ))}
-        </Alert>
-      )}
+      <FormErrors errors={create.general} title="Not saved" />
       <div>
-        <Button onClick={() => void fit()} disabled={selected.length === 0} loading={create.isPending}>
+        <Button onClick={() => void fit()} disabled={selected.length === 0} loading={create.pending}>
           Fit distribution from {selected.length} mask{selected.length === 1 ? '' : 's'}
         </Button>
       </div>

@@ -1,6 +1,6 @@
 'use client';
 import { Select } from '@mantine/core';
-import type { ModelsQuery } from '../generated/gql/graphql';
+import type { ModelsQuery } from '@/generated/gql/graphql';
 
 export function ModelPicker({ models, value, onChange, disabled }: { models: ModelsQuery['models']; value: string | null; onChange: (id: string) => void; disabled?: boolean }) {
   return (

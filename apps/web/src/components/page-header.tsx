@@ -1,22 +1,27 @@
 'use client';
 import type { ReactNode } from 'react';
-import { Group, Stack, Text, Title } from '@mantine/core';
+import { Flex, Group, Stack, Text, Title } from '@mantine/core';
 
+/** Title, subtitle and actions; on a phone the actions go below the title instead of squeezing it. */
 export function PageHeader({ title, subtitle, actions }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
   return (
-    <Group justify="space-between" align="flex-start" mb="lg" gap="sm">
+    <Flex direction={{ base: 'column', sm: 'row' }} justify="space-between" align={{ base: 'stretch', sm: 'flex-start' }} mb="lg" gap="sm" data-testid="page-header">
       <Stack gap={2} style={{ minWidth: 0, flex: 1 }}>
         <Title order={1} size="h2" style={{ overflowWrap: 'anywhere' }}>
           {title}
         </Title>
         {subtitle && (
-          <Text c="dimmed" size="sm">
+          <Text c="dimmed" size="sm" component="div" style={{ overflowWrap: 'anywhere' }}>
             {subtitle}
           </Text>
         )}
       </Stack>
-      {actions && <Group gap="xs">{actions}</Group>}
-    </Group>
+      {actions && (
+        <Group gap="xs" wrap="wrap" style={{ flexShrink: 0 }}>
+          {actions}
+        </Group>
+      )}
+    </Flex>
   );
 }
 

@@ -4,7 +4,7 @@
 import type { ReactNode } from 'react';
 import { Alert, Button, Code, CopyButton, Group, Modal, Stack } from '@mantine/core';
 
-export function SecretOnceModal(props: { secret: string | null; title: string; onClose: () => void; testId: string; children: ReactNode }) {
+export function SecretOnceModal(props: { secret: string | null; title: string; onClose: () => void; testId: string; children: ReactNode; copyLabel?: string }) {
   return (
     <Modal opened={props.secret !== null} onClose={props.onClose} title={props.title} closeOnClickOutside={false}>
       <Stack>
@@ -18,7 +18,7 @@ export function SecretOnceModal(props: { secret: string | null; title: string; o
           <CopyButton value={props.secret ?? ''}>
             {({ copied, copy }) => (
               <Button variant="light" color={copied ? 'teal' : undefined} onClick={copy}>
-                {copied ? 'Copied' : 'Copy secret'}
+                {copied ? 'Copied' : (props.copyLabel ?? 'Copy secret')}
               </Button>
             )}
           </CopyButton>

@@ -3,7 +3,8 @@
 import type { ReactNode } from 'react';
 import Link from 'next/link';
 import { Alert, Button, Center, Code, Loader, Paper, Skeleton, Stack, Text, Title } from '@mantine/core';
-import { ApiError } from '../lib/graphql-client';
+import { ApiError } from '@/lib/graphql-client';
+import { describeError } from '@/lib/errors';
 
 export function LoadingState({ label = 'Loading…', rows = 3 }: { label?: string; rows?: number }) {
   return (
@@ -27,17 +28,22 @@ export function FullPageLoader() {
 }
 
 export function ErrorState({ error, onRetry, title = 'Something went wrong' }: { error: unknown; onRetry?: () => void; title?: string }) {
-  const apiError = error instanceof ApiError ? error : null;
+  const d = describeError(error);
   return (
     <Alert color="red" title={title} role="alert" data-testid="error-state">
       <Stack gap="xs">
-        <Text size="sm">{error instanceof Error ? error.message : String(error)}</Text>
-        {apiError && (
+        <Text size="sm">{d.message}</Text>
+        {d.detail && (
+          <Text size="xs" data-testid="error-detail">
+            {d.detail}
+          </Text>
+        )}
+        {d.code && (
           <Text size="xs" c="dimmed">
-            Code <Code>{apiError.code}</Code>
-            {apiError.requestId && (
+            Code <Code>{d.code}</Code>
+            {d.requestId && (
               <>
-                {' '}· request id <Code>{apiError.requestId}</Code> (quote it when reporting)
+                {' '}· request id <Code>{d.requestId}</Code> (quote it when reporting)
               </>
             )}
           </Text>

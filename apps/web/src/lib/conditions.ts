@@ -7,7 +7,6 @@ export interface ConditionRecord {
   vector?: (number | null)[] | null;
   empty?: boolean;
   stratum?: string | null;
-  physical?: { volumeMl?: number; surfaceAreaMm2?: number; centroidMm?: number[]; extentsMm?: number[] } | null;
 }
 
 export function featureValue(rec: unknown, f: Feature): number | null {
@@ -18,5 +17,3 @@ export function featureValue(rec: unknown, f: Feature): number | null {
   const v = i >= 0 ? r.vector[i] : null;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
-
-export const fmt3 = (v: number | null) => (v === null ? '—' : v.toFixed(3));

@@ -1,7 +1,7 @@
 // One place that talks HTTP to the API. Operations are typed documents generated from
 // apps/api/schema.graphql (src/generated/gql); the browser posts them to same-origin /graphql,
 // which next.config.ts forwards to the API with the session cookie.
-import type { TypedDocumentString } from '../generated/gql/graphql';
+import type { TypedDocumentString } from '@/generated/gql/graphql';
 
 /** A GraphQL error from the API: `code` is extensions.code (NOT_FOUND, FORBIDDEN, ...). */
 export class ApiError extends Error {
@@ -59,18 +59,6 @@ export interface UserErrorLike {
   code: string;
 }
 
-/**
- * Runs a mutation behind a row action (revoke, remove, change role) and returns the message to show
- * beside the table: its userErrors joined, the thrown error's message, or null when it worked.
- */
-export async function rowActionError(run: () => Promise<{ userErrors: readonly { message: string }[] }>): Promise<string | null> {
-  try {
-    const { userErrors } = await run();
-    return userErrors.length ? userErrors.map((e) => e.message).join(' ') : null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
 
 /**
  * Splits a payload's userErrors into per-form-field messages (by the last path element, e.g.

@@ -1,7 +1,7 @@
 'use client';
 // React Query wrappers over gqlRequest: the query key is the operation text plus its variables.
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
-import type { TypedDocumentString } from '../generated/gql/graphql';
+import type { TypedDocumentString } from '@/generated/gql/graphql';
 import { ApiError, gqlRequest } from './graphql-client';
 
 export function useGql<TResult, TVariables>(

@@ -1,9 +1,18 @@
-// The distribution spec (packages/conditioning README, "Distribution spec (version 1)") as the
-// editor sees it. The API validates every spec (previewDistribution, createDistribution); the
-// editor only builds objects of that shape and never corrects them silently.
+// The distribution spec as the editor sees it. Its TYPES are @slicewise/conditioning's (the one schema the
+// API validates with; packages/conditioning README, "Distribution spec (version 1)"), imported as types
+// only; what is here is presentation: labels, the editor's choices, defaults inside the model's ranges.
+// The API validates every spec (previewDistribution, createDistribution); nothing here corrects one.
+import type { DistributionSpec, FeatureHistogram as PreviewHistogram, FeatureName, Marginal, Region } from '@slicewise/conditioning';
 
-export const FEATURES = ['voxel_volume', 'surface_area', 'sphericity', 'x', 'y', 'z', 'w', 'h', 'd'] as const;
-export type Feature = (typeof FEATURES)[number];
+export type Feature = FeatureName;
+export type { Marginal };
+export type FeatureHistogram = PreviewHistogram;
+
+/** In the models' feature order (metadata conditioning.feature_names; @slicewise/conditioning FEATURE_NAMES). */
+export const FEATURES = ['voxel_volume', 'surface_area', 'sphericity', 'x', 'y', 'z', 'w', 'h', 'd'] as const satisfies readonly FeatureName[];
+// Compile-time: every feature of the package is listed (a new feature fails here, not in a page).
+const _allFeatures: Exclude<FeatureName, (typeof FEATURES)[number]> extends never ? true : never = true;
+void _allFeatures;
 
 export const FEATURE_LABEL: Record<Feature, string> = {
   voxel_volume: 'Tumour volume',
@@ -17,15 +26,8 @@ export const FEATURE_LABEL: Record<Feature, string> = {
   d: 'Extent z (derived)',
 };
 
-/** Features a parametric spec draws (the rest are derived from these and the shape). */
+/** Features the editor's controls draw (the rest are derived from these and the shape, or come from the position). */
 export const DRAWN: Feature[] = ['voxel_volume', 'sphericity'];
-
-export type Marginal =
-  | { type: 'fixed'; value: number }
-  | { type: 'uniform'; min: number; max: number }
-  | { type: 'truncnormal'; mean: number; sd: number; min: number; max: number }
-  | { type: 'beta'; alpha: number; beta: number; min?: number; max?: number }
-  | { type: 'lognormal'; mu: number; sigma: number; min?: number; max?: number };
 
 export type MarginalType = Marginal['type'];
 export const MARGINAL_TYPES: { value: MarginalType; label: string }[] = [
@@ -34,9 +36,10 @@ export const MARGINAL_TYPES: { value: MarginalType; label: string }[] = [
   { value: 'lognormal', label: 'Log-normal' },
   { value: 'beta', label: 'Beta (scaled)' },
   { value: 'fixed', label: 'Fixed value' },
+  { value: 'mixture', label: 'Mixture (components in the JSON)' },
 ];
 
-/** Parameters of each marginal, in the order the editor shows them. */
+/** Parameters of each marginal, in the order the editor shows them (a mixture's components are edited as JSON). */
 export const MARGINAL_PARAMS: Record<MarginalType, { key: string; label: string }[]> = {
   fixed: [{ key: 'value', label: 'Value' }],
   uniform: [
@@ -61,16 +64,17 @@ export const MARGINAL_PARAMS: Record<MarginalType, { key: string; label: string 
     { key: 'min', label: 'Min' },
     { key: 'max', label: 'Max' },
   ],
+  mixture: [],
 };
 
-export const REGIONS = ['anywhere', 'left', 'right', 'front', 'back', 'upper', 'lower'] as const;
+export const REGIONS = ['anywhere', 'left', 'right', 'front', 'back', 'upper', 'lower'] as const satisfies readonly Region[];
+const _allRegions: Exclude<Region, (typeof REGIONS)[number]> extends never ? true : never = true;
+void _allRegions;
 
-export type Spec = Record<string, unknown> & {
-  version: 1;
-  kind: string;
-  name?: string;
+/** A spec while it is edited: the package's shape, loosened where the editor holds partial values. */
+export type Spec = Omit<DistributionSpec, 'features'> & {
   features?: Partial<Record<Feature, Marginal | Record<string, unknown>>>;
-  position?: Record<string, unknown>;
+  [key: string]: unknown;
 };
 
 export interface ModelRanges {
@@ -106,7 +110,7 @@ export function defaultSpec(ranges: ModelRanges | null, name = 'new distribution
   };
 }
 
-/** Default parameters when the user switches a feature to another marginal type. */
+/** Default parameters when the user switches a feature to another marginal type (keeping its bounds). */
 export function switchMarginal(type: MarginalType, prev: Record<string, unknown> | undefined, lo: number, hi: number): Marginal {
   const min = typeof prev?.min === 'number' ? prev.min : lo;
   const max = typeof prev?.max === 'number' ? prev.max : hi;
@@ -121,16 +125,44 @@ export function switchMarginal(type: MarginalType, prev: Record<string, unknown>
       return { type, alpha: 2, beta: 2, min, max };
     case 'lognormal':
       return { type, mu: round(Math.log(Math.max(1e-6, (min + max) / 2))), sigma: 0.5, min, max };
+    case 'mixture': {
+      const mid = round((min + max) / 2);
+      return { type, components: [{ weight: 0.5, dist: { type: 'uniform', min, max: mid } }, { weight: 0.5, dist: { type: 'uniform', min: mid, max } }] };
+    }
   }
 }
 
-export interface FeatureHistogram {
-  feature: Feature;
-  edges: number[];
-  counts: number[];
-  physicalUnit: 'mL' | 'mm2' | '1' | 'mm';
-  physicalEdges: number[];
-  physicalApproximate: boolean;
+/**
+ * Where a marginal's parameters leave the model's training range [lo, hi] (the model has never seen such
+ * tumours; draws outside are redrawn): one message per parameter, empty when it stays inside.
+ */
+export function outsideTrainingRange(m: Record<string, unknown> | undefined, lo: number, hi: number): string[] {
+  if (!m) return [];
+  const out: string[] = [];
+  const check = (key: string, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return;
+    if (v < lo - 1e-9) out.push(`${key} ${v} is below the training range (${round(lo)}–${round(hi)})`);
+    else if (v > hi + 1e-9) out.push(`${key} ${v} is above the training range (${round(lo)}–${round(hi)})`);
+  };
+  switch (m.type) {
+    case 'fixed':
+      check('value', m.value);
+      break;
+    case 'truncnormal':
+      check('mean', m.mean);
+      check('min', m.min);
+      check('max', m.max);
+      break;
+    case 'mixture':
+      for (const [i, c] of ((m.components as { dist?: Record<string, unknown> }[] | undefined) ?? []).entries()) {
+        for (const msg of outsideTrainingRange(c.dist, lo, hi)) out.push(`component ${i + 1}: ${msg}`);
+      }
+      break;
+    default:
+      check('min', m.min);
+      check('max', m.max);
+  }
+  return out;
 }
 
 export const UNIT_LABEL: Record<FeatureHistogram['physicalUnit'], string> = { mL: 'mL', mm2: 'mm²', '1': '', mm: 'mm' };

@@ -53,3 +53,10 @@ export function httpUrlError(v: string): string | null {
 export function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
+
+/** The subjects field's problem, or null: a whole number in 1..the deployment's limit (MAX_COHORT_SIZE, or MAX_PREVIEW_SIZE for a preview). */
+export function sizeError(size: number | string, max: number | null, preview: boolean): string | null {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) return 'A whole number of subjects, at least 1';
+  if (max !== null && size > max) return preview ? `A preview has at most ${max.toLocaleString('en')} subjects` : `At most ${max.toLocaleString('en')} subjects per cohort on this deployment (you asked for ${size.toLocaleString('en')})`;
+  return null;
+}

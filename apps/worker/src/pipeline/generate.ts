@@ -19,9 +19,11 @@ export interface GenerateRequest {
   ort: OrtModel;
   condition: readonly number[];
   settings: SamplerSettings;
-  /** Philox key of the subject's noise: createRng(noiseSeed).fork(subjectIndex). */
+  /** Philox key of the subject's noise: createRng(noiseSeed).fork(subjectIndex), then .fork(noiseKey) when noiseKey > 0. */
   noiseSeed: number;
   subjectIndex: number;
+  /** 0: the volume's own noise; > 0: a regeneration's derived stream (quality.ts noiseKeyOf). */
+  noiseKey?: number;
   decodeBatchSlices: number;
   signal?: AbortSignal;
   /** After each denoising step (cancellation checks, progress). */
@@ -65,6 +67,14 @@ export function makeScheduler(meta: ModelMetadata, s: SamplerSettings): Diffusio
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The noise stream of one generation; its description goes into provenance. */
+export function noiseRng(noiseSeed: number, subjectIndex: number, noiseKey: number) {
+  const base = createRng(noiseSeed).fork(subjectIndex);
+  return noiseKey > 0 ? base.fork(noiseKey) : base;
+}
+export const describeNoise = (noiseSeed: number, subjectIndex: number, noiseKey: number) =>
+  `createRng(${noiseSeed}).fork(${subjectIndex})${noiseKey > 0 ? `.fork(${noiseKey})` : ''}`;
+
 export async function generateVolume(req: GenerateRequest): Promise<GenerateResult> {
   const meta = req.ort.model.metadata;
   const plan = planDenoiser(meta);
@@ -79,7 +89,7 @@ export async function generateVolume(req: GenerateRequest): Promise<GenerateResu
     scheduler: makeScheduler(meta, req.settings),
     numInferenceSteps: req.settings.numInferenceSteps,
     shape: [1, C, D, h, w],
-    rng: createRng(req.noiseSeed).fork(req.subjectIndex),
+    rng: noiseRng(req.noiseSeed, req.subjectIndex, req.noiseKey ?? 0),
     ...(plan.condName ? { condition: Float32Array.from(req.condition) } : {}),
     ...(guided ? { nullCondition: plan.nullCondition!, guidanceScale: req.settings.guidanceScale } : {}),
     ...(req.signal ? { signal: req.signal } : {}),

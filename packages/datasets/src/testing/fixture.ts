@@ -4,6 +4,7 @@
  * database. Deterministic for a given seed.
  */
 import { writeNifti } from '@slicewise/nifti';
+import type { ProvenanceQc } from '@slicewise/provenance';
 import { exampleVolumeProvenance } from '@slicewise/provenance/testing';
 import type { Storage } from '@slicewise/storage';
 import type { CohortInput, ManifestInput, VolumeInput } from '../manifest.ts';
@@ -39,6 +40,21 @@ export interface FakeVersionOptions {
   shapeDhw?: [number, number, number];
   /** Added to every requested/measured feature (to make a shifted distribution for diff tests). */
   featureShift?: number;
+  /** Quality control of volume i (default: passed on the first try); see qcFixture for ready-made outcomes. */
+  qc?: (i: number, measured: number[]) => ProvenanceQc | undefined;
+}
+
+/** Quality-control records for fixtures: passed after `tries` generations, failed on all of them, or not run. */
+export function qcFixture(status: 'passed' | 'failed' | 'not-run', tries = 1, measured: number[] | null = null): ProvenanceQc {
+  const settings = { enabled: status !== 'not-run', disabledReason: status === 'not-run' ? 'quality control turned off by the cohort request' : null, maxTries: 3, minTumourVoxels: 10, tolerances: { voxel_volume: 0.2 }, brainOutline: null, intensity: null };
+  const failCheck = { name: 'voxel_volume', passed: false, measured: 0.9, limit: '|measured - requested 0.3| <= 0.2', reason: 'voxel_volume: measured 0.9, requested 0.3, error 0.6 > tolerance 0.2' };
+  const passCheck = { name: 'tumour present', passed: true, measured: 40, limit: '>= 10 voxels', reason: null };
+  if (status === 'not-run') return { status, notRunReason: settings.disabledReason, settings, tries: [{ index: 0, noiseKey: 0, rng: 'createRng(1).fork(0)', measured, checks: [], passed: true }], acceptedTry: 0 };
+  const list = Array.from({ length: tries }, (_, t) => {
+    const passed = status === 'passed' && t === tries - 1;
+    return { index: t, noiseKey: t, rng: `createRng(1).fork(0)${t ? `.fork(${t})` : ''}`, measured, checks: passed ? [passCheck] : [passCheck, failCheck], passed };
+  });
+  return { status, notRunReason: null, settings, tries: list, acceptedTry: tries - 1 };
 }
 
 export async function writeFakeVersion(storage: Storage, opts: FakeVersionOptions): Promise<ManifestInput> {
@@ -103,6 +119,7 @@ export async function writeFakeVersion(storage: Storage, opts: FakeVersionOption
         mask: msk,
         workerId: `worker-${i % 3}`,
         createdAt: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(),
+        qc: opts.qc?.(i, measured),
       }),
       reviewState: i % 5 === 0 ? 'ACCEPTED' : 'UNREVIEWED',
       reviewedBy: i % 5 === 0 ? cohort.requestedBy : null,

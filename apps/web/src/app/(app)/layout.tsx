@@ -6,12 +6,13 @@ import { useParams, usePathname, useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Select, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { SignOutDocument, ViewerDocument } from '../../generated/gql/graphql';
-import { gqlRequest } from '../../lib/graphql-client';
-import { useGql } from '../../lib/hooks';
-import { can } from '../../lib/roles';
-import { CurrentTeamContext, TEAM_STORAGE_KEY } from '../../components/current-team';
-import { ErrorState, FullPageLoader } from '../../components/states';
+import { SignOutDocument, TeamAction, ViewerDocument } from '@/generated/gql/graphql';
+import { gqlRequest } from '@/lib/graphql-client';
+import { useGql } from '@/lib/hooks';
+import { can } from '@/lib/permissions';
+import { isSignedOut, signInHref } from '@/lib/session';
+import { CurrentTeamContext, TEAM_STORAGE_KEY } from '@/components/current-team';
+import { ErrorState, FullPageLoader } from '@/components/states';
 
 export default function SignedInLayout({ children }: { children: ReactNode }) {
   const router = useRouter();
@@ -34,13 +35,15 @@ export default function SignedInLayout({ children }: { children: ReactNode }) {
   const team = teams.find((t) => t.id === candidate) ?? null;
 
   useEffect(() => closeNav(), [pathname, closeNav]);
+  // Signed out (or the session expired): to the sign-in page, and back here afterwards.
+  const signedOut = isSignedOut(viewer);
   useEffect(() => {
-    if (viewer.data && !viewer.data.viewer) router.replace(`/sign-in?next=${encodeURIComponent(pathname)}`);
-  }, [viewer.data, router, pathname]);
+    if (signedOut) router.replace(signInHref(`${pathname}${window.location.search}`));
+  }, [signedOut, router, pathname]);
 
-  const ctx = useMemo(() => ({ teamId: team?.id ?? null, role: team?.viewerRole ?? null, setTeamId }), [team?.id, team?.viewerRole, setTeamId]);
+  const ctx = useMemo(() => ({ teamId: team?.id ?? null, role: team?.viewerRole ?? null, permissions: team?.viewerPermissions ?? null, setTeamId }), [team, setTeamId]);
 
-  if (viewer.isPending || (viewer.data && !viewer.data.viewer)) return <FullPageLoader />;
+  if (viewer.isPending || signedOut) return <FullPageLoader />;
   if (viewer.error)
     return (
       <main style={{ padding: 24 }}>
@@ -64,8 +67,8 @@ export default function SignedInLayout({ children }: { children: ReactNode }) {
     ? [
         { href: teamHref(), label: 'Projects', show: true },
         { href: teamHref('/members'), label: 'Members', show: true },
-        { href: teamHref('/tokens'), label: 'API tokens', show: can.useTokens(team.viewerRole) },
-        { href: teamHref('/audit'), label: 'Audit log', show: can.readAudit(team.viewerRole) },
+        { href: teamHref('/tokens'), label: 'API tokens', show: can(team.viewerPermissions, TeamAction.TokenList) },
+        { href: teamHref('/audit'), label: 'Audit log', show: can(team.viewerPermissions, TeamAction.AuditRead) },
         // Everyone sees the settings; only owners and admins get controls to change them.
         { href: teamHref('/settings'), label: 'Settings', show: true },
       ]

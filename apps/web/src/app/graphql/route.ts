@@ -1,6 +1,6 @@
 // Same-origin /graphql for the browser, forwarded to the API (see lib/forward.ts for why not a rewrite).
 import type { NextRequest } from 'next/server';
-import { forwardToApi } from '../../lib/forward';
+import { forwardToApi } from '@/lib/forward';
 
 export const dynamic = 'force-dynamic';
 

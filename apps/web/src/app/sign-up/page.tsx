@@ -1,44 +1,51 @@
 'use client';
-import { useState } from 'react';
+import { Suspense } from 'react';
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
-import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { SignUpDocument } from '../../generated/gql/graphql';
-import { ApiError, gqlRequest, splitUserErrors } from '../../lib/graphql-client';
-import { emailError, nameError, newPasswordError, PASSWORD_MIN } from '../../lib/validators';
-import { AuthCard } from '../../components/auth-card';
+import { SignUpDocument } from '@/generated/gql/graphql';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { emailError, nameError, newPasswordError, PASSWORD_MIN, safeNext } from '@/lib/validators';
+import { AuthCard } from '@/components/auth-card';
+import { FormErrors } from '@/components/form-errors';
 
 export default function SignUpPage() {
+  return (
+    <Suspense>
+      <SignUpForm />
+    </Suspense>
+  );
+}
+
+function SignUpForm() {
   const router = useRouter();
+  // After signing up through an invitation link, back to it (only same-site paths).
+  const nextParam = useSearchParams().get('next');
+  const next = nextParam ? safeNext(nextParam) : '/teams';
   const queryClient = useQueryClient();
-  const [general, setGeneral] = useState<string[]>([]);
   const form = useForm({
     initialValues: { name: '', email: '', password: '' },
     validateInputOnChange: true,
     validate: { name: nameError('Name'), email: emailError, password: newPasswordError },
   });
-
+  const signUp = useMutationForm(SignUpDocument, { payload: (r) => r.signUp, fields: ['name', 'email', 'password'], onFieldErrors: form.setErrors });
   const submit = form.onSubmit(async (values) => {
-    setGeneral([]);
-    try {
-      const { signUp } = await gqlRequest(SignUpDocument, { input: values });
-      if (signUp.userErrors.length) {
-        const split = splitUserErrors(signUp.userErrors, ['name', 'email', 'password']);
-        form.setErrors(split.fields);
-        setGeneral(split.general);
-        return;
-      }
-      queryClient.clear();
-      router.replace('/teams');
-    } catch (err) {
-      setGeneral([err instanceof ApiError ? err.message : String(err)]);
-    }
+    if (!(await signUp.run({ input: values }))) return;
+    queryClient.clear();
+    router.replace(next);
   });
 
   return (
-    <AuthCard title="Create your account" subtitle={<>Already have one? <Anchor component={Link} href="/sign-in">Sign in</Anchor></>}>
+    <AuthCard
+      title="Create your account"
+      subtitle={
+        <>
+          Already have one? <Anchor component={Link} href={nextParam ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in'}>Sign in</Anchor>
+        </>
+      }
+    >
       <form onSubmit={submit} noValidate>
         <Stack>
           <TextInput label="Name" autoComplete="name" required {...form.getInputProps('name')} />
@@ -50,12 +57,8 @@ export default function SignUpPage() {
             required
             {...form.getInputProps('password')}
           />
-          {general.length > 0 && (
-            <Alert color="red" role="alert">
-              {general.join(' ')}
-            </Alert>
-          )}
-          <Button type="submit" loading={form.submitting}>
+          <FormErrors errors={signUp.general} />
+          <Button type="submit" loading={signUp.pending}>
             Create account
           </Button>
         </Stack>

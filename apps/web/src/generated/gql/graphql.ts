@@ -25,15 +25,17 @@ export type AuditFilterInput = {
   until?: string | null | undefined;
 };
 
-export type CohortStatus =
-  | 'AWAITING_APPROVAL'
-  | 'CANCELLED'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'QUEUED'
-  | 'REJECTED'
-  | 'RUNNING';
+export const CohortStatus = {
+  AwaitingApproval: 'AWAITING_APPROVAL',
+  Cancelled: 'CANCELLED',
+  Completed: 'COMPLETED',
+  Failed: 'FAILED',
+  Queued: 'QUEUED',
+  Rejected: 'REJECTED',
+  Running: 'RUNNING'
+} as const;
 
+export type CohortStatus = typeof CohortStatus[keyof typeof CohortStatus];
 export type CreateApiTokenInput = {
   expiresAt?: string | null | undefined;
   name: string;
@@ -61,6 +63,15 @@ export type CreateEmpiricalDistributionInput = {
   referenceFileIds: Array<string | number>;
 };
 
+export type CreateInvitationInput = {
+  /** Hours the link stays valid, 1..720 (default 168: a week). */
+  expiresInHours?: number | null | undefined;
+  /** A note for admins, at most 200 characters. */
+  note?: string | null | undefined;
+  role: Role;
+  teamId: string | number;
+};
+
 export type CreateProjectInput = {
   description?: string | null | undefined;
   name: string;
@@ -77,6 +88,22 @@ export type CreateWebhookInput = {
   url: string;
 };
 
+export type FeatureToleranceInput = {
+  /** Largest accepted |measured - requested|, in [0, 10] (normalised units). */
+  abs: number;
+  /** Feature name (Model.conditioning feature_names). */
+  feature: string;
+};
+
+/** PENDING until used, revoked or past expiresAt. */
+export const InvitationState = {
+  Accepted: 'ACCEPTED',
+  Expired: 'EXPIRED',
+  Pending: 'PENDING',
+  Revoked: 'REVOKED'
+} as const;
+
+export type InvitationState = typeof InvitationState[keyof typeof InvitationState];
 export type PublishDatasetVersionInput = {
   /** Completed cohorts to take volumes from. */
   cohortIds: Array<string | number>;
@@ -86,10 +113,21 @@ export type PublishDatasetVersionInput = {
   /** Only volumes accepted in review. */
   onlyAccepted?: boolean | null | undefined;
   projectId: string | number;
+  /** Include volumes that failed quality control (left out by default), with the reason: recorded in the audit log, the manifest and the Croissant RAI fields. */
+  qcWaiver?: string | null | undefined;
   /** Tags to point at the version (moved if they exist). */
   tags?: Array<string> | null | undefined;
   /** Restrict to these volumes. */
   volumeIds?: Array<string | number> | null | undefined;
+};
+
+/** Overrides of the model's quality control; unset fields keep the model's. */
+export type QcSettingsInput = {
+  /** false: generate without checking (recorded as not run). */
+  enabled?: boolean | null | undefined;
+  /** 1..10 generations per volume before QC_FAILED. */
+  maxTries?: number | null | undefined;
+  tolerances?: Array<FeatureToleranceInput> | null | undefined;
 };
 
 export type RequestCohortInput = {
@@ -99,6 +137,8 @@ export type RequestCohortInput = {
   /** A preview: a handful of volumes served ahead of bulk work. */
   preview?: boolean | null | undefined;
   projectId: string | number;
+  /** Overrides of the model's quality control (Model.qcDefaults): tries per volume, tolerances, or off. */
+  qc?: QcSettingsInput | null | undefined;
   /** Overrides of the model's default sampler settings (Model.samplerDefaults, limits in Model.samplerLimits). */
   sampler?: SamplerSettingsInput | null | undefined;
   /** 0..2^31-1; random when omitted (and shown on the cohort). */
@@ -107,23 +147,29 @@ export type RequestCohortInput = {
   size: number;
 };
 
-export type ReviewState =
-  | 'ACCEPTED'
-  | 'REJECTED'
-  | 'UNREVIEWED';
+export const ReviewState = {
+  Accepted: 'ACCEPTED',
+  Rejected: 'REJECTED',
+  Unreviewed: 'UNREVIEWED'
+} as const;
 
+export type ReviewState = typeof ReviewState[keyof typeof ReviewState];
 /** Team roles, from most to least powerful; see the permission matrix in README.md */
-export type Role =
-  | 'ADMIN'
-  | 'MEMBER'
-  | 'OWNER'
-  | 'VIEWER';
+export const Role = {
+  Admin: 'ADMIN',
+  Member: 'MEMBER',
+  Owner: 'OWNER',
+  Viewer: 'VIEWER'
+} as const;
 
+export type Role = typeof Role[keyof typeof Role];
 /** Diffusion sampler (the model declares its default). */
-export type Sampler =
-  | 'DDIM'
-  | 'DDPM';
+export const Sampler = {
+  Ddim: 'DDIM',
+  Ddpm: 'DDPM'
+} as const;
 
+export type Sampler = typeof Sampler[keyof typeof Sampler];
 /** Overrides of the model's default sampler settings; unset fields keep the default. */
 export type SamplerSettingsInput = {
   /** DDIM eta in [0, 1]. */
@@ -146,17 +192,72 @@ export type SignUpInput = {
   password: string;
 };
 
+/** An action of the permission matrix (auth/permissions.ts; README "Permission matrix"). */
+export const TeamAction = {
+  /** audit.read: List and filter the audit log */
+  AuditRead: 'AUDIT_READ',
+  /** cohort.approve: Approve or reject a cohort waiting for approval */
+  CohortApprove: 'COHORT_APPROVE',
+  /** cohort.cancel: Cancel a cohort */
+  CohortCancel: 'COHORT_CANCEL',
+  /** cohort.request: Request a cohort (or a preview); large ones wait for approval */
+  CohortRequest: 'COHORT_REQUEST',
+  /** cohort.retry: Retry failed volumes */
+  CohortRetry: 'COHORT_RETRY',
+  /** dataset.publish: Publish a dataset version from completed cohorts */
+  DatasetPublish: 'DATASET_PUBLISH',
+  /** dataset.tag: Move a dataset tag (v3, latest, approved) to a version */
+  DatasetTag: 'DATASET_TAG',
+  /** distribution.write: Create condition distributions and new versions of them */
+  DistributionWrite: 'DISTRIBUTION_WRITE',
+  /** lineage.write: Register a training run that used dataset versions */
+  LineageWrite: 'LINEAGE_WRITE',
+  /** member.add: Add a member, or invite one with a link (expiring, single use, revocable) */
+  MemberAdd: 'MEMBER_ADD',
+  /** member.changeRole: Change a member's role (owners only grant or remove OWNER) */
+  MemberChangeRole: 'MEMBER_CHANGE_ROLE',
+  /** member.remove: Remove a member (the last owner cannot be removed) */
+  MemberRemove: 'MEMBER_REMOVE',
+  /** project.archive: Archive a project */
+  ProjectArchive: 'PROJECT_ARCHIVE',
+  /** project.create: Create a project */
+  ProjectCreate: 'PROJECT_CREATE',
+  /** project.read: See projects and everything in them (distributions, cohorts, volumes, provenance) and download files */
+  ProjectRead: 'PROJECT_READ',
+  /** project.update: Rename or describe a project */
+  ProjectUpdate: 'PROJECT_UPDATE',
+  /** team.read: See the team, its members and projects */
+  TeamRead: 'TEAM_READ',
+  /** team.update: Rename the team, set the approval threshold */
+  TeamUpdate: 'TEAM_UPDATE',
+  /** token.create: Create an API token (scopes up to your own role) */
+  TokenCreate: 'TOKEN_CREATE',
+  /** token.list: List the team's API tokens */
+  TokenList: 'TOKEN_LIST',
+  /** token.revoke: Revoke a token (your own; admins: any) */
+  TokenRevoke: 'TOKEN_REVOKE',
+  /** volume.review: Accept or reject a generated volume */
+  VolumeReview: 'VOLUME_REVIEW',
+  /** webhook.manage: Create, list and remove webhooks; read their delivery log */
+  WebhookManage: 'WEBHOOK_MANAGE'
+} as const;
+
+export type TeamAction = typeof TeamAction[keyof typeof TeamAction];
 /** How inference timesteps are spaced over the training schedule (diffusers). */
-export type TimestepSpacing =
-  | 'LEADING'
-  | 'TRAILING';
+export const TimestepSpacing = {
+  Leading: 'LEADING',
+  Trailing: 'TRAILING'
+} as const;
 
+export type TimestepSpacing = typeof TimestepSpacing[keyof typeof TimestepSpacing];
 /** API token scopes: READ < GENERATE < ADMIN (each includes the ones before) */
-export type TokenScope =
-  | 'ADMIN'
-  | 'GENERATE'
-  | 'READ';
+export const TokenScope = {
+  Admin: 'ADMIN',
+  Generate: 'GENERATE',
+  Read: 'READ'
+} as const;
 
+export type TokenScope = typeof TokenScope[keyof typeof TokenScope];
 export type UpdateProjectInput = {
   description?: string | null | undefined;
   name?: string | null | undefined;
@@ -169,17 +270,27 @@ export type UpdateTeamInput = {
   teamId: string | number;
 };
 
-export type VolumeStatus =
-  | 'CANCELLED'
-  | 'FAILED'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'SUCCEEDED';
+export const VolumeStatus = {
+  Cancelled: 'CANCELLED',
+  Failed: 'FAILED',
+  Pending: 'PENDING',
+  QcFailed: 'QC_FAILED',
+  Running: 'RUNNING',
+  Succeeded: 'SUCCEEDED'
+} as const;
+
+export type VolumeStatus = typeof VolumeStatus[keyof typeof VolumeStatus];
+export type TeamAccessFragment = { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { id: string, name: string, email: string } | null, teams: { edges: Array<{ node: { id: string, name: string, slug: string, viewerRole: Role | null } }> } };
+export type ViewerQuery = { viewer: { id: string, name: string, email: string } | null, teams: { edges: Array<{ node: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } }> } };
+
+export type InstanceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type InstanceQuery = { instance: { maxCohortSize: number, maxPreviewSize: number, demoAccount: { email: string, password: string } | null } };
 
 export type SignInMutationVariables = Exact<{
   input: SignInInput;
@@ -212,7 +323,7 @@ export type TeamProjectsQueryVariables = Exact<{
 }>;
 
 
-export type TeamProjectsQuery = { team: { id: string, name: string, slug: string, viewerRole: Role | null, projects: { edges: Array<{ node: { id: string, name: string, slug: string, description: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean } } } };
+export type TeamProjectsQuery = { team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction>, projects: { edges: Array<{ node: { id: string, name: string, slug: string, description: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean } } } };
 
 export type CreateProjectMutationVariables = Exact<{
   input: CreateProjectInput;
@@ -226,7 +337,7 @@ export type ProjectQueryVariables = Exact<{
 }>;
 
 
-export type ProjectQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, viewerRole: Role | null } | null } };
+export type ProjectQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } };
 
 export type UpdateProjectMutationVariables = Exact<{
   input: UpdateProjectInput;
@@ -240,7 +351,7 @@ export type TeamMembersQueryVariables = Exact<{
 }>;
 
 
-export type TeamMembersQuery = { viewer: { id: string } | null, team: { id: string, name: string, viewerRole: Role | null, members: { edges: Array<{ node: { id: string, role: Role, createdAt: string, user: { id: string, name: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean } } } };
+export type TeamMembersQuery = { viewer: { id: string } | null, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction>, members: { edges: Array<{ node: { id: string, role: Role, createdAt: string, user: { id: string, name: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean } } } };
 
 export type AddMemberMutationVariables = Exact<{
   input: AddMemberInput;
@@ -264,12 +375,47 @@ export type RemoveMemberMutationVariables = Exact<{
 
 export type RemoveMemberMutation = { removeMember: { membership: { id: string } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
+export type TeamInvitationsQueryVariables = Exact<{
+  teamId: string | number;
+}>;
+
+
+export type TeamInvitationsQuery = { team: { id: string, invitations: Array<{ id: string, role: Role, note: string, state: InvitationState, createdAt: string, expiresAt: string, revokedAt: string | null, acceptedAt: string | null, createdBy: { id: string, name: string } | null, acceptedBy: { id: string, name: string, email: string } | null }> } };
+
+export type CreateInvitationMutationVariables = Exact<{
+  input: CreateInvitationInput;
+}>;
+
+
+export type CreateInvitationMutation = { createInvitation: { secret: string | null, invitation: { id: string, role: Role, state: InvitationState, expiresAt: string } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type RevokeInvitationMutationVariables = Exact<{
+  invitationId: string | number;
+}>;
+
+
+export type RevokeInvitationMutation = { revokeInvitation: { invitation: { id: string, state: InvitationState, revokedAt: string | null } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type InvitationPreviewQueryVariables = Exact<{
+  secret: string;
+}>;
+
+
+export type InvitationPreviewQuery = { viewer: { id: string, name: string, email: string } | null, invitationPreview: { teamName: string, role: Role, invitedBy: string | null, expiresAt: string, state: InvitationState } | null };
+
+export type AcceptInvitationMutationVariables = Exact<{
+  secret: string;
+}>;
+
+
+export type AcceptInvitationMutation = { acceptInvitation: { team: { id: string, name: string } | null, membership: { id: string, role: Role } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
 export type ApiTokensQueryVariables = Exact<{
   teamId: string | number;
 }>;
 
 
-export type ApiTokensQuery = { viewer: { id: string } | null, team: { id: string, name: string, viewerRole: Role | null }, apiTokens: { edges: Array<{ node: { id: string, name: string, prefix: string, scopes: Array<TokenScope>, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null, createdBy: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean } } };
+export type ApiTokensQuery = { viewer: { id: string } | null, team: { viewerTokenScopes: Array<TokenScope>, id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> }, apiTokens: { edges: Array<{ node: { id: string, name: string, prefix: string, scopes: Array<TokenScope>, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null, createdBy: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean } } };
 
 export type CreateApiTokenMutationVariables = Exact<{
   input: CreateApiTokenInput;
@@ -290,7 +436,7 @@ export type TeamSettingsQueryVariables = Exact<{
 }>;
 
 
-export type TeamSettingsQuery = { team: { id: string, name: string, slug: string, viewerRole: Role | null, approvalThreshold: number | null, createdAt: string } };
+export type TeamSettingsQuery = { team: { approvalThreshold: number | null, createdAt: string, id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> }, webhookEvents: Array<{ name: string, description: string }> };
 
 export type UpdateTeamMutationVariables = Exact<{
   input: UpdateTeamInput;
@@ -328,19 +474,21 @@ export type AuditEventsQueryVariables = Exact<{
 }>;
 
 
-export type AuditEventsQuery = { team: { id: string, name: string, viewerRole: Role | null, members: { edges: Array<{ node: { id: string, user: { id: string, name: string, email: string } | null } }> } }, auditEvents: { edges: Array<{ node: { id: string, action: string, createdAt: string, targetType: string, targetId: string | null, requestId: string | null, data: Record<string, unknown>, actor: { id: string, name: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type AuditEventsQuery = { team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction>, members: { edges: Array<{ node: { id: string, user: { id: string, name: string, email: string } | null } }> } }, auditEvents: { edges: Array<{ node: { id: string, action: string, createdAt: string, targetType: string, targetId: string | null, requestId: string | null, data: Record<string, unknown>, actor: { id: string, name: string, email: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ProjectOverviewQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ProjectOverviewQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, viewerRole: Role | null } | null, distributions: { edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, createdAt: string, usedByCohorts: number } | null } }>, pageInfo: { hasNextPage: boolean } }, cohorts: { edges: Array<{ node: { id: string, name: string, size: number, status: CohortStatus, createdAt: string, seed: string, isPreview: boolean, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number } } }>, pageInfo: { hasNextPage: boolean } } } };
+export type ProjectOverviewQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null, distributions: { edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, createdAt: string, usedByCohorts: number } | null } }>, pageInfo: { hasNextPage: boolean } }, cohorts: { edges: Array<{ node: { id: string, name: string, size: number, status: CohortStatus, createdAt: string, seed: string, isPreview: boolean, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number } } }>, pageInfo: { hasNextPage: boolean } } } };
+
+export type ModelUnitsFragment = { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> };
 
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ id: string, name: string, version: string, description: string | null, spacingMm: Array<number>, volumeShapeDhw: Array<number>, conditioning: Record<string, unknown>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean }, brainProjection: { width: number, height: number, rows: Array<string> } | null }> };
+export type ModelsQuery = { models: Array<{ description: string | null, spacingMm: Array<number>, conditioning: Record<string, unknown>, throughputBasis: string, id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean }, brainProjection: { width: number, height: number, rows: Array<string> } | null, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> }> };
 
 export type PreviewDistributionQueryVariables = Exact<{
   modelId: string | number;
@@ -394,6 +542,7 @@ export type DistributionVersionSpecQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
    | null };
 
 export type SamplerSettingsFieldsFragment = { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean };
@@ -405,7 +554,7 @@ export type CohortEstimateQueryVariables = Exact<{
 }>;
 
 
-export type CohortEstimateQuery = { cohortEstimate: { seconds: number, perVolumeSeconds: number, basis: string } };
+export type CohortEstimateQuery = { cohortEstimate: { seconds: number, perVolumeSeconds: number, volumesPerMinute: number, workers: number, queuedAhead: number, waitSeconds: number, basis: string } };
 
 export type RequestCohortMutationVariables = Exact<{
   input: RequestCohortInput;
@@ -420,7 +569,15 @@ export type CohortQueryVariables = Exact<{
 }>;
 
 
-export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, team: { id: string, viewerRole: Role | null } | null } | null, model: { id: string, name: string, version: string } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null, etaBasis: string, workers: number }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type CohortThumbnailsQueryVariables = Exact<{
+  id: string | number;
+  after?: string | null | undefined;
+}>;
+
+
+export type CohortThumbnailsQuery = { cohort: { id: string, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, reviewState: ReviewState, measuredCondition: unknown, thumbnail: { dataUrl: string, sliceIndex: number, maskVoxels: number, sliceMaskVoxels: number, width: number, height: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CancelCohortMutationVariables = Exact<{
   cohortId: string | number;
@@ -458,7 +615,7 @@ export type VolumeQueryVariables = Exact<{
 }>;
 
 
-export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, project: { id: string, team: { id: string, viewerRole: Role | null } | null } | null } | null } };
+export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, name: string, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null } | null } };
 
 export type ReviewVolumeMutationVariables = Exact<{
   volumeId: string | number;
@@ -481,7 +638,7 @@ export type ReviewQueueQueryVariables = Exact<{
 }>;
 
 
-export type ReviewQueueQuery = { cohort: { id: string, name: string, size: number, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, imageUrl: string | null, maskUrl: string | null, requestedCondition: unknown, measuredCondition: unknown } }> }, reviewed: { edges: Array<{ node: { id: string, reviewState: ReviewState } }> } } };
+export type ReviewQueueQuery = { cohort: { id: string, name: string, size: number, project: { id: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, imageUrl: string | null, maskUrl: string | null, requestedCondition: unknown, measuredCondition: unknown } }> }, reviewed: { edges: Array<{ node: { id: string, reviewState: ReviewState } }> } } };
 
 export type ReferenceFilesQueryVariables = Exact<{
   projectId: string | number;
@@ -499,10 +656,11 @@ export type CreateEmpiricalDistributionMutation = { createEmpiricalDistribution:
 
 export type ProjectDatasetsQueryVariables = Exact<{
   projectId: string | number;
+  dataset?: string | null | undefined;
 }>;
 
 
-export type ProjectDatasetsQuery = { project: { id: string, datasetVersions: { edges: Array<{ node: { id: string, dataset: string, description: string, tags: Array<string>, volumeCount: number, manifestHash: string, createdAt: string, exportUrl: string, manifestUrl: string, createdBy: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean } } } };
+export type ProjectDatasetsQuery = { project: { id: string, slug: string, datasetVersions: { edges: Array<{ node: { id: string, dataset: string, description: string, tags: Array<string>, volumeCount: number, manifestHash: string, createdAt: string, exportUrl: string, manifestUrl: string, createdBy: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean } } } };
 
 export type PublishDatasetVersionMutationVariables = Exact<{
   input: PublishDatasetVersionInput;
@@ -510,6 +668,30 @@ export type PublishDatasetVersionMutationVariables = Exact<{
 
 
 export type PublishDatasetVersionMutation = { publishDatasetVersion: { created: boolean | null, datasetVersion: { id: string, dataset: string, tags: Array<string>, volumeCount: number, manifestHash: string } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+
+export type DatasetVersionPageQueryVariables = Exact<{
+  id: string | number;
+  filesAfter?: string | null | undefined;
+}>;
+
+
+export type DatasetVersionPageQuery = { datasetVersion: { id: string, dataset: string, description: string, tags: Array<string>, volumeCount: number, manifestHash: string, createdAt: string, exportUrl: string, manifestUrl: string, totalBytes: number, createdBy: { id: string, name: string } | null, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, datasetTags: Array<{ name: string, datasetVersionId: string, manifestHash: string, updatedAt: string }>, cohorts: Array<{ cohortId: string, name: string, volumeCount: number, model: string, distributionVersion: number }>, trainingRuns: Array<{ id: string, name: string, url: string | null, createdAt: string }>, files: { totalCount: number, edges: Array<{ node: { path: string, kind: string, sha256: string, bytes: number, subjectIndex: number, volumeId: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type DiffDatasetVersionsQueryVariables = Exact<{
+  a: string | number;
+  b: string | number;
+}>;
+
+
+export type DiffDatasetVersionsQuery = { diffDatasetVersions: { added: unknown, removed: unknown, unchanged: number, reviewChanged: unknown, features: unknown } };
+
+export type MoveDatasetTagMutationVariables = Exact<{
+  datasetVersionId: string | number;
+  name: string;
+}>;
+
+
+export type MoveDatasetTagMutation = { moveDatasetTag: { datasetVersion: { id: string, tags: Array<string> } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -529,6 +711,30 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const TeamAccessFragmentDoc = new TypedDocumentString(`
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}
+    `, {"fragmentName":"TeamAccess"}) as unknown as TypedDocumentString<TeamAccessFragment, unknown>;
+export const ModelUnitsFragmentDoc = new TypedDocumentString(`
+    fragment ModelUnits on Model {
+  id
+  name
+  version
+  volumeShapeDhw
+  anatomicalSpacingMm
+  physicalUnits {
+    feature
+    unit
+    scale
+    approximate
+  }
+}
+    `, {"fragmentName":"ModelUnits"}) as unknown as TypedDocumentString<ModelUnitsFragment, unknown>;
 export const SamplerSettingsFieldsFragmentDoc = new TypedDocumentString(`
     fragment SamplerSettingsFields on SamplerSettings {
   sampler
@@ -550,15 +756,30 @@ export const ViewerDocument = new TypedDocumentString(`
   teams(first: 100) {
     edges {
       node {
-        id
-        name
-        slug
-        viewerRole
+        ...TeamAccess
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;
+export const InstanceDocument = new TypedDocumentString(`
+    query Instance {
+  instance {
+    demoAccount {
+      email
+      password
+    }
+    maxCohortSize
+    maxPreviewSize
+  }
+}
+    `) as unknown as TypedDocumentString<InstanceQuery, InstanceQueryVariables>;
 export const SignInDocument = new TypedDocumentString(`
     mutation SignIn($input: SignInInput!) {
   signIn(input: $input) {
@@ -620,10 +841,7 @@ export const CreateTeamDocument = new TypedDocumentString(`
 export const TeamProjectsDocument = new TypedDocumentString(`
     query TeamProjects($teamId: ID!) {
   team(id: $teamId) {
-    id
-    name
-    slug
-    viewerRole
+    ...TeamAccess
     projects(first: 100) {
       edges {
         node {
@@ -640,7 +858,13 @@ export const TeamProjectsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<TeamProjectsQuery, TeamProjectsQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<TeamProjectsQuery, TeamProjectsQueryVariables>;
 export const CreateProjectDocument = new TypedDocumentString(`
     mutation CreateProject($input: CreateProjectInput!) {
   createProject(input: $input) {
@@ -667,13 +891,17 @@ export const ProjectDocument = new TypedDocumentString(`
     createdAt
     archivedAt
     team {
-      id
-      name
-      viewerRole
+      ...TeamAccess
     }
   }
 }
-    `) as unknown as TypedDocumentString<ProjectQuery, ProjectQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<ProjectQuery, ProjectQueryVariables>;
 export const UpdateProjectDocument = new TypedDocumentString(`
     mutation UpdateProject($input: UpdateProjectInput!) {
   updateProject(input: $input) {
@@ -696,9 +924,7 @@ export const TeamMembersDocument = new TypedDocumentString(`
     id
   }
   team(id: $teamId) {
-    id
-    name
-    viewerRole
+    ...TeamAccess
     members(first: 100) {
       edges {
         node {
@@ -718,7 +944,13 @@ export const TeamMembersDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<TeamMembersQuery, TeamMembersQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<TeamMembersQuery, TeamMembersQueryVariables>;
 export const AddMemberDocument = new TypedDocumentString(`
     mutation AddMember($input: AddMemberInput!) {
   addMember(input: $input) {
@@ -763,15 +995,109 @@ export const RemoveMemberDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RemoveMemberMutation, RemoveMemberMutationVariables>;
+export const TeamInvitationsDocument = new TypedDocumentString(`
+    query TeamInvitations($teamId: ID!) {
+  team(id: $teamId) {
+    id
+    invitations {
+      id
+      role
+      note
+      state
+      createdAt
+      expiresAt
+      revokedAt
+      acceptedAt
+      createdBy {
+        id
+        name
+      }
+      acceptedBy {
+        id
+        name
+        email
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TeamInvitationsQuery, TeamInvitationsQueryVariables>;
+export const CreateInvitationDocument = new TypedDocumentString(`
+    mutation CreateInvitation($input: CreateInvitationInput!) {
+  createInvitation(input: $input) {
+    secret
+    invitation {
+      id
+      role
+      state
+      expiresAt
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateInvitationMutation, CreateInvitationMutationVariables>;
+export const RevokeInvitationDocument = new TypedDocumentString(`
+    mutation RevokeInvitation($invitationId: ID!) {
+  revokeInvitation(invitationId: $invitationId) {
+    invitation {
+      id
+      state
+      revokedAt
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeInvitationMutation, RevokeInvitationMutationVariables>;
+export const InvitationPreviewDocument = new TypedDocumentString(`
+    query InvitationPreview($secret: String!) {
+  viewer {
+    id
+    name
+    email
+  }
+  invitationPreview(secret: $secret) {
+    teamName
+    role
+    invitedBy
+    expiresAt
+    state
+  }
+}
+    `) as unknown as TypedDocumentString<InvitationPreviewQuery, InvitationPreviewQueryVariables>;
+export const AcceptInvitationDocument = new TypedDocumentString(`
+    mutation AcceptInvitation($secret: String!) {
+  acceptInvitation(secret: $secret) {
+    team {
+      id
+      name
+    }
+    membership {
+      id
+      role
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AcceptInvitationMutation, AcceptInvitationMutationVariables>;
 export const ApiTokensDocument = new TypedDocumentString(`
     query ApiTokens($teamId: ID!) {
   viewer {
     id
   }
   team(id: $teamId) {
-    id
-    name
-    viewerRole
+    ...TeamAccess
+    viewerTokenScopes
   }
   apiTokens(teamId: $teamId, first: 100) {
     edges {
@@ -795,7 +1121,13 @@ export const ApiTokensDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ApiTokensQuery, ApiTokensQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<ApiTokensQuery, ApiTokensQueryVariables>;
 export const CreateApiTokenDocument = new TypedDocumentString(`
     mutation CreateApiToken($input: CreateApiTokenInput!) {
   createApiToken(input: $input) {
@@ -832,15 +1164,22 @@ export const RevokeApiTokenDocument = new TypedDocumentString(`
 export const TeamSettingsDocument = new TypedDocumentString(`
     query TeamSettings($teamId: ID!) {
   team(id: $teamId) {
-    id
-    name
-    slug
-    viewerRole
+    ...TeamAccess
     approvalThreshold
     createdAt
   }
+  webhookEvents {
+    name
+    description
+  }
 }
-    `) as unknown as TypedDocumentString<TeamSettingsQuery, TeamSettingsQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<TeamSettingsQuery, TeamSettingsQueryVariables>;
 export const UpdateTeamDocument = new TypedDocumentString(`
     mutation UpdateTeam($input: UpdateTeamInput!) {
   updateTeam(input: $input) {
@@ -914,9 +1253,7 @@ export const DeleteWebhookDocument = new TypedDocumentString(`
 export const AuditEventsDocument = new TypedDocumentString(`
     query AuditEvents($teamId: ID!, $filter: AuditFilterInput, $after: String) {
   team(id: $teamId) {
-    id
-    name
-    viewerRole
+    ...TeamAccess
     members(first: 100) {
       edges {
         node {
@@ -953,7 +1290,13 @@ export const AuditEventsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<AuditEventsQuery, AuditEventsQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<AuditEventsQuery, AuditEventsQueryVariables>;
 export const ProjectOverviewDocument = new TypedDocumentString(`
     query ProjectOverview($id: ID!) {
   project(id: $id) {
@@ -964,9 +1307,7 @@ export const ProjectOverviewDocument = new TypedDocumentString(`
     createdAt
     archivedAt
     team {
-      id
-      name
-      viewerRole
+      ...TeamAccess
     }
     distributions(first: 100) {
       edges {
@@ -1013,17 +1354,21 @@ export const ProjectOverviewDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ProjectOverviewQuery, ProjectOverviewQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<ProjectOverviewQuery, ProjectOverviewQueryVariables>;
 export const ModelsDocument = new TypedDocumentString(`
     query Models {
   models {
-    id
-    name
-    version
+    ...ModelUnits
     description
     spacingMm
-    volumeShapeDhw
     conditioning
+    throughputBasis
     samplerDefaults {
       ...SamplerSettingsFields
     }
@@ -1042,7 +1387,20 @@ export const ModelsDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment SamplerSettingsFields on SamplerSettings {
+    fragment ModelUnits on Model {
+  id
+  name
+  version
+  volumeShapeDhw
+  anatomicalSpacingMm
+  physicalUnits {
+    feature
+    unit
+    scale
+    approximate
+  }
+}
+fragment SamplerSettingsFields on SamplerSettings {
   sampler
   numInferenceSteps
   eta
@@ -1154,6 +1512,10 @@ export const CohortEstimateDocument = new TypedDocumentString(`
   cohortEstimate(modelId: $modelId, size: $size, sampler: $sampler) {
     seconds
     perVolumeSeconds
+    volumesPerMinute
+    workers
+    queuedAhead
+    waitSeconds
     basis
   }
 }
@@ -1199,15 +1561,13 @@ export const CohortDocument = new TypedDocumentString(`
     project {
       id
       name
+      slug
       team {
-        id
-        viewerRole
+        ...TeamAccess
       }
     }
     model {
-      id
-      name
-      version
+      ...ModelUnits
     }
     distributionVersion {
       id
@@ -1223,6 +1583,8 @@ export const CohortDocument = new TypedDocumentString(`
       cancelled
       volumesPerMinute
       etaSeconds
+      etaBasis
+      workers
     }
     volumes(first: 100, after: $after) {
       edges {
@@ -1246,7 +1608,27 @@ export const CohortDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment SamplerSettingsFields on SamplerSettings {
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}
+fragment ModelUnits on Model {
+  id
+  name
+  version
+  volumeShapeDhw
+  anatomicalSpacingMm
+  physicalUnits {
+    feature
+    unit
+    scale
+    approximate
+  }
+}
+fragment SamplerSettingsFields on SamplerSettings {
   sampler
   numInferenceSteps
   eta
@@ -1255,6 +1637,36 @@ export const CohortDocument = new TypedDocumentString(`
   stepsOffset
   setAlphaToOne
 }`) as unknown as TypedDocumentString<CohortQuery, CohortQueryVariables>;
+export const CohortThumbnailsDocument = new TypedDocumentString(`
+    query CohortThumbnails($id: ID!, $after: String) {
+  cohort(id: $id) {
+    id
+    volumes(first: 48, after: $after) {
+      edges {
+        node {
+          id
+          subjectIndex
+          status
+          reviewState
+          measuredCondition
+          thumbnail {
+            dataUrl
+            sliceIndex
+            maskVoxels
+            sliceMaskVoxels
+            width
+            height
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CohortThumbnailsQuery, CohortThumbnailsQueryVariables>;
 export const CancelCohortDocument = new TypedDocumentString(`
     mutation CancelCohort($cohortId: ID!) {
   cancelCohort(cohortId: $cohortId) {
@@ -1343,17 +1755,41 @@ export const VolumeDocument = new TypedDocumentString(`
     }
     cohort {
       id
+      name
       project {
         id
+        name
+        slug
         team {
-          id
-          viewerRole
+          ...TeamAccess
         }
+      }
+      model {
+        ...ModelUnits
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<VolumeQuery, VolumeQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}
+fragment ModelUnits on Model {
+  id
+  name
+  version
+  volumeShapeDhw
+  anatomicalSpacingMm
+  physicalUnits {
+    feature
+    unit
+    scale
+    approximate
+  }
+}`) as unknown as TypedDocumentString<VolumeQuery, VolumeQueryVariables>;
 export const ReviewVolumeDocument = new TypedDocumentString(`
     mutation ReviewVolume($volumeId: ID!, $state: ReviewState!, $comment: String) {
   reviewVolume(volumeId: $volumeId, state: $state, comment: $comment) {
@@ -1396,6 +1832,15 @@ export const ReviewQueueDocument = new TypedDocumentString(`
     id
     name
     size
+    project {
+      id
+      team {
+        ...TeamAccess
+      }
+    }
+    model {
+      ...ModelUnits
+    }
     volumes(first: 1, status: SUCCEEDED, reviewState: UNREVIEWED) {
       edges {
         node {
@@ -1418,7 +1863,26 @@ export const ReviewQueueDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ReviewQueueQuery, ReviewQueueQueryVariables>;
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}
+fragment ModelUnits on Model {
+  id
+  name
+  version
+  volumeShapeDhw
+  anatomicalSpacingMm
+  physicalUnits {
+    feature
+    unit
+    scale
+    approximate
+  }
+}`) as unknown as TypedDocumentString<ReviewQueueQuery, ReviewQueueQueryVariables>;
 export const ReferenceFilesDocument = new TypedDocumentString(`
     query ReferenceFiles($projectId: ID!) {
   project(id: $projectId) {
@@ -1455,10 +1919,11 @@ export const CreateEmpiricalDistributionDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<CreateEmpiricalDistributionMutation, CreateEmpiricalDistributionMutationVariables>;
 export const ProjectDatasetsDocument = new TypedDocumentString(`
-    query ProjectDatasets($projectId: ID!) {
+    query ProjectDatasets($projectId: ID!, $dataset: String) {
   project(id: $projectId) {
     id
-    datasetVersions(first: 50) {
+    slug
+    datasetVersions(first: 50, dataset: $dataset) {
       edges {
         node {
           id
@@ -1502,3 +1967,99 @@ export const PublishDatasetVersionDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PublishDatasetVersionMutation, PublishDatasetVersionMutationVariables>;
+export const DatasetVersionPageDocument = new TypedDocumentString(`
+    query DatasetVersionPage($id: ID!, $filesAfter: String) {
+  datasetVersion(id: $id) {
+    id
+    dataset
+    description
+    tags
+    volumeCount
+    manifestHash
+    createdAt
+    exportUrl
+    manifestUrl
+    totalBytes
+    createdBy {
+      id
+      name
+    }
+    project {
+      id
+      name
+      slug
+      team {
+        ...TeamAccess
+      }
+    }
+    datasetTags {
+      name
+      datasetVersionId
+      manifestHash
+      updatedAt
+    }
+    cohorts {
+      cohortId
+      name
+      volumeCount
+      model
+      distributionVersion
+    }
+    trainingRuns {
+      id
+      name
+      url
+      createdAt
+    }
+    files(first: 100, after: $filesAfter) {
+      totalCount
+      edges {
+        node {
+          path
+          kind
+          sha256
+          bytes
+          subjectIndex
+          volumeId
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment TeamAccess on Team {
+  id
+  name
+  slug
+  viewerRole
+  viewerPermissions
+}`) as unknown as TypedDocumentString<DatasetVersionPageQuery, DatasetVersionPageQueryVariables>;
+export const DiffDatasetVersionsDocument = new TypedDocumentString(`
+    query DiffDatasetVersions($a: ID!, $b: ID!) {
+  diffDatasetVersions(a: $a, b: $b) {
+    added
+    removed
+    unchanged
+    reviewChanged
+    features
+  }
+}
+    `) as unknown as TypedDocumentString<DiffDatasetVersionsQuery, DiffDatasetVersionsQueryVariables>;
+export const MoveDatasetTagDocument = new TypedDocumentString(`
+    mutation MoveDatasetTag($datasetVersionId: ID!, $name: String!) {
+  moveDatasetTag(datasetVersionId: $datasetVersionId, name: $name) {
+    datasetVersion {
+      id
+      tags
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MoveDatasetTagMutation, MoveDatasetTagMutationVariables>;

@@ -2,15 +2,16 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { Alert, Badge, Button, Card, Group, Modal, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Card, Group, Modal, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { CreateTeamDocument, ViewerDocument } from '../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../lib/hooks';
-import { splitUserErrors } from '../../../lib/graphql-client';
-import { roleLabel } from '../../../lib/roles';
-import { nameError } from '../../../lib/validators';
-import { PageHeader } from '../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../components/states';
+import { CreateTeamDocument, ViewerDocument } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { roleLabel } from '@/lib/permissions';
+import { nameError } from '@/lib/validators';
+import { PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { FormErrors } from '@/components/form-errors';
 
 export default function TeamsPage() {
   const viewer = useGql(ViewerDocument, {});
@@ -58,36 +59,26 @@ export default function TeamsPage() {
 
 function CreateTeamModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const router = useRouter();
-  const create = useGqlMutation(CreateTeamDocument);
-  const [general, setGeneral] = useState<string[]>([]);
   const form = useForm({ initialValues: { name: '' }, validateInputOnChange: true, validate: { name: nameError('Team name') } });
+  const create = useMutationForm(CreateTeamDocument, { payload: (r) => r.createTeam, fields: ['name'], onFieldErrors: form.setErrors });
   const submit = form.onSubmit(async (values) => {
-    setGeneral([]);
-    try {
-      const { createTeam } = await create.mutateAsync({ input: values });
-      if (createTeam.userErrors.length) {
-        const split = splitUserErrors(createTeam.userErrors, ['name']);
-        form.setErrors(split.fields);
-        return setGeneral(split.general);
-      }
-      form.reset();
-      onClose();
-      router.push(`/teams/${encodeURIComponent(createTeam.team!.id)}`);
-    } catch (err) {
-      setGeneral([err instanceof Error ? err.message : String(err)]);
-    }
+    const r = await create.run({ input: values });
+    if (!r) return;
+    form.reset();
+    onClose();
+    router.push(`/teams/${encodeURIComponent(r.team!.id)}`);
   });
   return (
     <Modal opened={opened} onClose={onClose} title="New team">
       <form onSubmit={submit} noValidate>
         <Stack>
           <TextInput label="Team name" data-autofocus required {...form.getInputProps('name')} />
-          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <FormErrors errors={create.general} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={create.isPending}>
+            <Button type="submit" loading={create.pending}>
               Create team
             </Button>
           </Group>

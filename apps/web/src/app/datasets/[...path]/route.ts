@@ -1,6 +1,6 @@
 // Same-origin dataset downloads (manifest, files, export archive with HTTP Range), forwarded to the API.
 import type { NextRequest } from 'next/server';
-import { forwardToApi } from '../../../lib/forward';
+import { forwardToApi } from '@/lib/forward';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 // Same-origin downloads of generated volumes (/files/volumes/:id/image.nii.gz), forwarded to the
 // API, which checks the session cookie and the team's permission.
 import type { NextRequest } from 'next/server';
-import { forwardToApi } from '../../../lib/forward';
+import { forwardToApi } from '@/lib/forward';
 
 export const dynamic = 'force-dynamic';
 

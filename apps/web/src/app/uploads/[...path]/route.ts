@@ -1,7 +1,7 @@
 // Same-origin uploads of reference masks (POST /uploads/projects/:id/reference-masks), forwarded
 // to the API, which checks the session cookie, the size limit and the file.
 import type { NextRequest } from 'next/server';
-import { forwardToApi } from '../../../lib/forward';
+import { forwardToApi } from '@/lib/forward';
 
 export const dynamic = 'force-dynamic';
 

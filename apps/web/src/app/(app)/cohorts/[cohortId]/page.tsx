@@ -1,23 +1,25 @@
 'use client';
-// Cohort page: live progress (polled while the cohort is active), volumes with requested vs
-// measured features, failed volumes with their error and a retry, cancel, and admin approval.
-import { useMemo, useState } from 'react';
+// Cohort page: live progress (polled while the cohort is active) with an ETA and what it is based on,
+// the volumes as a table (requested vs measured, in physical units) or as a thumbnail grid (an axial
+// slice through each tumour), failed volumes with their error and a retry, cancel, and admin approval.
+import { useState } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
-import { Alert, Anchor, Button, Code, Group, Paper, Progress, SimpleGrid, Stack, Table, Text, Textarea, Title, UnstyledButton } from '@mantine/core';
-import { ApproveCohortDocument, CancelCohortDocument, CohortDocument, RejectCohortDocument, RetryFailedVolumesDocument, type CohortQuery } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { featureValue, fmt3 } from '../../../../lib/conditions';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../components/states';
-import { ACTIVE_COHORT, CohortStatusBadge, ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
-import { ConfirmModal } from '../../../../components/confirm';
-import { formatDuration } from '../../../../components/cohort-request';
-import { useCurrentTeam } from '../../../../components/current-team';
-import { roleAtLeast } from '../../../../lib/roles';
-
-type Vol = CohortQuery['cohort']['volumes']['edges'][number]['node'];
-type SortKey = 'index' | 'status' | 'reqVolume' | 'measVolume' | 'review';
+import { Alert, Anchor, Button, Code, Group, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Text, Textarea, Title } from '@mantine/core';
+import { ApproveCohortDocument, CancelCohortDocument, CohortDocument, RejectCohortDocument, RetryFailedVolumesDocument } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { rowActionError } from '@/lib/errors';
+import { formatDuration } from '@/lib/format';
+import { can, TeamAction } from '@/lib/permissions';
+import { voxelSizeLabel } from '@/lib/units';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { ACTIVE_COHORT, CohortStatusBadge } from '@/components/cohort-status';
+import { ConfirmModal } from '@/components/confirm';
+import { useCurrentTeam, useReportTeam } from '@/components/current-team';
+import { DataTable } from '@/components/data-table';
+import { volumeColumns } from '@/components/cohort/volume-columns';
+import { ThumbnailGrid } from '@/components/cohort/thumbnail-grid';
 
 export default function CohortPage() {
   const cohortId = decodeURIComponent(useParams<{ cohortId: string }>().cohortId);
@@ -25,11 +27,10 @@ export default function CohortPage() {
   const [pages, setPages] = useState<(string | null)[]>([null]);
   const after = pages[pages.length - 1] ?? null;
   const q = useGql(CohortDocument, { id: cohortId, after }, { refetchInterval: (query) => (query.state.data && ACTIVE_COHORT.includes(query.state.data.cohort.status) ? 2000 : false) });
-  // The role in the cohort's own team (not in whichever team was opened last).
-  const { role: currentRole } = useCurrentTeam();
-  const role = q.data?.cohort.project?.team?.viewerRole ?? currentRole;
-  const canWrite = roleAtLeast(role, 'MEMBER');
-  const canApprove = roleAtLeast(role, 'ADMIN');
+  useReportTeam(q.data?.cohort.project?.team?.id);
+  // The permissions in the cohort's own team (not in whichever team was opened last).
+  const current = useCurrentTeam();
+  const perms = q.data?.cohort.project?.team?.viewerPermissions ?? current.permissions;
   const cancel = useGqlMutation(CancelCohortDocument);
   const retry = useGqlMutation(RetryFailedVolumesDocument);
   const approve = useGqlMutation(ApproveCohortDocument);
@@ -37,50 +38,12 @@ export default function CohortPage() {
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const [decision, setDecision] = useState('');
-  const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: 'index', asc: true });
+  const [view, setView] = useState<'table' | 'thumbnails'>('table');
 
-  async function act(fn: () => Promise<{ userErrors: { message: string }[] }>) {
+  async function act(fn: () => Promise<{ userErrors: readonly { message: string }[] }>) {
     setActionError(null);
-    try {
-      const r = await fn();
-      if (r.userErrors.length) setActionError(r.userErrors.map((e) => e.message).join(' '));
-    } catch (e) {
-      setActionError(e instanceof Error ? e.message : String(e));
-    }
+    setActionError(await rowActionError(fn));
   }
-
-  const volumes = useMemo(() => {
-    const list = [...(q.data?.cohort.volumes.edges.map((e) => e.node) ?? [])];
-    const key = (v: Vol): number | string => {
-      switch (sort.key) {
-        case 'index':
-          return v.subjectIndex;
-        case 'status':
-          return v.status;
-        case 'review':
-          return v.reviewState;
-        case 'reqVolume':
-          return featureValue(v.requestedCondition, 'voxel_volume') ?? -1;
-        case 'measVolume':
-          return featureValue(v.measuredCondition, 'voxel_volume') ?? -1;
-      }
-    };
-    list.sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      const c = ka < kb ? -1 : ka > kb ? 1 : 0;
-      return sort.asc ? c : -c;
-    });
-    return list;
-  }, [q.data, sort]);
-
-  const th = (key: SortKey, label: string) => (
-    <Table.Th aria-sort={sort.key === key ? (sort.asc ? 'ascending' : 'descending') : 'none'}>
-      <UnstyledButton onClick={() => setSort((s) => ({ key, asc: s.key === key ? !s.asc : true }))} fw={700} fz="sm">
-        {label} {sort.key === key ? (sort.asc ? '▲' : '▼') : ''}
-      </UnstyledButton>
-    </Table.Th>
-  );
 
   return (
     <QueryGate isPending={q.isPending} error={q.error} refetch={() => void q.refetch()} what="cohort">
@@ -89,13 +52,32 @@ export default function CohortPage() {
         const pr = c.progress;
         const active = ACTIVE_COHORT.includes(c.status);
         const pct = (n: number) => (pr.total ? (100 * n) / pr.total : 0);
+        // A finished cohort: how long it took from its first volume's start, and the average rate.
+        const took = c.startedAt && c.finishedAt ? (Date.parse(c.finishedAt) - Date.parse(c.startedAt)) / 1000 : null;
+        const canWrite = can(perms, TeamAction.CohortCancel);
+        const volumes = c.volumes.edges.map((e) => e.node);
+        const columns = volumeColumns({
+          model: c.model,
+          cohortId: c.id,
+          canRetry: can(perms, TeamAction.CohortRetry),
+          onRetry: (volumeId) => void act(async () => (await retry.mutateAsync({ cohortId: c.id, volumeId })).retryFailedVolumes),
+        });
         return (
           <>
+            {c.project && (
+              <Text size="sm" mb={4} style={{ overflowWrap: 'anywhere' }}>
+                <Anchor component={Link} href={`/projects/${encodeURIComponent(c.project.id)}`}>
+                  {c.project.name}
+                </Anchor>{' '}
+                <Code>{c.project.slug}</Code> / cohort
+              </Text>
+            )}
             <PageHeader
               title={<span data-testid="cohort-name">{c.name}</span>}
               subtitle={
                 <>
                   {c.size} subjects · seed <Code>{c.seed}</Code> · {c.model ? `${c.model.name} ${c.model.version}` : 'model removed'}
+                  {voxelSizeLabel(c.model) && ` (${voxelSizeLabel(c.model)})`}
                   {c.distributionVersion && <> · distribution v{c.distributionVersion.version}</>} · requested by {c.requestedBy?.name ?? '—'} {formatDate(c.createdAt)}
                   <br />
                   <span data-testid="cohort-sampler">
@@ -111,12 +93,12 @@ export default function CohortPage() {
                       Cancel
                     </Button>
                   )}
-                  {pr.done > 0 && canWrite && (
+                  {pr.done > 0 && can(perms, TeamAction.VolumeReview) && (
                     <Button variant="default" component={Link} href={`/cohorts/${encodeURIComponent(c.id)}/review`}>
                       Review queue
                     </Button>
                   )}
-                  {pr.failed > 0 && !active && canWrite && (
+                  {pr.failed > 0 && !active && can(perms, TeamAction.CohortRetry) && (
                     <Button variant="light" loading={retry.isPending} onClick={() => void act(async () => (await retry.mutateAsync({ cohortId: c.id })).retryFailedVolumes)}>
                       Retry {pr.failed} failed
                     </Button>
@@ -129,7 +111,7 @@ export default function CohortPage() {
                 {actionError}
               </Alert>
             )}
-            {c.status === 'AWAITING_APPROVAL' && canApprove && (
+            {c.status === 'AWAITING_APPROVAL' && can(perms, TeamAction.CohortApprove) && (
               <Paper withBorder p="md" mb="md">
                 <Title order={2} size="h5">
                   Waiting for an admin&apos;s approval
@@ -165,92 +147,70 @@ export default function CohortPage() {
                 <Stat label="Running" value={pr.running} />
                 <Stat label="Pending" value={pr.pending} />
                 <Stat label="Failed" value={pr.failed} />
-                <Stat label="Rate" value={`${pr.volumesPerMinute.toFixed(1)} / min`} />
-                <Stat label="ETA" value={active ? (pr.etaSeconds != null ? formatDuration(pr.etaSeconds) : c.estimatedSeconds != null ? `~${formatDuration(c.estimatedSeconds)} (estimate)` : '—') : '—'} />
+                {active || !took ? (
+                  <>
+                    <Stat label="Rate" value={`${pr.volumesPerMinute.toFixed(1)} / min`} />
+                    <Stat label="ETA" value={active && pr.etaSeconds != null ? `~${formatDuration(pr.etaSeconds)}` : '—'} testId="cohort-eta" />
+                  </>
+                ) : (
+                  <>
+                    <Stat label="Rate" value={`${((60 * (pr.done + pr.failed)) / Math.max(took, 1)).toFixed(1)} / min`} />
+                    <Stat label="Took" value={formatDuration(took)} testId="cohort-took" />
+                  </>
+                )}
               </SimpleGrid>
-            </Paper>
-            <Title order={2} size="h4" mb="xs">
-              Volumes
-            </Title>
-            {volumes.length === 0 ? (
-              <EmptyState title="No volumes">This cohort has no volumes.</EmptyState>
-            ) : (
-              <Table.ScrollContainer minWidth={820}>
-                <Table striped verticalSpacing="xs" data-testid="volumes-table">
-                  <Table.Thead>
-                    <Table.Tr>
-                      {th('index', '#')}
-                      {th('status', 'Status')}
-                      {th('reqVolume', 'Volume requested')}
-                      {th('measVolume', 'Volume measured')}
-                      <Table.Th>Sphericity req. / meas.</Table.Th>
-                      <Table.Th>Centroid x,y,z req. → meas.</Table.Th>
-                      {th('review', 'Review')}
-                      <Table.Th>
-                        <span className="sr-only">Actions</span>
-                      </Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {volumes.map((v) => (
-                      <Table.Tr key={v.id} data-testid="volume-row" data-status={v.status}>
-                        <Table.Td>{v.subjectIndex}</Table.Td>
-                        <Table.Td>
-                          <VolumeStatusBadge status={v.status} />
-                          {v.error && (
-                            <Text size="xs" c="red" maw={260} style={{ overflowWrap: 'anywhere' }}>
-                              {v.error} (attempt {v.attempts})
-                            </Text>
-                          )}
-                        </Table.Td>
-                        <Table.Td>{fmt3(featureValue(v.requestedCondition, 'voxel_volume'))}</Table.Td>
-                        <Table.Td>{fmt3(featureValue(v.measuredCondition, 'voxel_volume'))}</Table.Td>
-                        <Table.Td>
-                          {fmt3(featureValue(v.requestedCondition, 'sphericity'))} / {fmt3(featureValue(v.measuredCondition, 'sphericity'))}
-                        </Table.Td>
-                        <Table.Td>
-                          <Text size="xs" className="mono">
-                            {(['x', 'y', 'z'] as const).map((f) => fmt3(featureValue(v.requestedCondition, f))).join(',')} → {(['x', 'y', 'z'] as const).map((f) => fmt3(featureValue(v.measuredCondition, f))).join(',')}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td>
-                          <ReviewBadge state={v.reviewState} />
-                        </Table.Td>
-                        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                          {v.status === 'SUCCEEDED' && (
-                            <Anchor component={Link} href={`/volumes/${encodeURIComponent(v.id)}?cohort=${encodeURIComponent(c.id)}`} size="sm">
-                              View
-                            </Anchor>
-                          )}
-                          {v.status === 'FAILED' && canWrite && (
-                            <Button size="xs" variant="subtle" onClick={() => void act(async () => (await retry.mutateAsync({ cohortId: c.id, volumeId: v.id })).retryFailedVolumes)}>
-                              Retry
-                            </Button>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            )}
-            {(c.volumes.pageInfo.hasNextPage || pages.length > 1) && (
-              <Group mt="xs" gap="xs">
-                <Text size="sm" c="dimmed">
-                  Volumes {(pages.length - 1) * 100 + 1}–{(pages.length - 1) * 100 + volumes.length} of {c.size}
+              {active && (
+                <Text size="xs" c="dimmed" mt="xs" data-testid="eta-basis">
+                  ETA {pr.etaBasis}
+                  {c.estimatedSeconds != null && <> · estimated {formatDuration(c.estimatedSeconds)} when requested</>}
                 </Text>
-                <Button size="xs" variant="default" disabled={pages.length === 1} onClick={() => setPages((p) => p.slice(0, -1))}>
-                  Previous 100
-                </Button>
-                <Button
-                  size="xs"
-                  variant="default"
-                  disabled={!c.volumes.pageInfo.hasNextPage}
-                  onClick={() => setPages((p) => [...p, c.volumes.pageInfo.endCursor ?? null])}
-                >
-                  Next 100
-                </Button>
-              </Group>
+              )}
+            </Paper>
+            <Group justify="space-between" mb="xs" wrap="wrap" gap="xs">
+              <Title order={2} size="h4">
+                Volumes
+              </Title>
+              <SegmentedControl
+                size="xs"
+                aria-label="Show volumes as"
+                value={view}
+                onChange={(v) => setView(v as 'table' | 'thumbnails')}
+                data={[
+                  { value: 'table', label: 'Table' },
+                  { value: 'thumbnails', label: 'Thumbnails' },
+                ]}
+              />
+            </Group>
+            {view === 'thumbnails' ? (
+              <ThumbnailGrid cohortId={c.id} model={c.model} active={active} />
+            ) : (
+              <>
+                <DataTable
+                  columns={columns}
+                  rows={volumes}
+                  rowKey={(v) => v.id}
+                  rowProps={(v) => ({ 'data-testid': 'volume-row', 'data-status': v.status })}
+                  testId="volumes-table"
+                  minWidth={820}
+                  striped
+                  verticalSpacing="xs"
+                  initialSort={{ key: 'index', asc: true }}
+                  empty={<EmptyState title="No volumes">This cohort has no volumes.</EmptyState>}
+                />
+                {(c.volumes.pageInfo.hasNextPage || pages.length > 1) && (
+                  <Group mt="xs" gap="xs">
+                    <Text size="sm" c="dimmed">
+                      Volumes {(pages.length - 1) * 100 + 1}–{(pages.length - 1) * 100 + volumes.length} of {c.size}
+                    </Text>
+                    <Button size="xs" variant="default" disabled={pages.length === 1} onClick={() => setPages((p) => p.slice(0, -1))}>
+                      Previous 100
+                    </Button>
+                    <Button size="xs" variant="default" disabled={!c.volumes.pageInfo.hasNextPage} onClick={() => setPages((p) => [...p, c.volumes.pageInfo.endCursor ?? null])}>
+                      Next 100
+                    </Button>
+                  </Group>
+                )}
+              </>
             )}
             <ConfirmModal
               opened={confirmCancel}
@@ -258,9 +218,7 @@ export default function CohortPage() {
               confirmLabel="Cancel cohort"
               loading={cancel.isPending}
               onClose={() => setConfirmCancel(false)}
-              onConfirm={() =>
-                void act(async () => (await cancel.mutateAsync({ cohortId: c.id })).cancelCohort).then(() => setConfirmCancel(false))
-              }
+              onConfirm={() => void act(async () => (await cancel.mutateAsync({ cohortId: c.id })).cancelCohort).then(() => setConfirmCancel(false))}
             >
               Queued volumes are dropped; the running one stops at its next denoising step. Finished volumes are kept.
             </ConfirmModal>
@@ -271,13 +229,15 @@ export default function CohortPage() {
   );
 }
 
-function Stat({ label, value }: { label: string; value: React.ReactNode }) {
+function Stat({ label, value, testId }: { label: string; value: React.ReactNode; testId?: string }) {
   return (
     <Stack gap={0}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
         {label}
       </Text>
-      <Text fw={600}>{value}</Text>
+      <Text fw={600} data-testid={testId}>
+        {value}
+      </Text>
     </Stack>
   );
 }

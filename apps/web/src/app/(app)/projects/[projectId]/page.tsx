@@ -1,19 +1,20 @@
 'use client';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
-import { Alert, Anchor, Badge, Button, Card, Group, Modal, Paper, Progress, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Code, Group, Modal, Paper, Progress, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ProjectOverviewDocument, UpdateProjectDocument } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { splitUserErrors } from '../../../../lib/graphql-client';
-import { can, roleLabel } from '../../../../lib/roles';
-import { maxLength, nameError } from '../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../components/states';
-import { CohortStatusBadge } from '../../../../components/cohort-status';
-import { DatasetVersions } from '../../../../components/dataset-versions';
-import { useReportTeam } from '../../../../components/current-team';
+import { ProjectOverviewDocument, UpdateProjectDocument } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { can, roleLabel, TeamAction } from '@/lib/permissions';
+import { maxLength, nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { CohortStatusBadge } from '@/components/cohort-status';
+import { DatasetVersions } from '@/components/dataset-versions';
+import { useReportTeam } from '@/components/current-team';
+import { FormErrors } from '@/components/form-errors';
 
 export default function ProjectPage() {
   const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
@@ -25,19 +26,23 @@ export default function ProjectPage() {
       {() => {
         const p = q.data!.project;
         const role = p.team?.viewerRole;
+        const perms = p.team?.viewerPermissions;
         return (
           <>
             <Text size="sm" mb={4}>
               <Anchor component={Link} href={`/teams/${encodeURIComponent(p.team?.id ?? '')}`}>
                 {p.team?.name}
               </Anchor>{' '}
-              / project
+              <Code>{p.team?.slug}</Code> / project
             </Text>
             <PageHeader
               title={<span data-testid="project-name">{p.name}</span>}
               subtitle={
                 <>
-                  Created {formatDate(p.createdAt)}
+                  <Code data-testid="project-slug" title="The project's slug: the CLI and download paths use it">
+                    {p.slug}
+                  </Code>{' '}
+                  · created {formatDate(p.createdAt)}
                   {p.archivedAt && (
                     <Badge ml="xs" color="gray">
                       archived
@@ -51,7 +56,7 @@ export default function ProjectPage() {
                 </>
               }
               actions={
-                can.updateProject(role) && !p.archivedAt ? (
+                can(perms, TeamAction.ProjectUpdate) && !p.archivedAt ? (
                   <Button variant="default" onClick={() => setEditing(true)} data-testid="edit-project">
                     Edit
                   </Button>
@@ -65,7 +70,7 @@ export default function ProjectPage() {
               <Section
                 title="Condition distributions"
                 action={
-                  can.updateProject(role) ? (
+                  can(perms, TeamAction.DistributionWrite) ? (
                     <Button size="xs" component={Link} href={`/projects/${encodeURIComponent(p.id)}/distributions/new`} data-testid="new-distribution">
                       New distribution
                     </Button>
@@ -113,7 +118,7 @@ export default function ProjectPage() {
               <Section title="Dataset versions">
                 <DatasetVersions
                   projectId={p.id}
-                  canPublish={can.updateProject(role)}
+                  canPublish={can(perms, TeamAction.DatasetPublish)}
                   completedCohorts={p.cohorts.edges.map((e) => e.node).filter((c) => c.status === 'COMPLETED')}
                 />
               </Section>
@@ -126,7 +131,7 @@ export default function ProjectPage() {
   );
 }
 
-function Section({ title, action, children }: { title: string; action?: React.ReactNode; children: React.ReactNode }) {
+function Section({ title, action, children }: { title: string; action?: ReactNode; children: ReactNode }) {
   return (
     <Paper component="section" aria-label={title} p={0}>
       <Stack gap="xs">
@@ -143,26 +148,14 @@ function Section({ title, action, children }: { title: string; action?: React.Re
 }
 
 function EditProjectModal({ project, opened, onClose }: { project: { id: string; name: string; description: string }; opened: boolean; onClose: () => void }) {
-  const update = useGqlMutation(UpdateProjectDocument);
-  const [general, setGeneral] = useState<string[]>([]);
   const form = useForm({
     initialValues: { name: project.name, description: project.description },
     validateInputOnChange: true,
     validate: { name: nameError('Project name'), description: maxLength('Description', 2000) },
   });
+  const update = useMutationForm(UpdateProjectDocument, { payload: (r) => r.updateProject, fields: ['name', 'description'], onFieldErrors: form.setErrors });
   const submit = form.onSubmit(async (values) => {
-    setGeneral([]);
-    try {
-      const { updateProject } = await update.mutateAsync({ input: { projectId: project.id, ...values } });
-      if (updateProject.userErrors.length) {
-        const split = splitUserErrors(updateProject.userErrors, ['name', 'description']);
-        form.setErrors(split.fields);
-        return setGeneral(split.general);
-      }
-      onClose();
-    } catch (err) {
-      setGeneral([err instanceof Error ? err.message : String(err)]);
-    }
+    if (await update.run({ input: { projectId: project.id, ...values } })) onClose();
   });
   return (
     <Modal opened={opened} onClose={onClose} title="Edit project">
@@ -170,12 +163,12 @@ function EditProjectModal({ project, opened, onClose }: { project: { id: string;
         <Stack>
           <TextInput label="Project name" required {...form.getInputProps('name')} />
           <Textarea label="Description" autosize minRows={3} {...form.getInputProps('description')} />
-          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <FormErrors errors={update.general} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={update.isPending}>
+            <Button type="submit" loading={update.pending}>
               Save
             </Button>
           </Group>

@@ -2,37 +2,46 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
-import { Alert, Anchor, Button, Card, Group, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Code, Group, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { CohortsAwaitingApprovalDocument, CreateProjectDocument, TeamProjectsDocument } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { splitUserErrors } from '../../../../lib/graphql-client';
-import { can } from '../../../../lib/roles';
-import { maxLength, nameError } from '../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../components/states';
-import { useReportTeam } from '../../../../components/current-team';
+import { CohortsAwaitingApprovalDocument, CreateProjectDocument, TeamProjectsDocument } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { can, TeamAction } from '@/lib/permissions';
+import { maxLength, nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { useReportTeam } from '@/components/current-team';
+import { FormErrors } from '@/components/form-errors';
 
 export default function TeamProjectsPage() {
   const teamId = decodeURIComponent(useParams<{ teamId: string }>().teamId);
   const q = useGql(TeamProjectsDocument, { teamId });
   useReportTeam(q.data?.team.id);
   const [open, setOpen] = useState(false);
-  const admin = can.readAudit(q.data?.team.viewerRole);
+  const admin = can(q.data?.team.viewerPermissions, TeamAction.CohortApprove);
   const approvals = useGql(CohortsAwaitingApprovalDocument, { teamId }, { enabled: admin });
   return (
     <QueryGate isPending={q.isPending} error={q.error} refetch={() => void q.refetch()} what="team">
       {() => {
         const team = q.data!.team;
         const projects = team.projects.edges.map((e) => e.node);
-        const createButton = can.createProject(team.viewerRole) ? (
+        const createButton = can(team.viewerPermissions, TeamAction.ProjectCreate) ? (
           <Button onClick={() => setOpen(true)} data-testid="create-project">
             New project
           </Button>
         ) : null;
         return (
           <>
-            <PageHeader title="Projects" subtitle={team.name} actions={createButton} />
+            <PageHeader
+              title="Projects"
+              subtitle={
+                <>
+                  {team.name} <Code data-testid="team-slug">{team.slug}</Code>
+                </>
+              }
+              actions={createButton}
+            />
             {admin && (approvals.data?.cohortsAwaitingApproval.length ?? 0) > 0 && (
               <Alert color="yellow" title="Cohorts waiting for your approval" mb="lg" data-testid="approvals">
                 <Stack gap={4}>
@@ -56,7 +65,14 @@ export default function TeamProjectsPage() {
               <SimpleGrid cols={{ base: 1, sm: 2 }}>
                 {projects.map((p) => (
                   <Card key={p.id} withBorder component={Link} href={`/projects/${encodeURIComponent(p.id)}`} padding="lg" data-testid="project-card">
-                    <Text fw={600}>{p.name}</Text>
+                    <Group justify="space-between" wrap="nowrap" gap="xs">
+                      <Text fw={600} truncate>
+                        {p.name}
+                      </Text>
+                      <Code data-testid="project-slug" style={{ flexShrink: 0 }}>
+                        {p.slug}
+                      </Code>
+                    </Group>
                     <Text size="sm" c="dimmed" lineClamp={2}>
                       {p.description || 'No description'}
                     </Text>
@@ -82,28 +98,18 @@ export default function TeamProjectsPage() {
 
 function CreateProjectModal({ teamId, opened, onClose }: { teamId: string; opened: boolean; onClose: () => void }) {
   const router = useRouter();
-  const create = useGqlMutation(CreateProjectDocument);
-  const [general, setGeneral] = useState<string[]>([]);
   const form = useForm({
     initialValues: { name: '', description: '' },
     validateInputOnChange: true,
     validate: { name: nameError('Project name'), description: maxLength('Description', 2000) },
   });
+  const create = useMutationForm(CreateProjectDocument, { payload: (r) => r.createProject, fields: ['name', 'description'], onFieldErrors: form.setErrors });
   const submit = form.onSubmit(async (values) => {
-    setGeneral([]);
-    try {
-      const { createProject } = await create.mutateAsync({ input: { teamId, ...values } });
-      if (createProject.userErrors.length) {
-        const split = splitUserErrors(createProject.userErrors, ['name', 'description']);
-        form.setErrors(split.fields);
-        return setGeneral(split.general);
-      }
-      form.reset();
-      onClose();
-      router.push(`/projects/${encodeURIComponent(createProject.project!.id)}`);
-    } catch (err) {
-      setGeneral([err instanceof Error ? err.message : String(err)]);
-    }
+    const r = await create.run({ input: { teamId, ...values } });
+    if (!r) return;
+    form.reset();
+    onClose();
+    router.push(`/projects/${encodeURIComponent(r.project!.id)}`);
   });
   return (
     <Modal opened={opened} onClose={onClose} title="New project">
@@ -111,12 +117,12 @@ function CreateProjectModal({ teamId, opened, onClose }: { teamId: string; opene
         <Stack>
           <TextInput label="Project name" data-autofocus required {...form.getInputProps('name')} />
           <Textarea label="Description" autosize minRows={2} {...form.getInputProps('description')} />
-          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <FormErrors errors={create.general} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={create.isPending}>
+            <Button type="submit" loading={create.pending}>
               Create project
             </Button>
           </Group>

@@ -1,49 +1,48 @@
 'use client';
-// Volume viewer: NiiVue with the image and mask, requested vs measured features, provenance,
-// downloads, and review (accept / reject with a comment; audited by the API).
+// Volume viewer: NiiVue with the image and mask (opening at the tumour), requested vs measured features
+// in physical units (the anatomy one voxel covers, as the model declares it), provenance, downloads, and
+// review (accept / reject with a comment; audited by the API).
 import { useState } from 'react';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useParams, useSearchParams } from 'next/navigation';
-import { Alert, Anchor, Button, Code, Grid, Group, Paper, Stack, Table, Text, Textarea, Title } from '@mantine/core';
-import { ReviewVolumeDocument, VolumeDocument, type ReviewState } from '../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../lib/hooks';
-import { featureValue, fmt3, type ConditionRecord } from '../../../../lib/conditions';
-import { FEATURE_LABEL, FEATURES } from '../../../../lib/spec';
-import { formatDate, PageHeader } from '../../../../components/page-header';
-import { LoadingState, QueryGate } from '../../../../components/states';
-import { ReviewBadge, VolumeStatusBadge } from '../../../../components/cohort-status';
-import { useCurrentTeam } from '../../../../components/current-team';
-import { roleAtLeast } from '../../../../lib/roles';
-import { ProvenanceSummary } from '../../../../components/provenance-summary';
+import { Alert, Anchor, Button, Code, Grid, Group, Paper, Stack, Text, Textarea, Title } from '@mantine/core';
+import { ReviewVolumeDocument, VolumeDocument, type ReviewState } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { featureValue, type ConditionRecord } from '@/lib/conditions';
+import { FEATURE_LABEL, FEATURES, type Feature } from '@/lib/spec';
+import { DataTable } from '@/components/data-table';
+import { formatFeature, voxelSizeLabel } from '@/lib/units';
+import { rowActionError } from '@/lib/errors';
+import { formatBytes } from '@/lib/format';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { LoadingState, QueryGate } from '@/components/states';
+import { ReviewBadge, VolumeStatusBadge } from '@/components/cohort-status';
+import { useCurrentTeam, useReportTeam } from '@/components/current-team';
+import { can, TeamAction } from '@/lib/permissions';
+import { ProvenanceSummary } from '@/components/provenance-summary';
 import type { VolumeProvenance } from '@slicewise/provenance';
 
-const VolumeViewer = dynamic(() => import('../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
+const VolumeViewer = dynamic(() => import('@/components/volume-viewer').then((m) => m.VolumeViewer), {
   ssr: false,
   loading: () => <LoadingState label="Loading the viewer…" rows={1} />,
 });
-
-const bytes = (n: number | null | undefined) => (n == null ? '' : n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
 
 export default function VolumePage() {
   const volumeId = decodeURIComponent(useParams<{ volumeId: string }>().volumeId);
   const cohortId = useSearchParams().get('cohort');
   const q = useGql(VolumeDocument, { id: volumeId });
-  const currentRole = useCurrentTeam().role;
-  const canReview = roleAtLeast(q.data?.volume.cohort?.project?.team?.viewerRole ?? currentRole, 'MEMBER');
+  const current = useCurrentTeam();
+  useReportTeam(q.data?.volume.cohort?.project?.team?.id);
+  const canReview = can(q.data?.volume.cohort?.project?.team?.viewerPermissions ?? current.permissions, TeamAction.VolumeReview);
   const review = useGqlMutation(ReviewVolumeDocument);
   const [comment, setComment] = useState('');
   const [reviewError, setReviewError] = useState<string | null>(null);
 
   async function submitReview(state: ReviewState) {
-    setReviewError(null);
-    try {
-      const { reviewVolume } = await review.mutateAsync({ volumeId, state, comment: comment.trim() || null });
-      if (reviewVolume.userErrors.length) setReviewError(reviewVolume.userErrors.map((e) => e.message).join(' '));
-      else setComment('');
-    } catch (e) {
-      setReviewError(e instanceof Error ? e.message : String(e));
-    }
+    const problem = await rowActionError(async () => (await review.mutateAsync({ volumeId, state, comment: comment.trim() || null })).reviewVolume);
+    setReviewError(problem);
+    if (!problem) setComment('');
   }
 
   return (
@@ -51,12 +50,13 @@ export default function VolumePage() {
       {() => {
         const v = q.data!.volume;
         const measured = v.measuredCondition as ConditionRecord | null;
+        const model = v.cohort?.model ?? null;
         return (
           <>
             {cohortId && (
               <Text size="sm" mb={4}>
                 <Anchor component={Link} href={`/cohorts/${encodeURIComponent(cohortId)}`}>
-                  Cohort
+                  {v.cohort?.name ?? 'Cohort'}
                 </Anchor>{' '}
                 / subject {v.subjectIndex}
               </Text>
@@ -78,19 +78,19 @@ export default function VolumePage() {
             <Grid gap="lg">
               <Grid.Col span={{ base: 12, md: 7 }}>
                 {v.imageUrl ? (
-                  <VolumeViewer imageUrl={v.imageUrl} maskUrl={v.maskUrl ?? null} />
+                  <VolumeViewer imageUrl={v.imageUrl} maskUrl={v.maskUrl ?? null} voxelMm={model?.anatomicalSpacingMm ?? null} />
                 ) : (
                   <Alert color="gray">No image yet (status {v.status.toLowerCase()}).</Alert>
                 )}
                 <Group mt="sm">
                   {v.imageUrl && (
                     <Button component="a" href={v.imageUrl} download variant="default" data-testid="download-image">
-                      Download image (.nii.gz) {bytes(v.imageBytes)}
+                      Download image (.nii.gz) {formatBytes(v.imageBytes)}
                     </Button>
                   )}
                   {v.maskUrl && (
                     <Button component="a" href={v.maskUrl} download variant="default" data-testid="download-mask">
-                      Download mask (.nii.gz) {bytes(v.maskBytes)}
+                      Download mask (.nii.gz) {formatBytes(v.maskBytes)}
                     </Button>
                   )}
                 </Group>
@@ -106,31 +106,23 @@ export default function VolumePage() {
                     <Title order={2} size="h5" mb="xs">
                       Requested vs measured
                     </Title>
-                    <Table fz="sm" verticalSpacing={4} data-testid="features-table">
-                      <Table.Thead>
-                        <Table.Tr>
-                          <Table.Th>Feature (normalised)</Table.Th>
-                          <Table.Th>Requested</Table.Th>
-                          <Table.Th>Measured</Table.Th>
-                        </Table.Tr>
-                      </Table.Thead>
-                      <Table.Tbody>
-                        {FEATURES.map((f) => (
-                          <Table.Tr key={f}>
-                            <Table.Td>{FEATURE_LABEL[f]}</Table.Td>
-                            <Table.Td>{fmt3(featureValue(v.requestedCondition, f))}</Table.Td>
-                            <Table.Td>{fmt3(featureValue(v.measuredCondition, f))}</Table.Td>
-                          </Table.Tr>
-                        ))}
-                      </Table.Tbody>
-                    </Table>
-                    {measured?.physical && (
-                      <Text size="xs" c="dimmed" mt="xs">
-                        Measured: {measured.physical.volumeMl?.toFixed(2)} mL, {measured.physical.surfaceAreaMm2?.toFixed(0)} mm², centroid{' '}
-                        {measured.physical.centroidMm?.map((x) => x.toFixed(1)).join(', ')} mm
-                        {measured.empty ? ' (empty mask)' : ''}
-                      </Text>
-                    )}
+                    <DataTable
+                      columns={[
+                        { key: 'feature', header: 'Feature', cell: (f: Feature) => FEATURE_LABEL[f] },
+                        { key: 'requested', header: 'Requested', cell: (f: Feature) => formatFeature(model, f, featureValue(v.requestedCondition, f)), nowrap: true },
+                        { key: 'measured', header: 'Measured', cell: (f: Feature) => formatFeature(model, f, featureValue(v.measuredCondition, f)), nowrap: true },
+                      ]}
+                      rows={FEATURES}
+                      rowKey={(f) => f}
+                      testId="features-table"
+                      fz="sm"
+                      verticalSpacing={4}
+                    />
+                    <Text size="xs" c="dimmed" mt="xs" data-testid="units-note">
+                      {voxelSizeLabel(model) ? `Physical units for ${voxelSizeLabel(model)} of anatomy, as ${model?.name} declares.` : 'Normalised units (the model declares no voxel size).'} Centroids
+                      and extents are measured from the grid&apos;s corner.
+                      {measured?.empty ? ' The generated mask is empty.' : ''}
+                    </Text>
                   </Paper>
                   <Paper withBorder p="sm">
                     <Title order={2} size="h5" mb="xs">

@@ -6,13 +6,15 @@ import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { Alert, Anchor, Button, Group, Kbd, Paper, Progress, Stack, Text, Textarea } from '@mantine/core';
-import { ReviewQueueDocument, ReviewVolumeDocument, type ReviewState } from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { featureValue, fmt3 } from '../../../../../lib/conditions';
-import { PageHeader } from '../../../../../components/page-header';
-import { EmptyState, LoadingState, QueryGate } from '../../../../../components/states';
+import { ReviewQueueDocument, ReviewVolumeDocument, type ReviewState } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { featureValue } from '@/lib/conditions';
+import { rowActionError } from '@/lib/errors';
+import { formatFeature } from '@/lib/units';
+import { PageHeader } from '@/components/page-header';
+import { EmptyState, LoadingState, QueryGate } from '@/components/states';
 
-const VolumeViewer = dynamic(() => import('../../../../../components/volume-viewer').then((m) => m.VolumeViewer), {
+const VolumeViewer = dynamic(() => import('@/components/volume-viewer').then((m) => m.VolumeViewer), {
   ssr: false,
   loading: () => <LoadingState label="Loading the viewer…" rows={1} />,
 });
@@ -28,14 +30,9 @@ export default function ReviewQueuePage() {
 
   async function decide(state: ReviewState) {
     if (!next || review.isPending) return;
-    setError(null);
-    try {
-      const { reviewVolume } = await review.mutateAsync({ volumeId: next.id, state, comment: comment.trim() || null });
-      if (reviewVolume.userErrors.length) setError(reviewVolume.userErrors.map((e) => e.message).join(' '));
-      else setComment('');
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
+    const problem = await rowActionError(async () => (await review.mutateAsync({ volumeId: next.id, state, comment: comment.trim() || null })).reviewVolume);
+    setError(problem);
+    if (!problem) setComment('');
   }
   const decideRef = useRef(decide);
   decideRef.current = decide;
@@ -86,16 +83,18 @@ export default function ReviewQueuePage() {
             ) : (
               <Group align="flex-start" gap="lg" wrap="wrap">
                 <div style={{ flex: '1 1 480px', minWidth: 0 }}>
-                  {next.imageUrl && <VolumeViewer key={next.id} imageUrl={next.imageUrl} maskUrl={next.maskUrl ?? null} />}
+                  {next.imageUrl && <VolumeViewer key={next.id} imageUrl={next.imageUrl} maskUrl={next.maskUrl ?? null} voxelMm={c.model?.anatomicalSpacingMm ?? null} />}
                 </div>
                 <Paper withBorder p="md" style={{ flex: '1 1 280px' }}>
                   <Stack gap="xs">
                     <Text fw={600}>Subject {next.subjectIndex}</Text>
                     <Text size="sm">
-                      Volume requested {fmt3(featureValue(next.requestedCondition, 'voxel_volume'))}, measured {fmt3(featureValue(next.measuredCondition, 'voxel_volume'))}
+                      Volume requested {formatFeature(c.model, 'voxel_volume', featureValue(next.requestedCondition, 'voxel_volume'))}, measured{' '}
+                      {formatFeature(c.model, 'voxel_volume', featureValue(next.measuredCondition, 'voxel_volume'))}
                     </Text>
                     <Text size="sm">
-                      Sphericity requested {fmt3(featureValue(next.requestedCondition, 'sphericity'))}, measured {fmt3(featureValue(next.measuredCondition, 'sphericity'))}
+                      Sphericity requested {formatFeature(c.model, 'sphericity', featureValue(next.requestedCondition, 'sphericity'))}, measured{' '}
+                      {formatFeature(c.model, 'sphericity', featureValue(next.measuredCondition, 'sphericity'))}
                     </Text>
                     <Textarea ref={commentRef} label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />
                     {error && (

@@ -1,15 +1,57 @@
 'use client';
 import { useMemo, useState } from 'react';
 import { useParams } from 'next/navigation';
-import { Badge, Button, Code, Group, Paper, Select, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { Badge, Button, Code, Group, Paper, Select, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { AuditEventsDocument, TeamProjectsDocument, type AuditFilterInput } from '../../../../../generated/gql/graphql';
-import { useGql } from '../../../../../lib/hooks';
-import { ApiError } from '../../../../../lib/graphql-client';
-import { can } from '../../../../../lib/roles';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { EmptyState, ErrorState, LoadingState, NotFoundState } from '../../../../../components/states';
-import { useReportTeam } from '../../../../../components/current-team';
+import { AuditEventsDocument, TeamProjectsDocument, type AuditEventsQuery, type AuditFilterInput } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { ApiError } from '@/lib/graphql-client';
+import { can, TeamAction } from '@/lib/permissions';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, ErrorState, LoadingState, NotFoundState } from '@/components/states';
+import { useReportTeam } from '@/components/current-team';
+import { DataTable, type Column } from '@/components/data-table';
+
+type AuditEvent = AuditEventsQuery['auditEvents']['edges'][number]['node'];
+
+const columns: Column<AuditEvent>[] = [
+  { key: 'when', header: 'When', cell: (ev) => formatDate(ev.createdAt), nowrap: true },
+  {
+    key: 'actor',
+    header: 'Actor',
+    cell: (ev) => (
+      <>
+        {ev.actor?.name ?? 'system'}
+        {ev.actor && (
+          <Text size="xs" c="dimmed">
+            {ev.actor.email}
+          </Text>
+        )}
+      </>
+    ),
+  },
+  {
+    key: 'action',
+    header: 'Action',
+    nowrap: true,
+    // The whole action name, never cut ("dataset.publish", not "datase...").
+    cell: (ev) => (
+      <Badge variant="light" tt="none" maw="none" styles={{ label: { overflow: 'visible', textOverflow: 'clip' } }} data-testid="audit-action">
+        {ev.action}
+      </Badge>
+    ),
+  },
+  { key: 'target', header: 'Target', cell: (ev) => ev.targetType },
+  {
+    key: 'details',
+    header: 'Details',
+    cell: (ev) => (
+      <Tooltip label={`request ${ev.requestId ?? '—'}`} withinPortal>
+        <Code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(ev.data)}</Code>
+      </Tooltip>
+    ),
+  },
+];
 
 /** A yyyy-mm-dd from a date input, as the start (or the end) of that day in the browser's time zone. */
 function dayBound(day: string, end: boolean): string | undefined {
@@ -23,7 +65,7 @@ export default function AuditPage() {
   const teamId = decodeURIComponent(useParams<{ teamId: string }>().teamId);
   const teamQ = useGql(TeamProjectsDocument, { teamId });
   useReportTeam(teamQ.data?.team.id);
-  const allowed = can.readAudit(teamQ.data?.team.viewerRole);
+  const allowed = can(teamQ.data?.team.viewerPermissions, TeamAction.AuditRead);
 
   const [action, setAction] = useState('');
   const [actorId, setActorId] = useState<string | null>(null);
@@ -101,45 +143,7 @@ export default function AuditPage() {
         <EmptyState title="No events match">Change or clear the filters.</EmptyState>
       ) : (
         <>
-          <Table.ScrollContainer minWidth={720}>
-            <Table verticalSpacing="xs" striped data-testid="audit-table" aria-busy={q.isFetching}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>Actor</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Target</Table.Th>
-                  <Table.Th>Details</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {events.map((ev) => (
-                  <Table.Tr key={ev.id}>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(ev.createdAt)}</Table.Td>
-                    <Table.Td>
-                      {ev.actor?.name ?? 'system'}
-                      {ev.actor && (
-                        <Text size="xs" c="dimmed">
-                          {ev.actor.email}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge variant="light" tt="none">
-                        {ev.action}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>{ev.targetType}</Table.Td>
-                    <Table.Td>
-                      <Tooltip label={`request ${ev.requestId ?? '—'}`} withinPortal>
-                        <Code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(ev.data)}</Code>
-                      </Tooltip>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <DataTable columns={columns} rows={events} rowKey={(ev) => ev.id} testId="audit-table" minWidth={720} striped verticalSpacing="xs" busy={q.isFetching} />
           <Group justify="space-between" mt="sm">
             <Button variant="default" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
               Newer

@@ -1,19 +1,23 @@
 'use client';
 import { useState } from 'react';
 import { useParams } from 'next/navigation';
-import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { AddMemberDocument, ChangeMemberRoleDocument, RemoveMemberDocument, TeamMembersDocument, type Role } from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { rowActionError, splitUserErrors } from '../../../../../lib/graphql-client';
-import { can, ROLE_ORDER, roleLabel } from '../../../../../lib/roles';
-import { emailError } from '../../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { QueryGate } from '../../../../../components/states';
-import { ConfirmModal } from '../../../../../components/confirm';
-import { useReportTeam } from '../../../../../components/current-team';
+import { AddMemberDocument, ChangeMemberRoleDocument, RemoveMemberDocument, TeamMembersDocument, type Role, type TeamMembersQuery } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { rowActionError } from '@/lib/errors';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { can, roleLabel, roleOptions, TeamAction } from '@/lib/permissions';
+import { emailError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { QueryGate } from '@/components/states';
+import { ConfirmModal } from '@/components/confirm';
+import { useReportTeam } from '@/components/current-team';
+import { DataTable, type Column } from '@/components/data-table';
+import { FormErrors } from '@/components/form-errors';
+import { Invitations } from '@/components/invitations';
 
-const roleOptions = ROLE_ORDER.map((r) => ({ value: r, label: roleLabel(r) }));
+type Member = TeamMembersQuery['team']['members']['edges'][number]['node'];
 
 export default function MembersPage() {
   const teamId = decodeURIComponent(useParams<{ teamId: string }>().teamId);
@@ -40,73 +44,69 @@ export default function MembersPage() {
       {() => {
         const team = q.data!.team;
         const me = q.data!.viewer?.id;
-        const admin = can.manageMembers(team.viewerRole);
+        const admin = can(team.viewerPermissions, TeamAction.MemberAdd);
         const members = team.members.edges.map((e) => e.node);
+        const columns: Column<Member>[] = [
+          {
+            key: 'name',
+            header: 'Name',
+            cell: (m) => (
+              <>
+                {m.user?.name}
+                {m.user?.id === me && (
+                  <Badge ml="xs" size="xs" variant="outline">
+                    you
+                  </Badge>
+                )}
+              </>
+            ),
+          },
+          { key: 'email', header: 'Email', cell: (m) => m.user?.email },
+          {
+            key: 'role',
+            header: 'Role',
+            cell: (m) =>
+              can(team.viewerPermissions, TeamAction.MemberChangeRole) ? (
+                <Select
+                  aria-label={`Role of ${m.user?.name ?? 'member'}`}
+                  data={roleOptions}
+                  value={m.role}
+                  allowDeselect={false}
+                  onChange={(r) => r && r !== m.role && void onRoleChange(m.id, r as Role)}
+                  w={130}
+                  size="xs"
+                />
+              ) : (
+                <Badge variant="light">{roleLabel(m.role)}</Badge>
+              ),
+          },
+          { key: 'since', header: 'Since', cell: (m) => formatDate(m.createdAt) },
+          {
+            key: 'actions',
+            header: 'Actions',
+            srOnlyHeader: true,
+            align: 'right',
+            cell: (m) => {
+              const self = m.user?.id === me;
+              return (admin || self) && (
+                <Button size="xs" variant="subtle" color="red" onClick={() => setRemoving({ id: m.id, name: m.user?.name ?? 'this member', self })}>
+                  {self ? 'Leave' : 'Remove'}
+                </Button>
+              );
+            },
+          },
+        ];
         return (
           <>
             <PageHeader title="Members" subtitle={`${team.name} · ${members.length} member${members.length === 1 ? '' : 's'}`} />
             {admin && <AddMemberForm teamId={team.id} />}
+            {admin && <Invitations teamId={team.id} canInviteOwners={team.viewerRole === 'OWNER'} />}
             {rowError && (
               <Alert color="red" role="alert" mb="md" withCloseButton onClose={() => setRowError(null)}>
                 {rowError}
               </Alert>
             )}
-            <Table.ScrollContainer minWidth={560}>
-              <Table verticalSpacing="sm" data-testid="members-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Email</Table.Th>
-                    <Table.Th>Role</Table.Th>
-                    <Table.Th>Since</Table.Th>
-                    <Table.Th>
-                      <span className="sr-only">Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {members.map((m) => {
-                    const self = m.user?.id === me;
-                    return (
-                      <Table.Tr key={m.id}>
-                        <Table.Td>
-                          {m.user?.name}
-                          {self && (
-                            <Badge ml="xs" size="xs" variant="outline">
-                              you
-                            </Badge>
-                          )}
-                        </Table.Td>
-                        <Table.Td>{m.user?.email}</Table.Td>
-                        <Table.Td>
-                          {admin ? (
-                            <Select
-                              aria-label={`Role of ${m.user?.name ?? 'member'}`}
-                              data={roleOptions}
-                              value={m.role}
-                              allowDeselect={false}
-                              onChange={(r) => r && r !== m.role && void onRoleChange(m.id, r as Role)}
-                              w={130}
-                              size="xs"
-                            />
-                          ) : (
-                            <Badge variant="light">{roleLabel(m.role)}</Badge>
-                          )}
-                        </Table.Td>
-                        <Table.Td>{formatDate(m.createdAt)}</Table.Td>
-                        <Table.Td ta="right">
-                          {(admin || self) && (
-                            <Button size="xs" variant="subtle" color="red" onClick={() => setRemoving({ id: m.id, name: m.user?.name ?? 'this member', self })}>
-                              {self ? 'Leave' : 'Remove'}
-                            </Button>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <DataTable columns={columns} rows={members} rowKey={(m) => m.id} testId="members-table" minWidth={560} />
             <ConfirmModal
               opened={removing !== null}
               title={removing?.self ? 'Leave team' : 'Remove member'}
@@ -125,29 +125,18 @@ export default function MembersPage() {
 }
 
 function AddMemberForm({ teamId }: { teamId: string }) {
-  const add = useGqlMutation(AddMemberDocument);
-  const [general, setGeneral] = useState<string[]>([]);
   const [added, setAdded] = useState<string | null>(null);
   const form = useForm({
     initialValues: { email: '', role: 'MEMBER' as Role },
     validateInputOnChange: ['email'],
     validate: { email: emailError },
   });
+  const add = useMutationForm(AddMemberDocument, { payload: (r) => r.addMember, fields: ['email', 'role'], onFieldErrors: form.setErrors });
   const submit = form.onSubmit(async (values) => {
-    setGeneral([]);
     setAdded(null);
-    try {
-      const { addMember } = await add.mutateAsync({ input: { teamId, ...values } });
-      if (addMember.userErrors.length) {
-        const split = splitUserErrors(addMember.userErrors, ['email', 'role']);
-        form.setErrors(split.fields);
-        return setGeneral(split.general);
-      }
-      setAdded(values.email);
-      form.reset();
-    } catch (err) {
-      setGeneral([err instanceof Error ? err.message : String(err)]);
-    }
+    if (!(await add.run({ input: { teamId, ...values } }))) return;
+    setAdded(values.email);
+    form.reset();
   });
   return (
     <Paper withBorder p="md" mb="lg">
@@ -159,11 +148,11 @@ function AddMemberForm({ teamId }: { teamId: string }) {
           <Group align="flex-start" gap="sm" wrap="wrap">
             <TextInput label="Email of an existing account" type="email" style={{ flex: 1, minWidth: 220 }} {...form.getInputProps('email')} />
             <Select label="Role" data={roleOptions} allowDeselect={false} w={140} {...form.getInputProps('role')} />
-            <Button type="submit" mt={25} loading={add.isPending}>
+            <Button type="submit" mt={25} loading={add.pending}>
               Add
             </Button>
           </Group>
-          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <FormErrors errors={add.general} />
           {added && (
             <Text size="sm" c="teal" role="status">
               Added {added}.

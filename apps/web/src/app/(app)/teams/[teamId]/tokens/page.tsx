@@ -1,18 +1,24 @@
 'use client';
 import { useState } from 'react';
 import { useParams } from 'next/navigation';
-import { Alert, Badge, Button, Checkbox, Code, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Code, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, type Role, type TokenScope } from '../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../lib/hooks';
-import { ApiError, rowActionError, splitUserErrors } from '../../../../../lib/graphql-client';
-import { can, roleLabel, scopesForRole } from '../../../../../lib/roles';
-import { nameError } from '../../../../../lib/validators';
-import { formatDate, PageHeader } from '../../../../../components/page-header';
-import { EmptyState, ErrorState, LoadingState, NotFoundState } from '../../../../../components/states';
-import { ConfirmModal } from '../../../../../components/confirm';
-import { SecretOnceModal } from '../../../../../components/secret-once';
-import { useReportTeam } from '../../../../../components/current-team';
+import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, TeamProjectsDocument, TokenScope, type ApiTokensQuery } from '@/generated/gql/graphql';
+import { useGql, useGqlMutation } from '@/lib/hooks';
+import { ApiError } from '@/lib/graphql-client';
+import { rowActionError } from '@/lib/errors';
+import { useMutationForm } from '@/lib/use-mutation-form';
+import { can, roleLabel, TeamAction } from '@/lib/permissions';
+import { nameError } from '@/lib/validators';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, ErrorState, LoadingState, NotFoundState } from '@/components/states';
+import { ConfirmModal } from '@/components/confirm';
+import { SecretOnceModal } from '@/components/secret-once';
+import { useReportTeam } from '@/components/current-team';
+import { DataTable, type Column } from '@/components/data-table';
+import { FormErrors } from '@/components/form-errors';
+
+type Token = ApiTokensQuery['apiTokens']['edges'][number]['node'];
 
 const SCOPE_HELP: Record<TokenScope, string> = {
   READ: 'Read teams, projects and cohorts',
@@ -26,7 +32,7 @@ export default function TokensPage() {
   const teamQ = useGql(TeamProjectsDocument, { teamId });
   useReportTeam(teamQ.data?.team.id);
   const role = teamQ.data?.team.viewerRole;
-  const allowed = can.useTokens(role);
+  const allowed = can(teamQ.data?.team.viewerPermissions, TeamAction.TokenList);
   const q = useGql(ApiTokensDocument, { teamId }, { enabled: allowed });
   const revoke = useGqlMutation(RevokeApiTokenDocument);
   const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
@@ -51,7 +57,7 @@ export default function TokensPage() {
         <EmptyState title="API tokens are for members">Your role in this team is {role ? roleLabel(role) : 'unknown'}; members, admins and owners can create and list tokens.</EmptyState>
       ) : (
         <>
-          <CreateTokenForm teamId={team.id} role={role!} />
+          <CreateTokenForm teamId={team.id} allowedScopes={q.data?.team.viewerTokenScopes ?? [TokenScope.Read]} />
           {rowError && (
             <Alert color="red" role="alert" mb="md" withCloseButton onClose={() => setRowError(null)}>
               {rowError}
@@ -64,69 +70,7 @@ export default function TokensPage() {
           ) : q.data!.apiTokens.edges.length === 0 ? (
             <EmptyState title="No tokens yet">Create a token to call the API from scripts and notebooks.</EmptyState>
           ) : (
-            <Table.ScrollContainer minWidth={720}>
-              <Table verticalSpacing="sm" data-testid="tokens-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Prefix</Table.Th>
-                    <Table.Th>Scopes</Table.Th>
-                    <Table.Th>Created</Table.Th>
-                    <Table.Th>Last used</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                    <Table.Th>
-                      <span className="sr-only">Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {q.data!.apiTokens.edges.map(({ node: t }) => {
-                    const expired = t.expiresAt !== null && t.expiresAt !== undefined && new Date(t.expiresAt) < new Date();
-                    const mayRevoke = !t.revokedAt && (can.manageMembers(role) || t.createdBy?.id === q.data!.viewer?.id);
-                    return (
-                      <Table.Tr key={t.id} data-testid="token-row" data-token-name={t.name}>
-                        <Table.Td>
-                          {t.name}
-                          <Text size="xs" c="dimmed">
-                            by {t.createdBy?.name ?? 'a former member'}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td>
-                          <Code>{t.prefix}…</Code>
-                        </Table.Td>
-                        <Table.Td>
-                          <Group gap={4}>
-                            {t.scopes.map((s) => (
-                              <Badge key={s} size="sm" variant="light">
-                                {s}
-                              </Badge>
-                            ))}
-                          </Group>
-                        </Table.Td>
-                        <Table.Td>{formatDate(t.createdAt)}</Table.Td>
-                        <Table.Td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</Table.Td>
-                        <Table.Td data-testid="token-status">
-                          {t.revokedAt ? (
-                            <Badge color="gray">revoked</Badge>
-                          ) : expired ? (
-                            <Badge color="orange">expired</Badge>
-                          ) : (
-                            <Badge color="teal">active{t.expiresAt ? ` until ${new Date(t.expiresAt).toLocaleDateString()}` : ''}</Badge>
-                          )}
-                        </Table.Td>
-                        <Table.Td ta="right">
-                          {mayRevoke && (
-                            <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking({ id: t.id, name: t.name })}>
-                              Revoke
-                            </Button>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <TokensTable tokens={q.data!.apiTokens.edges.map((e) => e.node)} viewerId={q.data!.viewer?.id} mayRevokeAny={can(q.data!.team.viewerPermissions, TeamAction.MemberAdd)} onRevoke={setRevoking} />
           )}
         </>
       )}
@@ -144,31 +88,24 @@ const EXPIRY = [
   { value: 'never', label: 'Never' },
 ];
 
-function CreateTokenForm({ teamId, role }: { teamId: string; role: Role }) {
-  const create = useGqlMutation(CreateApiTokenDocument);
-  const [general, setGeneral] = useState<string[]>([]);
+function CreateTokenForm({ teamId, allowedScopes }: { teamId: string; allowedScopes: readonly TokenScope[] }) {
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
-  const allowedScopes = scopesForRole(role);
   const form = useForm({
     initialValues: { name: '', scopes: ['READ'] as string[], expiry: '90' },
     validateInputOnChange: true,
     validate: { name: nameError('Token name'), scopes: (s: string[]) => (s.length ? null : 'Choose at least one scope') },
   });
+  const create = useMutationForm(CreateApiTokenDocument, {
+    payload: (r) => r.createApiToken,
+    fields: ['name', 'scopes', 'expiresAt'],
+    onFieldErrors: (f) => form.setErrors({ ...f, ...(f.expiresAt ? { expiry: f.expiresAt } : {}) }),
+  });
   const submit = form.onSubmit(async (values) => {
-    setGeneral([]);
     const expiresAt = values.expiry === 'never' ? null : new Date(Date.now() + Number(values.expiry) * 86_400_000).toISOString();
-    try {
-      const { createApiToken } = await create.mutateAsync({ input: { teamId, name: values.name, scopes: values.scopes as TokenScope[], expiresAt } });
-      if (createApiToken.userErrors.length) {
-        const split = splitUserErrors(createApiToken.userErrors, ['name', 'scopes', 'expiresAt']);
-        form.setErrors({ ...split.fields, ...(split.fields.expiresAt ? { expiry: split.fields.expiresAt } : {}) });
-        return setGeneral(split.general);
-      }
-      setSecret({ name: values.name, secret: createApiToken.secret! });
-      form.reset();
-    } catch (err) {
-      setGeneral([err instanceof Error ? err.message : String(err)]);
-    }
+    const r = await create.run({ input: { teamId, name: values.name, scopes: values.scopes as TokenScope[], expiresAt } });
+    if (!r) return;
+    setSecret({ name: values.name, secret: r.secret! });
+    form.reset();
   });
   return (
     <Paper withBorder p="md" mb="lg">
@@ -183,14 +120,14 @@ function CreateTokenForm({ teamId, role }: { teamId: string; role: Role }) {
           </Group>
           <Checkbox.Group label="Scopes" description="A token can never do more than your role allows." {...form.getInputProps('scopes')}>
             <Stack gap={6} mt={6}>
-              {(['READ', 'GENERATE', 'ADMIN'] as TokenScope[]).map((s) => (
+              {(Object.keys(SCOPE_HELP) as TokenScope[]).map((s) => (
                 <Checkbox key={s} value={s} label={`${s} — ${SCOPE_HELP[s]}`} disabled={!allowedScopes.includes(s)} />
               ))}
             </Stack>
           </Checkbox.Group>
-          {general.length > 0 && <Alert color="red" role="alert">{general.join(' ')}</Alert>}
+          <FormErrors errors={create.general} />
           <div>
-            <Button type="submit" loading={create.isPending}>
+            <Button type="submit" loading={create.pending}>
               Create token
             </Button>
           </div>
@@ -201,4 +138,68 @@ function CreateTokenForm({ teamId, role }: { teamId: string; role: Role }) {
       </SecretOnceModal>
     </Paper>
   );
+}
+
+function TokensTable({ tokens, viewerId, mayRevokeAny, onRevoke }: { tokens: Token[]; viewerId: string | undefined; mayRevokeAny: boolean; onRevoke: (t: { id: string; name: string }) => void }) {
+  const columns: Column<Token>[] = [
+    {
+      key: 'name',
+      header: 'Name',
+      cell: (t) => (
+        <>
+          {t.name}
+          <Text size="xs" c="dimmed">
+            by {t.createdBy?.name ?? 'a former member'}
+          </Text>
+        </>
+      ),
+    },
+    { key: 'prefix', header: 'Prefix', cell: (t) => <Code>{t.prefix}…</Code> },
+    {
+      key: 'scopes',
+      header: 'Scopes',
+      cell: (t) => (
+        <Group gap={4}>
+          {t.scopes.map((s) => (
+            <Badge key={s} size="sm" variant="light">
+              {s}
+            </Badge>
+          ))}
+        </Group>
+      ),
+    },
+    { key: 'created', header: 'Created', cell: (t) => formatDate(t.createdAt) },
+    { key: 'used', header: 'Last used', cell: (t) => (t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never') },
+    {
+      key: 'status',
+      header: 'Status',
+      cell: (t) => {
+        const expired = t.expiresAt != null && new Date(t.expiresAt) < new Date();
+        return (
+          <span data-testid="token-status">
+            {t.revokedAt ? (
+              <Badge color="gray">revoked</Badge>
+            ) : expired ? (
+              <Badge color="orange">expired</Badge>
+            ) : (
+              <Badge color="teal">active{t.expiresAt ? ` until ${new Date(t.expiresAt).toLocaleDateString()}` : ''}</Badge>
+            )}
+          </span>
+        );
+      },
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      srOnlyHeader: true,
+      align: 'right',
+      cell: (t) =>
+        !t.revokedAt && (mayRevokeAny || t.createdBy?.id === viewerId) ? (
+          <Button size="xs" variant="subtle" color="red" onClick={() => onRevoke({ id: t.id, name: t.name })}>
+            Revoke
+          </Button>
+        ) : null,
+    },
+  ];
+  return <DataTable columns={columns} rows={tokens} rowKey={(t) => t.id} rowProps={(t) => ({ 'data-testid': 'token-row', 'data-token-name': t.name })} testId="tokens-table" minWidth={720} />;
 }

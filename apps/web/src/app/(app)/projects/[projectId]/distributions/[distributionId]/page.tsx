@@ -2,17 +2,38 @@
 import { useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
-import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { AddDistributionVersionDocument, DistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
-import { can } from '../../../../../../lib/roles';
-import type { Spec } from '../../../../../../lib/spec';
-import { formatDate, PageHeader } from '../../../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../../../components/states';
-import { DistributionEditor } from '../../../../../../components/distribution-editor';
-import { ModelPicker } from '../../../../../../components/model-picker';
-import { CohortRequestModal } from '../../../../../../components/cohort-request';
-import { useReportTeam } from '../../../../../../components/current-team';
+import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { AddDistributionVersionDocument, DistributionDocument, ModelsDocument, ProjectDocument, type DistributionQuery } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { specPathInMessage, useMutationForm } from '@/lib/use-mutation-form';
+import { FormErrors } from '@/components/form-errors';
+import { DataTable, type Column } from '@/components/data-table';
+import { can, TeamAction } from '@/lib/permissions';
+import type { Spec } from '@/lib/spec';
+import { formatDate, PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { DistributionEditor } from '@/components/distribution-editor';
+import { ModelPicker } from '@/components/model-picker';
+import { CohortRequestModal } from '@/components/cohort-request';
+import { useReportTeam } from '@/components/current-team';
+
+type Version = DistributionQuery['distribution']['versions']['edges'][number]['node'];
+
+const versionColumns = (latestId: string | undefined): Column<Version>[] => [
+  {
+    key: 'version',
+    header: 'Version',
+    cell: (v) => (
+      <>
+        v{v.version} {v.id === latestId && <Badge size="xs">latest</Badge>}
+      </>
+    ),
+  },
+  { key: 'hash', header: 'Spec hash', cell: (v) => <Code>{v.specHash.slice(0, 16)}</Code> },
+  { key: 'by', header: 'By', cell: (v) => v.createdBy?.name ?? '—' },
+  { key: 'created', header: 'Created', cell: (v) => formatDate(v.createdAt) },
+  { key: 'cohorts', header: 'Cohorts', cell: (v) => v.usedByCohorts },
+];
 
 export default function DistributionPage() {
   const params = useParams<{ projectId: string; distributionId: string }>();
@@ -25,9 +46,11 @@ export default function DistributionPage() {
   const [spec, setSpec] = useState<Spec | null>(null);
   const [modelId, setModelId] = useState<string | null>(null);
   const [requesting, setRequesting] = useState(false);
+  // Discarding edits remounts the editor so its JSON box shows the saved spec again.
+  const [editorKey, setEditorKey] = useState(0);
   const [saved, setSaved] = useState<string | null>(null);
-  const [general, setGeneral] = useState<string[]>([]);
-  const addVersion = useGqlMutation(AddDistributionVersionDocument);
+  const [jsonError, setJsonError] = useState<string | null>(null);
+  const addVersion = useMutationForm(AddDistributionVersionDocument, { payload: (r) => r.addDistributionVersion, mapErrors: specPathInMessage });
   const latest = dist.data?.distribution.latestVersion ?? null;
 
   useEffect(() => {
@@ -41,16 +64,13 @@ export default function DistributionPage() {
 
   async function saveVersion() {
     if (!spec || !modelId) return;
-    setGeneral([]);
+    // Never save the last valid spec in place of JSON that does not parse.
+    if (jsonError) return addVersion.setGeneral([`The spec (JSON) has an error: ${jsonError}`]);
     setSaved(null);
-    try {
-      const { addDistributionVersion: r } = await addVersion.mutateAsync({ input: { distributionId, modelId, spec } });
-      if (r.userErrors.length) return setGeneral(r.userErrors.map((e) => `${e.field.join('.')}: ${e.message}`));
-      setSaved(`Saved as version ${r.version?.version}`);
-      setSpec(null); // reload from the new latest version
-    } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
-    }
+    const r = await addVersion.run({ input: { distributionId, modelId, spec } });
+    if (!r) return;
+    setSaved(`Saved as version ${r.version?.version}`);
+    setSpec(null); // reload from the new latest version
   }
 
   return (
@@ -58,9 +78,9 @@ export default function DistributionPage() {
       {() => {
         const p = project.data!.project;
         const d = dist.data!.distribution;
-        const role = p.team?.viewerRole;
         const model = models.data!.models.find((m) => m.id === modelId) ?? null;
-        const editable = can.updateProject(role);
+        const editable = can(p.team?.viewerPermissions, TeamAction.DistributionWrite);
+        const mayRequest = can(p.team?.viewerPermissions, TeamAction.CohortRequest);
         return (
           <>
             <Text size="sm" mb={4}>
@@ -78,8 +98,8 @@ export default function DistributionPage() {
                 </>
               }
               actions={
-                editable && latest ? (
-                  <Button onClick={() => setRequesting(true)} disabled={dirty} title={dirty ? 'Save or discard your edits first' : undefined} data-testid="request-cohort">
+                mayRequest && latest ? (
+                  <Button onClick={() => setRequesting(true)} disabled={dirty || !!jsonError} title={dirty || jsonError ? 'Save or discard your edits first' : undefined} data-testid="request-cohort">
                     Request cohort
                   </Button>
                 ) : null
@@ -91,25 +111,24 @@ export default function DistributionPage() {
             ) : (
               <Stack>
                 {modelId && <ModelPicker models={models.data!.models} value={modelId} onChange={setModelId} />}
-                {model && spec && <DistributionEditor key={`${model.id}:${latest?.id}`} model={model} spec={spec} onChange={setSpec} readOnly={!editable} />}
-                {general.length > 0 && (
-                  <Alert color="red" role="alert" title="Not saved">
-                    {general.map((g, i) => (
-                      <div key={i}>{g}</div>
-                    ))}
-                  </Alert>
-                )}
+                {model && spec && <DistributionEditor key={`${model.id}:${latest?.id}:${editorKey}`} model={model} spec={spec} onChange={setSpec} onJsonError={setJsonError} readOnly={!editable} />}
+                <FormErrors errors={addVersion.general} title="Not saved" />
                 {saved && (
                   <Text c="teal" role="status">
                     {saved}
                   </Text>
                 )}
+                {jsonError && (
+                  <Alert color="red" role="alert" title="The JSON spec does not parse" data-testid="json-error-alert">
+                    Nothing was applied from it and nothing can be saved until it is fixed (or the edits are discarded). The preview still shows the last spec that parsed.
+                  </Alert>
+                )}
                 {editable && (
                   <Group>
-                    <Button onClick={() => void saveVersion()} disabled={!dirty} loading={addVersion.isPending} data-testid="save-version">
+                    <Button onClick={() => void saveVersion()} disabled={!dirty || !!jsonError} loading={addVersion.pending} data-testid="save-version">
                       Save as new version
                     </Button>
-                    <Button variant="default" disabled={!dirty} onClick={() => setSpec(latest!.spec as Spec)}>
+                    <Button variant="default" disabled={!dirty && !jsonError} onClick={() => (setSpec(latest!.spec as Spec), setJsonError(null), setEditorKey((k) => k + 1))}>
                       Discard edits
                     </Button>
                   </Group>
@@ -120,34 +139,7 @@ export default function DistributionPage() {
               <Title order={2} size="h4" mb="xs">
                 Versions
               </Title>
-              <Table.ScrollContainer minWidth={520}>
-                <Table>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Version</Table.Th>
-                      <Table.Th>Spec hash</Table.Th>
-                      <Table.Th>By</Table.Th>
-                      <Table.Th>Created</Table.Th>
-                      <Table.Th>Cohorts</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {d.versions.edges.map(({ node: v }) => (
-                      <Table.Tr key={v.id}>
-                        <Table.Td>
-                          v{v.version} {v.id === latest?.id && <Badge size="xs">latest</Badge>}
-                        </Table.Td>
-                        <Table.Td>
-                          <Code>{v.specHash.slice(0, 16)}</Code>
-                        </Table.Td>
-                        <Table.Td>{v.createdBy?.name ?? '—'}</Table.Td>
-                        <Table.Td>{formatDate(v.createdAt)}</Table.Td>
-                        <Table.Td>{v.usedByCohorts}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
+              <DataTable columns={versionColumns(latest?.id)} rows={d.versions.edges.map((e) => e.node)} rowKey={(v) => v.id} testId="versions-table" minWidth={520} />
             </Paper>
             {latest && (
               <CohortRequestModal opened={requesting} onClose={() => setRequesting(false)} projectId={p.id} versions={d.versions.edges.map((e) => e.node)} versionId={latest.id} versionLabel={d.name} models={models.data!.models} />

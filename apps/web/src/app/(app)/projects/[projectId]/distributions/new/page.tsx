@@ -3,16 +3,18 @@ import { useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { Alert, Anchor, Button, Group, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
-import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '../../../../../../generated/gql/graphql';
-import { useGql, useGqlMutation } from '../../../../../../lib/hooks';
-import { defaultSpec, rangesOf, type Spec } from '../../../../../../lib/spec';
-import { nameError } from '../../../../../../lib/validators';
-import { PageHeader } from '../../../../../../components/page-header';
-import { EmptyState, QueryGate } from '../../../../../../components/states';
-import { DistributionEditor } from '../../../../../../components/distribution-editor';
-import { ModelPicker } from '../../../../../../components/model-picker';
-import { EmpiricalBuilder } from '../../../../../../components/empirical-builder';
-import { useReportTeam } from '../../../../../../components/current-team';
+import { CreateDistributionDocument, ModelsDocument, ProjectDocument } from '@/generated/gql/graphql';
+import { useGql } from '@/lib/hooks';
+import { specPathInMessage, useMutationForm } from '@/lib/use-mutation-form';
+import { FormErrors } from '@/components/form-errors';
+import { defaultSpec, rangesOf, type Spec } from '@/lib/spec';
+import { nameError } from '@/lib/validators';
+import { PageHeader } from '@/components/page-header';
+import { EmptyState, QueryGate } from '@/components/states';
+import { DistributionEditor } from '@/components/distribution-editor';
+import { ModelPicker } from '@/components/model-picker';
+import { EmpiricalBuilder } from '@/components/empirical-builder';
+import { useReportTeam } from '@/components/current-team';
 
 export default function NewDistributionPage() {
   const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
@@ -24,9 +26,14 @@ export default function NewDistributionPage() {
   const [spec, setSpec] = useState<Spec | null>(null);
   const [name, setName] = useState('');
   const [nameErr, setNameErr] = useState<string | null>(null);
-  const [general, setGeneral] = useState<string[]>([]);
   const [mode, setMode] = useState<'parametric' | 'empirical'>('parametric');
-  const create = useGqlMutation(CreateDistributionDocument);
+  const [jsonError, setJsonError] = useState<string | null>(null);
+  const create = useMutationForm(CreateDistributionDocument, {
+    payload: (r) => r.createDistribution,
+    fields: ['name'],
+    onFieldErrors: (f) => setNameErr(f.name ?? null),
+    mapErrors: specPathInMessage,
+  });
   const model = models.data?.models.find((m) => m.id === modelId) ?? null;
 
   useEffect(() => {
@@ -41,18 +48,10 @@ export default function NewDistributionPage() {
     const err = nameError('Name')(name);
     setNameErr(err);
     if (err || !spec || !modelId) return;
-    setGeneral([]);
-    try {
-      const { createDistribution: r } = await create.mutateAsync({ input: { projectId, modelId, name, spec: { ...spec, name } } });
-      if (r.userErrors.length) {
-        const nameErrors = r.userErrors.filter((e) => e.field[e.field.length - 1] === 'name' && !e.field.includes('spec'));
-        if (nameErrors[0]) setNameErr(nameErrors[0].message);
-        return setGeneral(r.userErrors.filter((e) => !nameErrors.includes(e)).map((e) => `${e.field.join('.')}: ${e.message}`));
-      }
-      router.push(`/projects/${encodeURIComponent(projectId)}/distributions/${encodeURIComponent(r.distribution!.id)}`);
-    } catch (e) {
-      setGeneral([e instanceof Error ? e.message : String(e)]);
-    }
+    // Never save the last valid spec in place of JSON that does not parse.
+    if (jsonError) return create.setGeneral([`The spec (JSON) has an error: ${jsonError}`]);
+    const r = await create.run({ input: { projectId, modelId, name, spec: { ...spec, name } } });
+    if (r) router.push(`/projects/${encodeURIComponent(projectId)}/distributions/${encodeURIComponent(r.distribution!.id)}`);
   }
 
   return (
@@ -83,7 +82,7 @@ export default function NewDistributionPage() {
             {mode === 'empirical' && modelId ? (
               <Stack>
                 <ModelPicker models={models.data!.models} value={modelId} onChange={setModelId} />
-                <EmpiricalBuilder key={modelId} projectId={p.id} modelId={modelId} />
+                <EmpiricalBuilder key={modelId} projectId={p.id} modelId={modelId} model={models.data!.models.find((m) => m.id === modelId)} />
               </Stack>
             ) : (
             <Stack gap="md">
@@ -111,16 +110,15 @@ export default function NewDistributionPage() {
                     />
                   )}
                 </Group>
-                {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} />}
-                {general.length > 0 && (
-                  <Alert color="red" role="alert" title="Not saved">
-                    {general.map((g, i) => (
-                      <div key={i}>{g}</div>
-                    ))}
+                {model && spec && <DistributionEditor key={model.id} model={model} spec={spec} onChange={setSpec} onJsonError={setJsonError} />}
+                <FormErrors errors={create.general} title="Not saved" />
+                {jsonError && (
+                  <Alert color="red" role="alert" title="The JSON spec does not parse" data-testid="json-error-alert">
+                    Nothing was applied from it and nothing can be saved until it is fixed (or the edits are discarded). The preview still shows the last spec that parsed.
                   </Alert>
                 )}
                 <Group>
-                  <Button onClick={() => void save()} loading={create.isPending} data-testid="save-distribution">
+                  <Button onClick={() => void save()} loading={create.pending} disabled={!!jsonError} title={jsonError ? 'Fix the JSON spec first' : undefined} data-testid="save-distribution">
                     Save distribution
                   </Button>
                   <Button variant="default" component={Link} href={`/projects/${encodeURIComponent(p.id)}`}>
