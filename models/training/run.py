@@ -3,9 +3,11 @@
 
   /usr/bin/python3 models/training/run.py prepare   [--n-train 720 --n-val 64 | --brats DIR --n-val 10]
   /usr/bin/python3 models/training/run.py vae       [--minutes 12]
+  /usr/bin/python3 models/training/run.py restore   --from-model models/sbldm-phantom-64-fast [--unet-weights F]
   /usr/bin/python3 models/training/run.py unet      [--minutes 90] [--resume] [--config small|tiny|paper]
   /usr/bin/python3 models/training/run.py export    [--out models/sbldm-phantom-64]
   /usr/bin/python3 models/training/run.py evaluate  [--out models/sbldm-phantom-64]
+  /usr/bin/python3 models/training/run.py calibrate [--out models/sbldm-phantom-64-fast] [--cal-conditions 48]
   /usr/bin/python3 models/training/run.py all
   /usr/bin/python3 models/training/run.py all --smoke      (CI: tiny config, a few phantoms/steps, ~1 min)
 
@@ -64,6 +66,14 @@ def cmd_unet(a):
     train_unet.main(a)
 
 
+def cmd_restore(a):
+    from sbldm import restore
+
+    if not a.from_model:
+        raise SystemExit("restore: --from-model DIR is required (a model folder with weights/ and metadata.json)")
+    restore.restore(a.from_model, a.work, unet_weights=a.unet_weights, log=log_to(os.path.join(a.work, "restore.log")))
+
+
 def cmd_export(a):
     from sbldm import export
 
@@ -76,9 +86,15 @@ def cmd_evaluate(a):
     evaluate.main(a)
 
 
+def cmd_calibrate(a):
+    from sbldm import calibrate
+
+    calibrate.main(a)
+
+
 def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("stage", choices=["prepare", "vae", "unet", "export", "evaluate", "all"])
+    p.add_argument("stage", choices=["prepare", "restore", "vae", "unet", "export", "evaluate", "calibrate", "all"])
     p.add_argument("--work", default=DEFAULT_WORK, help="work folder (data shards, checkpoints, logs)")
     p.add_argument("--out", default=DEFAULT_OUT, help="model folder written by export/evaluate")
     p.add_argument("--smoke", action="store_true", help="tiny config, few phantoms and steps (CI)")
@@ -98,6 +114,13 @@ def build_parser():
     p.add_argument("--resume", action="store_true")
     p.add_argument("--batch", type=int, default=None, help="UNet batch size (default 2)")
     p.add_argument("--lr", type=float, default=None, help="UNet peak learning rate (default 3e-4)")
+    p.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"],
+                   help="UNet: constant after warm-up, or cosine decay to --lr-min over the --minutes budget (wall time)")
+    p.add_argument("--lr-min", type=float, default=None, help="UNet: final learning rate of the cosine schedule (default lr/10)")
+    # restore
+    p.add_argument("--from-model", default=None, help="restore: model folder whose weights/ seed the work folder")
+    p.add_argument("--unet-weights", default=None,
+                   help="restore: fp16 UNet EMA weights to start from (default <from-model>/weights/unet_ema_fp16.pt)")
     p.add_argument("--decoder-only", action="store_true",
                    help="vae: fine-tune the decoder of the trained VAE, encoder frozen (latents stay valid)")
     p.add_argument("--ema-reset", action="store_true", help="on resume, restart the UNet EMA from the current weights")
@@ -106,12 +129,22 @@ def build_parser():
                         "'paper' (9-vector added to the time embedding only)")
     # export / evaluate
     p.add_argument("--random", action="store_true", help="export random weights (fixture models)")
+    p.add_argument("--purpose", default=None, choices=["production", "demo", "test-fixture"],
+                   help="export: metadata `purpose` (default: keep the folder's current value, else demo; --random: test-fixture)")
+    p.add_argument("--default-model", default=None, type=lambda v: {"true": True, "false": False}[v.lower()],
+                   help="export: metadata `default` true|false (the model the platform offers first; default: keep)")
     p.add_argument("--n-samples", type=int, default=60)
     p.add_argument("--ddim-steps", type=int, default=50)
     p.add_argument("--default-ddim-steps", type=int, default=None,
                    help="DDIM steps written as the sampler default in metadata (default: --ddim-steps)")
     p.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0 = deterministic; paper default 1)")
     p.add_argument("--guidance", type=float, default=2.0, help="classifier-free guidance scale (1 = off)")
+    # calibrate (sampler settings: the model's metadata sampler_defaults)
+    p.add_argument("--cal-conditions", type=int, default=48, help="calibrate: training-split conditions in the fit")
+    p.add_argument("--cal-per-condition", type=int, default=5, help="calibrate: fed volumes per training condition")
+    p.add_argument("--cal-scale-min", type=float, default=0.2, help="calibrate: smallest fed / requested volume")
+    p.add_argument("--cal-scale-max", type=float, default=1.4, help="calibrate: largest fed / requested volume")
+    p.add_argument("--cal-bins", type=int, default=14, help="calibrate: equal-count bins of the fed volume")
     return p
 
 
@@ -124,10 +157,11 @@ def main(argv=None):
         a.steps = a.steps or 4
         a.n_samples = min(a.n_samples, 2)
         a.ddim_steps = min(a.ddim_steps, 3)
+        a.cal_conditions, a.cal_per_condition, a.cal_bins = min(a.cal_conditions, 4), min(a.cal_per_condition, 2), min(a.cal_bins, 4)
         if a.out == DEFAULT_OUT:
             a.out = os.path.join(a.work, "model")
     os.makedirs(a.work, exist_ok=True)
-    stages = ["prepare", "vae", "unet", "export", "evaluate"] if a.stage == "all" else [a.stage]
+    stages = ["prepare", "vae", "unet", "export", "evaluate", "calibrate"] if a.stage == "all" else [a.stage]
     for s in stages:
         t0 = time.time()
         globals()[f"cmd_{s}"](a)

@@ -7,6 +7,8 @@ Measured (all on the model grid, voxel units):
     and in % of the FOV edge, fraction of samples with a tumour (>= 1 voxel, and >= 10 voxels);
   * brain-outline Dice: brain = largest connected component of (image > threshold), holes filled; Dice vs
     the coarse training brain mask, for samples and (reference) for real held-out phantoms;
+  * realism (sbldm/realism.py): Wasserstein-1 between in-brain intensity distributions of generated volumes and
+    held-out real phantoms, and per-plane (axial/coronal/sagittal) continuity, generated relative to real;
   * pictures: samples (axial/coronal/sagittal through the tumour, mask outlined), a size sweep
     (voxel_volume 0.1 -> 0.9 at a fixed position).
 Sampling uses the reference DDIM sampler of sbldm/sampling.py (Philox noise, per-subject streams) with
@@ -20,20 +22,19 @@ import time
 
 import numpy as np
 import torch
-from scipy import ndimage as ndi
 from scipy.stats import spearmanr
 
 from .export import export_trained, finite_or_none
 from .features import compute_features
 from .phantoms import load_split
 from .postprocess import MASK_POSTPROCESS, largest_component
+from .qc import BRAIN_THRESHOLD, brain_from_image
+from .realism import realism_metrics
 from .sampling import ddim_sample
 from .spatial import render_spatial_condition
 from .train_vae import decode_latents, dice, encode_volumes, mask_volume_ratio
 from .unet3d import UNet3D
 from .vae import SliceVAE
-
-BRAIN_THRESHOLD = -0.7  # image value in [-1, 1]; background (noise floor) sits near -1
 
 
 def load_models(work):
@@ -88,10 +89,6 @@ def postprocess_masks(masks):
         kept.append(k)
         counts.append(n)
     return np.stack(kept), counts
-
-
-def brain_from_image(img):
-    return ndi.binary_fill_holes(largest_component(img > BRAIN_THRESHOLD)[0])
 
 
 def adherence(req, masks, max_v, max_a):
@@ -206,6 +203,8 @@ def main(a):
                  sample_vs_real_phantom_mean=float(np.mean([dice(brain_from_image(i), brain_from_image(r.astype(np.float32)))
                                                             for i, r in zip(imgs, va["image"][:n])])))
     log("brain " + json.dumps(brain))
+    realism = realism_metrics(imgs, [v.astype(np.float32) for v in va["image"][:n]], coarse_brain)
+    log("realism " + json.dumps(realism))
 
     # How much the VAE alone changes tumour size: decoded / true tumour voxels (mask > 0) of held-out phantoms
     # put through encoder and decoder. Generated masks inherit this factor.
@@ -249,6 +248,7 @@ def main(a):
     defaults = dict(sd, num_inference_steps=a.default_ddim_steps or a.ddim_steps)
     ev = dict(
         metrics=dict(conditioning_adherence=adh, conditioning_adherence_raw_masks=adh_raw, brain_outline_dice=brain, size_sweep=sweep_info, vae_mask_volume_ratio=vae_ratio,
+                     realism=realism,
                      sampling=dict(settings=sd, wall_s_per_volume=sample_wall / n, threads=a.threads, engine="PyTorch 1.13 CPU",
                                    note="metrics above were measured with these settings"),
                      held_out="phantoms from a separate seed range (same two source brains)",

@@ -159,8 +159,15 @@ def tensor_spec(name, dtype, shape, axes, value_range=None, meaning=None):
     return d
 
 
+MODEL_PURPOSES = ("production", "demo", "test-fixture")
+
+
 def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_dhw, training, metrics,
-                   description, sampler_defaults, variant, mask_postprocess=None):
+                   description, sampler_defaults, variant, mask_postprocess=None, purpose="demo", default=False,
+                   extra=None):
+    """extra: further top-level blocks (calibration, quality_control), written after `metrics`."""
+    if purpose not in MODEL_PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(MODEL_PURPOSES)}, got {purpose!r}")
     D, S, _ = volume_dhw
     z_ch = vae.cfg["z"]
     s = S // vae.down
@@ -173,6 +180,7 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
     chan_names = [f"z{k}" for k in range(z_ch)] + (["spatial_condition"] if spatial else [])
     meta = dict(
         format="slicewise-sbldm-model", format_version=1, name=name, description=description,
+        purpose=purpose, default=bool(default),
         files=files,
         volume=dict(
             shape_dhw=[D, S, S], axis_order="[D, H, W]: D = axial slice index (NIfTI k, inferior->superior), "
@@ -235,6 +243,7 @@ def build_metadata(out, name, vae, unet, volume_dhw, scale_factor, cinfo, brain_
                         data=pack_mask(brain_dhw)),
         training=training,
         metrics=metrics,
+        **(extra or {}),
     )
     pm = os.path.join(out, "parity_measured.json")
     if os.path.exists(pm):  # written by tools/onnx_parity.mjs --write
@@ -293,12 +302,43 @@ def export_random(out, config="tiny", seed=0):
                           description="Random-weight fixture following the full SBLDM model contract. Not a model: outputs are noise.",
                           sampler_defaults=dict(sampler="ddim", num_inference_steps=4, eta=0.0, guidance_scale=2.0,
                                                 timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True),
-                          variant="spatial")
+                          variant="spatial", purpose="test-fixture", default=False)
     return meta
 
 
-def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sampler_defaults=None):
+def previous_choice(out, purpose=None, default=None):
+    """purpose / default: the given values, else those of the model folder's current metadata.json (so evaluate's
+    re-export keeps them), else ("demo", False)."""
+    prev = {}
+    p = os.path.join(out, "metadata.json")
+    if os.path.exists(p):
+        with open(p) as fh:
+            prev = json.load(fh)
+    return (purpose if purpose is not None else prev.get("purpose", "demo"),
+            default if default is not None else bool(prev.get("default", False)))
+
+
+def calibration_blocks(out, log=print):
+    """The `calibration` and `quality_control` blocks from <out>/calibration.json (written by run.py calibrate),
+    only when they were fitted on the denoiser that is now in the folder (same denoiser.onnx sha256)."""
+    p = os.path.join(out, "calibration.json")
+    if not os.path.exists(p):
+        return {}
+    with open(p) as fh:
+        c = json.load(fh)
+    want = c.get("calibration", {}).get("fitted_on", {}).get("denoiser_sha256")
+    have = sha256(os.path.join(out, "denoiser.onnx"))
+    if want != have:
+        log(f"calibration.json was fitted on denoiser {str(want)[:12]}, the folder has {have[:12]}: NOT carried into "
+            f"metadata.json (rerun run.py calibrate)")
+        return {}
+    return {k: c[k] for k in ("calibration", "quality_control") if k in c}
+
+
+def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sampler_defaults=None, purpose=None,
+                   default=None):
     os.makedirs(out, exist_ok=True)
+    purpose, default = previous_choice(out, purpose, default)
     vck = torch.load(os.path.join(work, "vae", "ckpt.pt"))
     vae = SliceVAE(vck["cfg"])
     vae.load_state_dict(vck["model"])
@@ -353,7 +393,8 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
     return build_metadata(out, name, vae, unet, volume, float(lat["scale_factor"]), cinfo, brain, training, metrics,
                           "Slice-based latent diffusion (Kebaili et al., ISBI 2024), small CPU-trained instance on "
                           "brain-tumour PHANTOMS: a demo model, not for clinical use.", sd,
-                          us["variant"], mask_postprocess=MASK_POSTPROCESS)
+                          us["variant"], mask_postprocess=MASK_POSTPROCESS, purpose=purpose, default=default,
+                          extra=calibration_blocks(out))
 
 
 def main(a):
@@ -369,5 +410,6 @@ def main(a):
             ev, sd = e.get("metrics"), e.get("sampler_defaults")
         else:
             sd = None
-        meta = export_trained(a.work, a.out, os.path.basename(os.path.normpath(a.out)), ev, sd)
+        meta = export_trained(a.work, a.out, os.path.basename(os.path.normpath(a.out)), ev, sd,
+                              purpose=getattr(a, "purpose", None), default=getattr(a, "default_model", None))
     print(json.dumps({k: v["bytes"] for k, v in meta["files"].items()}))

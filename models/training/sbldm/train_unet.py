@@ -5,8 +5,16 @@ Per step (notation of unet3d.py): z0 = scaled latent [B,Z,D,h,w]; t ~ U{0..T-1};
   w = 1 + lambda * m   (m = tumour fraction of each latent voxel; lambda = 0 in the paper variant)
 Classifier-free guidance (variant 'spatial'): with probability p_uncond the condition is replaced by
 the null condition (f = 0 AND spatial channel = 0).
-Outputs in <work>/unet/: ckpt.pt (resumable: model, EMA, optimiser, RNG, step), ema_fp16.pt,
-conditioning.json (normalisation constants, ranges, empirical sample), train.log.
+Outputs in <work>/unet/: ckpt.pt (resumable: model, EMA, optimiser, RNG, step), ema_fp16.pt (the EMA weights in
+the format of a model folder's weights/unet_ema_fp16.pt: cfg, fp16 state, step, elapsed_s; small enough to commit
+and to resume from with `run.py restore --unet-weights`), conditioning.json (normalisation constants, ranges,
+empirical sample), train.log.
+
+Learning rate: linear warm-up over 200 steps after the optimiser (re)starts (a fresh run, or a checkpoint rebuilt
+by `run.py restore`, which carries no optimiser state: Adam's moments start at zero, and full steps from them
+would jolt the weights); then constant, or with `--lr-schedule cosine` a cosine decay to `--lr-min` over the
+wall-clock budget of the run (`--minutes`; wall time, not steps, because on shared cores the step rate is not
+known in advance; the schedule's position is checkpointed, so a resumed run continues it).
 """
 from __future__ import annotations
 
@@ -153,20 +161,31 @@ def main(a):
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
     lr = getattr(a, "lr", None) or 3e-4
+    lr_schedule = getattr(a, "lr_schedule", None) or "constant"
+    lr_min = getattr(a, "lr_min", None) or lr * 0.1
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     g = torch.Generator().manual_seed(a.seed)
     diff = Diffusion()
     step, elapsed_prev = 0, 0.0
     ema_n = 0  # updates since the EMA started; decay warms up as min(0.999, (1 + n) / (10 + n))
+    opt_start = 0  # step at which the optimiser state started (learning-rate warm-up counts from here)
+    sched = None  # cosine schedule position: dict(horizon_s, done_s, lr_min), checkpointed
     ck = os.path.join(out, "ckpt.pt")
     if a.resume and os.path.exists(ck):
         s = torch.load(ck)
         model.load_state_dict(s["model"])
         ema.load_state_dict(s["ema"])
-        opt.load_state_dict(s["opt"])
-        g.set_state(s["rng"])
         step, elapsed_prev = s["step"], s["elapsed"]
+        if s.get("opt") is not None:
+            opt.load_state_dict(s["opt"])
+            opt_start = s.get("opt_start_step", 0)
+        else:  # rebuilt by run.py restore from fp16 weights: fresh optimiser, warm up again
+            opt_start = step
+            log(f"no optimiser state in the checkpoint (restored from {s.get('restored_from')}): fresh AdamW, "
+                f"learning-rate warm-up over 200 steps")
+        g.set_state(s["rng"])
         ema_n = s.get("ema_n", step)
+        sched = s.get("sched")
         log(f"resumed at step {step} ({elapsed_prev:.0f} s trained)")
         if getattr(a, "ema_reset", False):
             ema.load_state_dict(model.state_dict())
@@ -176,6 +195,9 @@ def main(a):
     bs = getattr(a, "batch", None) or 2
     budget_s = (a.minutes if a.minutes is not None else (0.5 if a.smoke else 90)) * 60
     max_steps = a.steps if a.steps is not None else 10 ** 9
+    if lr_schedule == "cosine" and sched is None:
+        sched = dict(horizon_s=budget_s, done_s=0.0, lr_min=lr_min, lr_peak=lr)
+    sched_done0 = sched["done_s"] if sched else 0.0
     check_every = 2 if a.smoke else 500
     ck_every_s = 300
     log(f"UNet config={cfg} variant={a.variant} params={nparams} train={len(T['z'])} val={len(V['z'])} batch={bs} "
@@ -186,16 +208,29 @@ def main(a):
     steps_this_run = 0
     model.train()
 
+    def current_lr():
+        warm = min(1.0, (step - opt_start + 1) / 200)  # linear warm-up over 200 steps of this optimiser
+        if not sched:
+            return lr * warm
+        import math
+        frac = min(1.0, sched["done_s"] / max(sched["horizon_s"], 1e-9))
+        return warm * (sched["lr_min"] + 0.5 * (sched["lr_peak"] - sched["lr_min"]) * (1 + math.cos(math.pi * frac)))
+
     def save():
+        elapsed = elapsed_prev + time.time() - t0
         st = dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), rng=g.get_state(),
-                  step=step, ema_n=ema_n, elapsed=elapsed_prev + time.time() - t0, config=cfg, variant=a.variant,
-                  unet_cfg=model.cfg, scale_factor=D["scale_factor"])
+                  step=step, ema_n=ema_n, opt_start_step=opt_start, sched=sched, elapsed=elapsed, config=cfg,
+                  variant=a.variant, unet_cfg=model.cfg, scale_factor=D["scale_factor"])
         torch.save(st, ck + ".tmp")
         os.replace(ck + ".tmp", ck)
-        torch.save({k: v.half() for k, v in ema.state_dict().items()}, os.path.join(out, "ema_fp16.pt"))
+        torch.save(dict(cfg=model.cfg, state={k: v.half() for k, v in ema.state_dict().items()}, step=step,
+                        elapsed_s=elapsed), os.path.join(out, "ema_fp16.pt.tmp"))
+        os.replace(os.path.join(out, "ema_fp16.pt.tmp"), os.path.join(out, "ema_fp16.pt"))
         with open(os.path.join(out, "state.json"), "w") as fh:
-            json.dump(dict(step=step, elapsed_s=elapsed_prev + time.time() - t0, config=cfg, variant=a.variant,
-                           unet_cfg=model.cfg, params=nparams, batch=bs, lr=lr, ema=0.999, ema_updates=ema_n, **var), fh)
+            json.dump(dict(step=step, elapsed_s=elapsed, config=cfg, variant=a.variant,
+                           unet_cfg=model.cfg, params=nparams, batch=bs, lr=lr, ema=0.999, ema_updates=ema_n,
+                           lr_schedule=(dict(kind="cosine", **sched) if sched else dict(kind="constant")),
+                           lr_now=current_lr(), **var), fh)
 
     while steps_this_run < max_steps and time.time() - t0 < budget_s:
         b = torch.randint(0, len(T["z"]), (bs,), generator=g)
@@ -211,8 +246,10 @@ def main(a):
         loss = ((pred - eps).abs() * w).sum() / (w.sum() * eps.shape[1])
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        for pg in opt.param_groups:  # linear warm-up over 200 steps
-            pg["lr"] = lr * min(1.0, (step + 1) / 200)
+        if sched:
+            sched["done_s"] = sched_done0 + time.time() - t0
+        for pg in opt.param_groups:
+            pg["lr"] = current_lr()
         opt.step()
         decay = min(0.999, (1.0 + ema_n) / (10.0 + ema_n))
         ema_n += 1
@@ -226,7 +263,7 @@ def main(a):
             el = time.time() - t0
             rate = el / steps_this_run
             left = int(min(max(budget_s - el, 0) / rate, max_steps - steps_this_run))  # whichever budget ends first
-            log(f"step {step} loss {avg:.4f} {rate:.3f} s/step ETA {left * rate:.0f} s (~{left} more steps)")
+            log(f"step {step} loss {avg:.4f} lr {current_lr():.2e} {rate:.3f} s/step ETA {left * rate:.0f} s (~{left} more steps)")
         if step % check_every == 0:
             c = conditioning_check(model, diff, V, spatial)
             log("cond-check " + " ".join(f"{k}={v:.4f}" for k, v in c.items()))

@@ -163,11 +163,57 @@ def test_end_to_end_smoke_on_fake_brats(tmp_path):
     cmd = [sys.executable, os.path.join(TRAINING, "run.py"), "prepare", "--smoke", "--brats", str(brats), "--n-val", "2",
            "--work", str(work), "--out", str(out), "--threads", "1"]
     subprocess.run(cmd, check=True, capture_output=True)
-    for stage in ("vae", "unet", "export", "evaluate"):
+    for stage in ("vae", "unet", "export", "evaluate", "calibrate"):
         cmd[2] = stage
         r = subprocess.run(cmd, capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-2000:]
     meta = json.load(open(out / "metadata.json"))
+    # model choice: a trained export is a demo unless told otherwise, never the default by itself
+    assert meta["purpose"] == "demo" and meta["default"] is False
+    # realism metrics (sbldm/realism.py) next to the outline Dice
+    rl = meta["metrics"]["realism"]
+    assert rl["intensity_w1"]["pooled"] >= 0 and set(rl["continuity"]) >= {"axial", "coronal", "sagittal"}
+    # calibration: fitted on the training split, valid, declared with its effect; QC thresholds declared
+    from sbldm.calibration import validate_calibration
+
+    cal, qc = meta["calibration"], meta["quality_control"]
+    assert validate_calibration(cal, meta["conditioning"]["feature_names"]) == []
+    assert cal["fitted_on"]["split"] == "train" and cal["version"] == 1
+    assert cal["fitted_on"]["denoiser_sha256"] == meta["files"]["denoiser.onnx"]["sha256"]
+    assert set(cal["effect"]["held_out"]) >= {"before", "after"}
+    assert set(qc["tolerances"]) == set(meta["conditioning"]["feature_names"])
+    assert qc["brain_outline"]["image_threshold"] == -0.7 and len(qc["intensity"]["ranges"]) == len(qc["intensity"]["percentiles"])
+    assert (out / "calibration.png").stat().st_size > 0
+    # evaluate/export keep the calibration while the denoiser is the same; a refit bumps the version
+    cmd[2] = "export"
+    r = subprocess.run(cmd + ["--purpose", "production", "--default-model", "true"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    m1 = json.load(open(out / "metadata.json"))
+    assert m1["calibration"] == cal and m1["quality_control"] == qc
+    assert m1["purpose"] == "production" and m1["default"] is True
+    cmd[2] = "calibrate"
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.load(open(out / "metadata.json"))["calibration"]["version"] == 2
+    cmd[2] = "export"
+    r = subprocess.run(cmd + ["--purpose", "demo", "--default-model", "false"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    meta = json.load(open(out / "metadata.json"))
+    assert meta["purpose"] == "demo" and meta["default"] is False
+
+    # restore: a fresh work folder rebuilt from the model folder's fp16 weights resumes UNet training
+    work2 = tmp_path / "work2"
+    work2.mkdir()
+    os.symlink(work / "data", work2 / "data")
+    r = subprocess.run([sys.executable, os.path.join(TRAINING, "run.py"), "restore", "--work", str(work2), "--from-model",
+                        str(out), "--threads", "1"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (work2 / "latents.npz").exists() and (work2 / "vae" / "ckpt.pt").exists()
+    r = subprocess.run([sys.executable, os.path.join(TRAINING, "run.py"), "unet", "--smoke", "--config", "tiny", "--resume",
+                        "--work", str(work2), "--threads", "1", "--steps", "2"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "resumed at step 4" in r.stdout and "fresh AdamW" in r.stdout
+    assert torch.load(work2 / "unet" / "ema_fp16.pt")["step"] == 6
     assert meta["volume"]["shape_dhw"] == [16, 16, 16]
     assert meta["graphs"]["denoiser"]["inputs"][0]["shape"] == ["B", 5, 16, 8, 8]
     assert meta["conditioning"]["null_condition"]["cond"] == [0.0] * 9
@@ -208,6 +254,7 @@ def test_end_to_end_smoke_on_fake_brats(tmp_path):
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     meta2 = json.load(open(out / "metadata.json"))
+    assert "calibration" not in meta2  # the resumed UNet is another denoiser: its calibration is not carried over
     assert meta2["training"]["vae"]["decoder_finetune"]["steps"] == 3
     assert meta2["files"]["encoder.onnx"]["sha256"] == enc_sha
     assert meta2["files"]["decoder.onnx"]["sha256"] != dec_sha

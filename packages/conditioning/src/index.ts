@@ -10,3 +10,5 @@ export * from './sample.ts';
 export * from './empirical.ts';
 export * from './preview.ts';
 export * from './components.ts';
+export * from './calibration.ts';
+export * from './qc.ts';

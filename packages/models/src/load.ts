@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError, parseModelMetadata, type ModelMetadata } from './metadata.ts';
+import type { ModelPurpose } from './quality.ts';
 
 export interface LoadedModel {
   name: string;
@@ -110,6 +111,12 @@ export interface ModelListing {
   description?: string;
   volumeShapeDhw?: [number, number, number];
   totalBytes?: number;
+  /** metadata.purpose; a 'test-fixture' is never offered in the web app (issue 14). */
+  purpose?: ModelPurpose;
+  /** metadata.default: the model the platform offers first. */
+  default?: boolean;
+  /** metadata.calibration.version when the model declares a condition calibration. */
+  calibrationVersion?: number;
 }
 
 /** Folders of `modelsDir` holding a metadata.json (validated, not hash-verified: that is loadModel's job). */
@@ -138,12 +145,28 @@ export async function listModels(modelsDir: string): Promise<ModelListing[]> {
         ...(m.description !== undefined ? { description: m.description } : {}),
         volumeShapeDhw: m.volume.shape_dhw,
         totalBytes: Object.values(m.files).reduce((a, f) => a + f.bytes, 0),
+        ...(m.purpose !== undefined ? { purpose: m.purpose } : {}),
+        ...(m.default !== undefined ? { default: m.default } : {}),
+        ...(m.calibration !== undefined ? { calibrationVersion: m.calibration.version } : {}),
       });
     } catch (err) {
       out.push({ name: e.name, ok: false, error: (err as Error).message });
     }
   }
   return out;
+}
+
+/**
+ * The model the platform offers first: the one usable model whose metadata says `default: true` (chosen from its
+ * measured metrics when it was exported, see its model card). null when none does; throws ModelError
+ * INVALID_METADATA naming them when several do. Never picks by size.
+ */
+export async function defaultModel(modelsDir: string): Promise<string | null> {
+  const marked = (await listModels(modelsDir)).filter((m) => m.ok && m.default === true);
+  if (marked.length > 1) {
+    throw new ModelError('INVALID_METADATA', `more than one model in ${modelsDir} declares default: true: ${marked.map((m) => m.name).join(', ')} (exactly one may)`);
+  }
+  return marked[0]?.name ?? null;
 }
 
 /** The usable model with the largest volume (voxels), then largest files; null if none. */

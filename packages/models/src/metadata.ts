@@ -6,6 +6,7 @@
  * Axes: volumes are [D, H, W] (C order, W fastest, RAS); latents [C, D, h, w]; graph shapes use
  * symbolic names ("N", "B") for dynamic axes.
  */
+import { contractAdditionIssues, type ContractAdditions } from './quality.ts';
 
 import { checkSamplerSettings, samplerDefaultsOf, samplerLimits, type SamplerDefaultsJson, type SamplerSettings } from './sampler-settings.ts';
 
@@ -51,7 +52,7 @@ export interface ChannelSpec {
   [key: string]: unknown;
 }
 
-export interface ModelMetadata {
+export interface ModelMetadata extends ContractAdditions {
   format: 'slicewise-sbldm-model';
   format_version: 1;
   name: string;
@@ -298,6 +299,8 @@ export function parseModelMetadata(raw: unknown, source = 'metadata.json'): Mode
       }
     }
   }
+  // purpose / default / calibration / quality_control (quality.ts)
+  c.issues.push(...contractAdditionIssues(m));
   if (c.issues.length) {
     throw new ModelError('INVALID_METADATA', `${source} is not a valid slicewise-sbldm-model v1: ${c.issues.join('; ')}`);
   }

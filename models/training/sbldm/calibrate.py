@@ -1,0 +1,391 @@
+"""Condition calibration and quality-control thresholds of a trained model (run.py stage `calibrate`).
+
+  run.py calibrate --work W --out models/<name> [--cal-conditions 48 --cal-per-condition 5 --n-samples 60]
+
+Why: the generated tumour is not the size that was requested (sbldm-phantom-64-fast: 1.9x on average), though the
+ORDER is right (Spearman rho 0.84). A monotone map requested -> fed, applied before the denoiser, fixes the size
+without retraining.
+
+Fit, on TRAINING-split conditions only (the held-out phantoms stay unseen until the measurement):
+  1. draw `--cal-conditions` training condition vectors; give each `--cal-per-condition` fed volumes
+     V_fed = V_req * s, s log-stratified in [--cal-scale-min, --cal-scale-max] (clipped to the training range of
+     voxel_volume), with the SIMILAR-SHAPE RULES applied to the rest of the vector (surface area * ratio^(2/3),
+     extents w, h, d * ratio^(1/3); sphericity and centroid unchanged): exactly the vectors the applier will feed;
+  2. sample each with the model's default sampler settings (metadata sampler_defaults), decode, threshold, apply
+     the declared mask post-processing (largest component), measure the features (sbldm/features.py);
+  3. fit the generated volume as a monotone function of the fed volume: equal-count bins of V_fed (`--cal-bins`),
+     mean V_fed and mean generated V per bin, isotonic regression (pool-adjacent-violators, weighted by bin counts)
+     of the means; bins pooled to equal fitted values are merged;
+  4. invert: knots requested = fitted generated volume, fed = mean fed volume of the bin (both strictly increasing),
+     piecewise linear between knots, clamped outside (requests beyond what the model produces get the end knot).
+  Only voxel_volume is mapped: the other size features are tied to it (rules above), sphericity is scale-free, and
+  the centroid's bias is small (measured and written in `effect`); every rule is declared in the block.
+Measure, on the first `--n-samples` HELD-OUT conditions (same noise seeds as `evaluate`): before (fed = requested)
+and after (fed = calibrated): generated / requested volume ratio, absolute relative volume error (median, p90),
+per size bin, Spearman rho, centroid error, per-feature bias and absolute error, brain-outline Dice.
+Quality control (metadata `quality_control`): tolerances = p95 of |measured - requested| per feature on the held-out
+conditions after calibration; brain-outline minimum Dice; in-brain intensity percentile ranges of the training
+phantoms; the held-out pass rate of each check.
+Writes <out>/calibration.json (blocks + full report), <out>/calibration.png, and the blocks into <out>/metadata.json
+(export/evaluate carry them over while the denoiser is unchanged).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+
+from .calibration import CALIBRATION_FORMAT, apply_calibration, validate_calibration
+from .export import finite_or_none, git_revision, sha256
+from .features import compute_features
+from .phantoms import load_split
+from .postprocess import MASK_POSTPROCESS
+from .qc import BRAIN_THRESHOLD, INTENSITY_PERCENTILES, brain_outline_dice, in_brain_percentiles
+
+FEATURES = ["voxel_volume", "surface_area", "sphericity", "x", "y", "z", "w", "h", "d"]
+SIMILAR_SHAPE_RULES = [
+    dict(target="surface_area", op="scale_by_ratio_power", source="voxel_volume", exponent=2.0 / 3.0,
+         note="area of a similar shape scales with volume^(2/3)"),
+    *[dict(target=t, op="scale_by_ratio_power", source="voxel_volume", exponent=1.0 / 3.0,
+           note="extent of a similar shape scales with volume^(1/3); the spatial channel's ellipsoid shrinks with it")
+      for t in ("w", "h", "d")],
+]
+# requested voxel_volume bins (normalised units; the training phantoms span about 0.007-1.0, uniform in voxels)
+SIZE_BINS = (("small", 0.0, 0.1), ("medium", 0.1, 0.25), ("large", 0.25, 0.45), ("very_large", 0.45, math.inf))
+TUMOUR_MIN_VOXELS = 10
+QC_VERSION = 1
+
+
+# ------------------------------------------------------------------------------------------------
+# fitting
+def pav(y, w):
+    """Isotonic (non-decreasing) least-squares fit of y with weights w: pool adjacent violators.
+    -> fitted values, one per input."""
+    blocks = []  # [mean, weight, count]
+    for yi, wi in zip(map(float, y), map(float, w)):
+        blocks.append([yi, wi, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, w2, c2 = blocks.pop()
+            m1, w1, c1 = blocks.pop()
+            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+    out = []
+    for m, _, c in blocks:
+        out += [m] * c
+    return np.asarray(out)
+
+
+def fit_volume_map(fed, generated, n_bins=14):
+    """fed, generated: voxel_volume per calibration sample. -> dict(requested=[...], fed=[...], bins=[...])
+    requested = isotonic fit of the generated volume at the bin's mean fed volume (strictly increasing after merging
+    pooled bins), fed = that mean fed volume."""
+    fed, generated = np.asarray(fed, np.float64), np.asarray(generated, np.float64)
+    order = np.argsort(fed, kind="stable")
+    groups = [g for g in np.array_split(order, n_bins) if len(g)]
+    x = np.array([fed[g].mean() for g in groups])
+    y = np.array([generated[g].mean() for g in groups])
+    cnt = np.array([len(g) for g in groups], np.float64)
+    yf = pav(y, cnt)
+    knots_r, knots_f, knots_n = [], [], []
+    for xi, yi, ni in zip(x, yf, cnt):
+        yi = round(float(yi), 6)  # knots are written with 6 decimals: compare what is written
+        if knots_r and yi <= knots_r[-1]:  # pooled by PAV: merge into one knot at the pooled mean fed value
+            n0 = knots_n[-1]
+            knots_f[-1] = (knots_f[-1] * n0 + xi * ni) / (n0 + ni)
+            knots_n[-1] = n0 + ni
+        else:
+            knots_r.append(yi)
+            knots_f.append(float(xi))
+            knots_n.append(float(ni))
+    bins = [dict(fed_mean=float(a), generated_mean=float(b), isotonic=float(c), n=int(d)) for a, b, c, d in zip(x, y, yf, cnt)]
+    return dict(requested=knots_r, fed=[round(v, 6) for v in knots_f], knot_counts=[int(v) for v in knots_n], bins=bins)
+
+
+def scaled_vector(v, s, v_min, v_max):
+    """The requested vector v with its volume scaled by s (clipped to [v_min, v_max]) and the similar-shape rules."""
+    f = np.array(v, np.float64)
+    vol = float(np.clip(v[0] * s, v_min, v_max))
+    ratio = vol / v[0]
+    f[0] = vol
+    f[1] = v[1] * ratio ** (2.0 / 3.0)
+    f[6:9] = np.asarray(v[6:9]) * ratio ** (1.0 / 3.0)
+    return f
+
+
+# ------------------------------------------------------------------------------------------------
+# measuring
+def measure_masks(masks, max_v, max_a):
+    out, vox = [], []
+    for m in masks:
+        r = compute_features(m.astype(np.uint8), max_voxel_count=max_v, max_surface_area=max_a)
+        out.append(r["normalised"])
+        vox.append(r["raw"]["voxel_count"])
+    return np.asarray(out, np.float64), np.asarray(vox)
+
+
+def adherence_report(req, meas, vox, dhw):
+    """req, meas [n, 9] normalised; vox [n] voxel counts of the (post-processed) generated masks."""
+    D, H, W = dhw
+    ratio = meas[:, 0] / req[:, 0]
+    rel = np.abs(ratio - 1.0)
+    present = vox >= 1
+    c_req = req[:, 3:6] * [W, H, D]
+    c_mea = meas[:, 3:6] * [W, H, D]
+    cerr = np.linalg.norm(c_req - c_mea, axis=1)[present]
+    rep = dict(
+        n=int(len(req)),
+        generated_over_requested_volume_mean=float(ratio.mean()),
+        generated_over_requested_volume_median=float(np.median(ratio)),
+        volume_abs_rel_error_median=float(np.median(rel)),
+        volume_abs_rel_error_p90=float(np.percentile(rel, 90)),
+        spearman_rho_volume=float(spearmanr(req[:, 0], meas[:, 0]).correlation),
+        centroid_err_pct_fov_mean=float(cerr.mean() / W * 100) if len(cerr) else None,
+        centroid_err_pct_fov_median=float(np.median(cerr) / W * 100) if len(cerr) else None,
+        centroid_err_pct_fov_p90=float(np.percentile(cerr, 90) / W * 100) if len(cerr) else None,
+        fraction_with_tumour=float(present.mean()),
+        fraction_with_tumour_ge10vox=float((vox >= TUMOUR_MIN_VOXELS).mean()),
+        requested_volume_mean=float(req[:, 0].mean()),
+        measured_volume_mean=float(meas[:, 0].mean()),
+        by_size_bin={},
+        features={},
+    )
+    for name, lo, hi in SIZE_BINS:
+        sel = (req[:, 0] >= lo) & (req[:, 0] < hi)
+        if sel.any():
+            rep["by_size_bin"][name] = dict(
+                requested_range=[lo, None if math.isinf(hi) else hi], n=int(sel.sum()),
+                generated_over_requested_volume_mean=float(ratio[sel].mean()),
+                volume_abs_rel_error_median=float(np.median(rel[sel])),
+                volume_abs_rel_error_p90=float(np.percentile(rel[sel], 90)))
+    for k, name in enumerate(FEATURES):
+        d = meas[present, k] - req[present, k]
+        a = np.abs(d)
+        rep["features"][name] = dict(bias_mean=float(d.mean()), abs_err_median=float(np.median(a)),
+                                     abs_err_p90=float(np.percentile(a, 90)), abs_err_p95=float(np.percentile(a, 95)))
+    return rep
+
+
+def sample_and_measure(vae, unet, scale, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, log):
+    from .evaluate import postprocess_masks, sample_volumes
+
+    imgs, masks = sample_volumes(vae, unet, scale, fed, latent_cdhw, sd["num_inference_steps"], sd["eta"],
+                                 sd["guidance_scale"], seed, subjects=subjects, log=log)
+    masks, _ = postprocess_masks(masks)
+    meas, vox = measure_masks(masks, max_v, max_a)
+    return imgs, masks, meas, vox
+
+
+def check_sampler(sd):
+    """The reference sampler here is DDIM with 'leading' spacing (sbldm/sampling.py through evaluate)."""
+    want = dict(sampler="ddim", timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True)
+    bad = {k: sd.get(k) for k, v in want.items() if sd.get(k, v) != v}
+    if sd.get("guidance_interval") not in (None, []):
+        bad["guidance_interval"] = sd.get("guidance_interval")
+    if bad:
+        raise SystemExit(f"calibrate: sampler_defaults {bad} are not supported by the reference sampler used here "
+                         f"(allowed: {want}, no guidance_interval); calibrate with the settings the worker uses")
+
+
+# ------------------------------------------------------------------------------------------------
+def quality_control_block(after, dice_after, pct_after, train_pcts, real_dice):
+    tol = {name: dict(abs=float(math.ceil(after["features"][name]["abs_err_p95"] * 1e4) / 1e4),
+                      basis="p95 of |measured - requested| on held-out conditions after calibration")
+           for name in FEATURES}
+    p5 = float(np.percentile(dice_after, 5))
+    min_dice = math.floor(p5 * 20) / 20  # rounded down to 0.05
+    lo, hi = train_pcts.min(0), train_pcts.max(0)
+    ranges = [[float(math.floor(a * 1e3) / 1e3), float(math.ceil(b * 1e3) / 1e3)] for a, b in zip(lo, hi)]
+    return dict(
+        version=QC_VERSION,
+        units="normalised feature units (conditioning.feature_names); image values in the model's range [-1, 1]",
+        tumour_present=dict(min_voxels=TUMOUR_MIN_VOXELS,
+                            basis="the mask after the declared post-processing (largest component) has at least this "
+                                  "many voxels; the smallest training tumour has about 100"),
+        tolerances=tol,
+        brain_outline=dict(image_threshold=BRAIN_THRESHOLD, min_dice=min_dice,
+                           definition="Dice(largest 6-connected component of image > image_threshold with holes filled, "
+                                      "brain_mask); packages/conditioning brainOutlineDice",
+                           basis=f"p5 of held-out generated volumes after calibration ({p5:.3f}), rounded down to 0.05; "
+                                 f"real held-out phantoms: mean {np.mean(real_dice):.3f}, min {np.min(real_dice):.3f}"),
+        intensity=dict(percentiles=list(INTENSITY_PERCENTILES), ranges=ranges, region="brain_mask",
+                       definition="percentiles (linear between ranks) of the image values inside brain_mask; "
+                                  "packages/conditioning inBrainPercentiles",
+                       basis=f"[min, max] of each percentile over the {len(train_pcts)} training phantoms, widened to "
+                             f"3 decimals"),
+    )
+
+
+def qc_pass_rates(qc, req, meas, vox, dice, pcts):
+    present = vox >= qc["tumour_present"]["min_voxels"]
+    tol_ok = np.ones(len(req), bool)
+    per_feature = {}
+    for k, name in enumerate(FEATURES):
+        ok = np.abs(meas[:, k] - req[:, k]) <= qc["tolerances"][name]["abs"]
+        per_feature[name] = float(ok.mean())
+        tol_ok &= ok
+    dice_ok = np.asarray(dice) >= qc["brain_outline"]["min_dice"]
+    r = np.asarray(qc["intensity"]["ranges"])
+    p = np.asarray(pcts)
+    int_ok = np.all((p >= r[:, 0]) & (p <= r[:, 1]), axis=1)
+    allok = present & tol_ok & dice_ok & int_ok
+    return dict(n=int(len(req)), tumour_present=float(present.mean()), tolerances_all=float(tol_ok.mean()),
+                tolerances=per_feature, brain_outline=float(dice_ok.mean()), intensity=float(int_ok.mean()),
+                all=float(allok.mean()),
+                note="held-out conditions after calibration, one try each: the share of volumes that would pass QC "
+                     "first time (a failure regenerates with another seed)")
+
+
+def plot(path, fit, cal_fed, cal_gen, req, before, after):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 3, figsize=(12, 4))
+    lim = [0.005, 2.0]
+    a = ax[0]
+    a.scatter(cal_fed, cal_gen, s=6, alpha=0.5, label="training-split samples")
+    a.plot(fit["fed"], fit["requested"], "r.-", label="isotonic fit (knots)")
+    a.plot(lim, lim, "k--", lw=0.8, label="identity")
+    a.set(xscale="log", yscale="log", xlim=lim, ylim=lim, xlabel="fed voxel_volume", ylabel="generated voxel_volume",
+          title="fit (training conditions)")
+    a.legend(fontsize=7)
+    for a, m, t in ((ax[1], before, "held-out, before"), (ax[2], after, "held-out, after calibration")):
+        a.scatter(req[:, 0], m[:, 0], s=10)
+        a.plot(lim, lim, "k--", lw=0.8)
+        r = m[:, 0] / req[:, 0]
+        a.set(xscale="log", yscale="log", xlim=lim, ylim=lim, xlabel="requested voxel_volume", ylabel="generated voxel_volume",
+              title=f"{t}\nmean ratio {r.mean():.2f}, median |rel err| {np.median(np.abs(r - 1)):.2f}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def main(a):
+    from .evaluate import load_models
+
+    torch.set_num_threads(a.threads)
+    out = a.out
+    logf = os.path.join(a.work, "calibrate.log")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        with open(logf, "a") as fh:
+            fh.write(line + "\n")
+
+    t_start = time.time()
+    with open(os.path.join(out, "metadata.json")) as fh:
+        meta = json.load(fh)
+    sd = dict(meta["sampler_defaults"])
+    check_sampler(sd)
+    vae, unet, uck = load_models(a.work)
+    scale = float(uck["scale_factor"])
+    norm = meta["conditioning"]["normalisation"]
+    max_v, max_a = float(norm["max_voxel_count"]), float(norm["max_surface_area"])
+    names = meta["conditioning"]["feature_names"]
+    if names != FEATURES:
+        raise SystemExit(f"calibrate: conditioning.feature_names {names} != {FEATURES}")
+    v_min, v_max = meta["conditioning"]["ranges"]["min"][0], meta["conditioning"]["ranges"]["max"][0]
+    data = os.path.join(a.work, "data")
+    tr, va = load_split(data, "train"), load_split(data, "val")
+
+    def normalise(raw):
+        f = raw.astype(np.float64).copy()
+        f[:, 0] /= max_v
+        f[:, 1] /= max_a
+        return f
+
+    f_tr, f_va = normalise(tr["feat_raw"]), normalise(va["feat_raw"])
+    lat = np.load(os.path.join(a.work, "latents.npz"))
+    latent_cdhw = lat["z_val"].shape[1:]
+    dhw = tuple(va["image"].shape[1:])
+    brain = np.load(os.path.join(a.work, "unet", "conditioning_brain.npy"))
+
+    # 1-3: fit on training-split conditions
+    rng = np.random.default_rng(a.seed + 2024)
+    nc, k = min(a.cal_conditions, len(f_tr)), a.cal_per_condition
+    pick = np.sort(rng.choice(len(f_tr), size=nc, replace=False))
+    lo, hi = math.log(a.cal_scale_min), math.log(a.cal_scale_max)
+    fed_tr, req_tr = [], []
+    for j, i in enumerate(pick):
+        strata = (np.arange(k) + rng.uniform(0, 1, k)) / k  # one log-scale draw per stratum
+        rng.shuffle(strata)
+        for u in strata:
+            fed_tr.append(scaled_vector(f_tr[i], math.exp(lo + u * (hi - lo)), v_min, v_max))
+            req_tr.append(f_tr[i])
+    fed_tr = np.asarray(fed_tr)
+    log(f"calibration fit: {nc} training conditions x {k} fed volumes (scale {a.cal_scale_min}-{a.cal_scale_max}), "
+        f"sampler {sd}")
+    _, _, meas_tr, _ = sample_and_measure(vae, unet, scale, fed_tr, latent_cdhw, sd, a.seed + 7,
+                                          list(range(100000, 100000 + len(fed_tr))), max_v, max_a, log)
+    fit = fit_volume_map(fed_tr[:, 0], meas_tr[:, 0], n_bins=a.cal_bins)
+    log("fit " + json.dumps(fit))
+    prev_version = 0
+    cp = os.path.join(out, "calibration.json")
+    if os.path.exists(cp):
+        with open(cp) as fh:
+            prev_version = int(json.load(fh).get("calibration", {}).get("version", 0))
+    cal = dict(
+        format=CALIBRATION_FORMAT, version=prev_version + 1, space="normalised",
+        method=("isotonic regression (pool-adjacent-violators) of generated on fed voxel_volume over equal-count bins of "
+                "training-split samples, inverted at the bin knots (models/training/sbldm/calibrate.py)"),
+        interpolation="linear", extrapolation="clamp", empty_condition="unchanged",
+        application=("per feature map: piecewise-linear interpolation between knots, clamped to the end knots outside "
+                     "them; then the rules in order; a vector with voxel_volume == 0 is fed unchanged "
+                     "(packages/conditioning applyCalibration = models/training/sbldm/calibration.py)"),
+        fitted_on=dict(split="train", n_conditions=int(nc), per_condition=int(k), n_samples=int(len(fed_tr)),
+                       fed_scale_range=[a.cal_scale_min, a.cal_scale_max], bins=int(a.cal_bins), sampler=sd,
+                       mask_postprocess=MASK_POSTPROCESS["op"], seed=int(a.seed), unet_step=int(uck["step"]),
+                       denoiser_sha256=sha256(os.path.join(out, "denoiser.onnx")), git_revision=git_revision()),
+        maps=dict(voxel_volume=dict(requested=fit["requested"], fed=fit["fed"])),
+        rules=[dict(r) for r in SIMILAR_SHAPE_RULES],
+    )
+    issues = validate_calibration(cal, FEATURES)
+    if issues:
+        raise SystemExit("calibrate: the fitted block is invalid: " + "; ".join(issues))
+
+    # held-out: before / after, same noise as evaluate (seed a.seed, subjects 0..n-1)
+    n = min(a.n_samples, len(f_va))
+    req = f_va[:n]
+    fed_after = np.asarray([apply_calibration(list(v), cal, FEATURES)["fed"] for v in req])
+    log(f"held-out: {n} conditions, before (fed = requested)")
+    img_b, _, meas_b, vox_b = sample_and_measure(vae, unet, scale, req, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
+    log(f"held-out: {n} conditions, after calibration")
+    img_a, _, meas_a, vox_a = sample_and_measure(vae, unet, scale, fed_after, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
+    before, after = adherence_report(req, meas_b, vox_b, dhw), adherence_report(req, meas_a, vox_a, dhw)
+    dice_b = [brain_outline_dice(im, brain) for im in img_b]
+    dice_a = [brain_outline_dice(im, brain) for im in img_a]
+    before["brain_outline_dice_mean"], after["brain_outline_dice_mean"] = float(np.mean(dice_b)), float(np.mean(dice_a))
+    log("before " + json.dumps(before))
+    log("after " + json.dumps(after))
+
+    # quality control thresholds
+    train_pcts = np.asarray([in_brain_percentiles(im.astype(np.float32), brain) for im in tr["image"]])
+    real_dice = [brain_outline_dice(im.astype(np.float32), brain) for im in va["image"][:n]]
+    pct_a = [in_brain_percentiles(im, brain) for im in img_a]
+    qc = quality_control_block(after, dice_a, pct_a, train_pcts, real_dice)
+    qc["measured_pass_rate"] = qc_pass_rates(qc, req, meas_a, vox_a, dice_a, pct_a)
+    log("quality_control " + json.dumps(qc))
+
+    cal["effect"] = dict(held_out=dict(
+        n=int(n), conditions="features of the first n held-out phantoms (the conditions of run.py evaluate)",
+        sampler=sd, before=before, after=after))
+    plot(os.path.join(out, "calibration.png"), fit, fed_tr[:, 0], meas_tr[:, 0], req, meas_b, meas_a)
+    doc = dict(calibration=cal, quality_control=qc,
+               report=dict(fit=fit, fit_samples=dict(fed=fed_tr.round(6).tolist(), generated=meas_tr.round(6).tolist()),
+                           held_out=dict(requested=req.round(6).tolist(), fed_after=fed_after.round(6).tolist(),
+                                         generated_before=meas_b.round(6).tolist(), generated_after=meas_a.round(6).tolist(),
+                                         brain_dice_before=dice_b, brain_dice_after=dice_a),
+                           wall_s=time.time() - t_start))
+    doc = finite_or_none(doc)
+    with open(cp, "w") as fh:
+        json.dump(doc, fh, indent=1, allow_nan=False)
+    meta["calibration"], meta["quality_control"] = doc["calibration"], doc["quality_control"]
+    with open(os.path.join(out, "metadata.json"), "w") as fh:
+        json.dump(meta, fh, indent=1, allow_nan=False)
+    log(f"calibration v{cal['version']} written to {cp} and metadata.json in {time.time() - t_start:.0f} s")

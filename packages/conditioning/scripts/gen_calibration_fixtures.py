@@ -1,0 +1,111 @@
+"""Generate fixtures/calibration.json: condition-calibration blocks, requested vectors and the fed vectors of the
+Python reference (models/training/sbldm/calibration.py), plus invalid blocks with the field each must be rejected
+for. TypeScript (src/calibration.test.ts) and Python (models/training/tests/test_calibration.py) both check
+themselves against it.
+
+Run: python3 packages/conditioning/scripts/gen_calibration_fixtures.py
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "models", "training"))
+from sbldm.calibration import apply_calibration, validate_calibration  # noqa: E402
+
+OUT = os.path.join(HERE, "..", "fixtures", "calibration.json")
+FEATURES = ["voxel_volume", "surface_area", "sphericity", "x", "y", "z", "w", "h", "d"]
+SIMILAR_SHAPE_RULES = [
+    dict(target="surface_area", op="scale_by_ratio_power", source="voxel_volume", exponent=2 / 3),
+    *[dict(target=t, op="scale_by_ratio_power", source="voxel_volume", exponent=1 / 3) for t in ("w", "h", "d")],
+]
+
+
+def block(maps, rules, version=1):
+    return dict(format="slicewise-condition-calibration", version=version, space="normalised", method="fixture",
+                interpolation="linear", extrapolation="clamp", empty_condition="unchanged",
+                fitted_on=dict(split="train", n_conditions=0, note="fixture"), maps=maps, rules=rules)
+
+
+def calibrations():
+    rng = np.random.default_rng(11)
+    r = np.sort(rng.uniform(0.0, 1.0, 12))
+    f = np.sort(rng.uniform(0.0, 0.8, 12))
+    f[4] = f[5]  # a flat piece: non-decreasing, not strictly
+    return [
+        ("volume_with_similar_shape_rules", block(dict(voxel_volume=dict(requested=[0.01, 0.1, 0.3, 0.6, 1.0],
+                                                                           fed=[0.02, 0.07, 0.16, 0.3, 0.52])),
+                                                  SIMILAR_SHAPE_RULES)),
+        ("random_knots_flat_piece", block(dict(voxel_volume=dict(requested=r.tolist(), fed=f.tolist())), SIMILAR_SHAPE_RULES, 3)),
+        ("two_maps_no_rules", block(dict(voxel_volume=dict(requested=[0.0, 1.0], fed=[0.0, 0.5]),
+                                         x=dict(requested=[0.2, 0.5, 0.8], fed=[0.21, 0.5, 0.78])), [])),
+    ]
+
+
+def vectors():
+    rng = np.random.default_rng(5)
+    out = []
+    for _ in range(12):
+        v = [rng.uniform(0.005, 1.05), rng.uniform(0.03, 1.0), rng.uniform(0.6, 0.95), *rng.uniform(0.2, 0.8, 3),
+             *rng.uniform(0.09, 0.7, 3)]
+        out.append([float(x) for x in v])
+    out.append([0.0] * 9)  # the empty / null condition: unchanged
+    out.append([0.01, 0.03, 0.9, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1])  # exactly a knot
+    out.append([0.0001, 0.001, 0.9, 0.5, 0.5, 0.5, 0.05, 0.05, 0.05])  # below the first knot: clamped
+    out.append([1.2, 1.1, 0.8, 0.4, 0.6, 0.5, 0.7, 0.8, 0.7])  # above the last knot: clamped
+    return out
+
+
+def invalid():
+    good = calibrations()[0][1]
+    cases = []
+
+    def mutate(name, path, fn):
+        c = copy.deepcopy(good)
+        fn(c)
+        cases.append(dict(name=name, calibration=c, issue_path=path))
+
+    mutate("wrong_format", "calibration.format", lambda c: c.__setitem__("format", "other"))
+    mutate("version_zero", "calibration.version", lambda c: c.__setitem__("version", 0))
+    mutate("unknown_feature_map", "calibration.maps.volume", lambda c: c["maps"].__setitem__("volume", c["maps"]["voxel_volume"]))
+    mutate("requested_not_increasing", "calibration.maps.voxel_volume.requested[2]",
+           lambda c: c["maps"]["voxel_volume"].__setitem__("requested", [0.01, 0.1, 0.1, 0.6, 1.0]))
+    mutate("fed_decreasing", "calibration.maps.voxel_volume.fed[3]",
+           lambda c: c["maps"]["voxel_volume"].__setitem__("fed", [0.02, 0.07, 0.16, 0.1, 0.52]))
+    mutate("fed_length", "calibration.maps.voxel_volume.fed", lambda c: c["maps"]["voxel_volume"].__setitem__("fed", [0.1, 0.2]))
+    mutate("rule_targets_mapped", "calibration.rules[0].target", lambda c: c["rules"][0].__setitem__("target", "voxel_volume"))
+    mutate("rule_unknown_op", "calibration.rules[1].op", lambda c: c["rules"][1].__setitem__("op", "multiply"))
+    mutate("rule_source_unmapped", "calibration.rules[2].source", lambda c: c["rules"][2].__setitem__("source", "sphericity"))
+    mutate("extrapolation_other", "calibration.extrapolation", lambda c: c.__setitem__("extrapolation", "linear"))
+    for c in cases:
+        issues = validate_calibration(c["calibration"], FEATURES)
+        assert any(i.startswith(c["issue_path"] + ":") for i in issues), (c["name"], issues)
+    return cases
+
+
+def main():
+    doc = dict(description="Condition-calibration parity: fed = applyCalibration(requested, calibration, featureNames). "
+                           "Generated by scripts/gen_calibration_fixtures.py from models/training/sbldm/calibration.py.",
+               featureNames=FEATURES, cases=[], invalid=invalid())
+    for name, cal in calibrations():
+        assert not validate_calibration(cal, FEATURES), name
+        for k, v in enumerate(vectors()):
+            r = apply_calibration(v, cal, FEATURES)
+            doc["cases"].append(dict(name=f"{name}/{k}", calibration=name, requested=v, fed=r["fed"], clamped=r["clamped"],
+                                     unchangedReason=r["unchanged_reason"],
+                                     appliedFeatures=[a["feature"] for a in r["applied"]]))
+    doc["calibrations"] = {name: cal for name, cal in calibrations()}
+    with open(OUT, "w") as fh:
+        json.dump(doc, fh, indent=None, separators=(",", ":"))
+        fh.write("\n")
+    print(f"{len(doc['cases'])} cases, {len(doc['invalid'])} invalid blocks -> {os.path.relpath(OUT, REPO)}")
+
+
+if __name__ == "__main__":
+    main()
