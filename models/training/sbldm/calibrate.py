@@ -190,6 +190,21 @@ def check_sampler(sd):
                          f"(allowed: {want}, no guidance_interval); calibrate with the settings the worker uses")
 
 
+def reusable_eval_samples(path, sd, seed, n, unet_step, req):
+    """evaluate's per-sample record (eval_samples.json) when it measured exactly these held-out samples (same sampler
+    settings, seed, subjects 0..n-1, UNet step, requested vectors): -> (measured [n, 9], voxels [n], brain Dice [n])."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        e = json.load(fh)
+    ok = (e.get("sampler") == sd and e.get("seed") == seed and e.get("subjects") == list(range(n))
+          and e.get("unet_step") == unet_step and e.get("postprocess") == MASK_POSTPROCESS["op"]
+          and np.allclose(np.asarray(e.get("requested"), np.float64), req, atol=1e-7))
+    if not ok:
+        return None
+    return np.asarray(e["measured"], np.float64), np.asarray(e["voxels"]), list(e["brain_dice"])
+
+
 # ------------------------------------------------------------------------------------------------
 def quality_control_block(after, dice_after, pct_after, train_pcts, real_dice):
     tol = {name: dict(abs=float(math.ceil(after["features"][name]["abs_err_p95"] * 1e4) / 1e4),
@@ -353,12 +368,19 @@ def main(a):
     n = min(a.n_samples, len(f_va))
     req = f_va[:n]
     fed_after = np.asarray([apply_calibration(list(v), cal, FEATURES)["fed"] for v in req])
-    log(f"held-out: {n} conditions, before (fed = requested)")
-    img_b, _, meas_b, vox_b = sample_and_measure(vae, unet, scale, req, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
+    prev = reusable_eval_samples(os.path.join(out, "eval_samples.json"), sd, a.seed, n, int(uck["step"]), req)
+    if prev is not None:
+        log(f"held-out: {n} conditions, before (fed = requested): reusing evaluate's samples (eval_samples.json: same "
+            f"sampler settings, seed, subjects and UNet step)")
+        meas_b, vox_b, dice_b = prev
+    else:
+        log(f"held-out: {n} conditions, before (fed = requested)")
+        img_b, _, meas_b, vox_b = sample_and_measure(vae, unet, scale, req, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
+        dice_b = [brain_outline_dice(im, brain) for im in img_b]
+        del img_b
     log(f"held-out: {n} conditions, after calibration")
     img_a, _, meas_a, vox_a = sample_and_measure(vae, unet, scale, fed_after, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
     before, after = adherence_report(req, meas_b, vox_b, dhw), adherence_report(req, meas_a, vox_a, dhw)
-    dice_b = [brain_outline_dice(im, brain) for im in img_b]
     dice_a = [brain_outline_dice(im, brain) for im in img_a]
     before["brain_outline_dice_mean"], after["brain_outline_dice_mean"] = float(np.mean(dice_b)), float(np.mean(dice_a))
     log("before " + json.dumps(before))
