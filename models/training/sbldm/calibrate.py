@@ -407,6 +407,8 @@ def main(a):
     doc = finite_or_none(doc)
     with open(cp, "w") as fh:
         json.dump(doc, fh, indent=1, allow_nan=False)
+    with open(os.path.join(out, "metadata.json")) as fh:  # re-read: evaluate may have rewritten it meanwhile
+        meta = json.load(fh)
     meta["calibration"], meta["quality_control"] = doc["calibration"], doc["quality_control"]
     with open(os.path.join(out, "metadata.json"), "w") as fh:
         json.dump(meta, fh, indent=1, allow_nan=False)
