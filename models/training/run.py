@@ -104,7 +104,9 @@ def build_parser():
     p.add_argument("--n-train", type=int, default=720)
     p.add_argument("--n-val", type=int, default=64)
     p.add_argument("--size", type=int, default=64)
-    p.add_argument("--procs", type=int, default=2)
+    p.add_argument("--procs", type=int, default=2,
+                   help="processes: prepare's phantom generators; calibrate's samplers (1 thread each, results cached in "
+                        "<work>/calibrate_cache)")
     p.add_argument("--shard-size", type=int, default=50)
     p.add_argument("--brats", default=None, help="BraTS-style folder <case>/<case>_flair.nii.gz + _seg.nii.gz")
     # training

@@ -179,6 +179,54 @@ def sample_and_measure(vae, unet, scale, fed, latent_cdhw, sd, seed, subjects, m
     return imgs, masks, meas, vox
 
 
+def _sample_chunk(task):
+    """Worker process: sample and measure one chunk of condition vectors with the work folder's models.
+    -> dict(meas [n, 9], vox [n], dice [n], pcts [n, len(INTENSITY_PERCENTILES)]); cached on disk by content key."""
+    work, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, brain, cache = task
+    if cache and os.path.exists(cache):
+        with np.load(cache) as z:
+            return {k: z[k] for k in z.files}
+    torch.set_num_threads(1)
+    from .evaluate import load_models
+
+    vae, unet, uck = load_models(work)
+    imgs, _, meas, vox = sample_and_measure(vae, unet, float(uck["scale_factor"]), fed, latent_cdhw, sd, seed, subjects,
+                                            max_v, max_a, log=lambda m: None)
+    res = dict(meas=meas, vox=np.asarray(vox), dice=np.asarray([brain_outline_dice(im, brain) for im in imgs]),
+               pcts=np.asarray([in_brain_percentiles(im, brain) for im in imgs]))
+    if cache:
+        np.savez(cache + ".tmp.npz", **res)
+        os.replace(cache + ".tmp.npz", cache)
+    return res
+
+
+def sample_parallel(work, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, brain, procs, unet_step, log, chunk=8):
+    """Sample and measure `fed` (one noise stream per subject, as evaluate) in chunks over `procs` processes (spawned,
+    1 thread each: on shared cores several niced single-thread processes get more done than one process's threads).
+    Each chunk's result is cached in <work>/calibrate_cache/ by a key of its inputs, so an interrupted run resumes.
+    The result does not depend on procs or chunking beyond float rounding of batched convolutions."""
+    import hashlib
+    import multiprocessing as mp
+
+    cache_dir = os.path.join(work, "calibrate_cache")
+    os.makedirs(cache_dir, exist_ok=True)
+    tasks = []
+    for a in range(0, len(fed), chunk):
+        f = np.asarray(fed[a:a + chunk], np.float32)
+        sub = list(subjects[a:a + chunk])
+        key = hashlib.sha256(f.tobytes() + json.dumps([sub, sd, seed, unet_step, chunk], sort_keys=True).encode()).hexdigest()[:24]
+        tasks.append((work, f, tuple(latent_cdhw), sd, seed, sub, max_v, max_a, brain, os.path.join(cache_dir, key + ".npz")))
+    t0, done, out = time.time(), 0, []
+    with mp.get_context("spawn").Pool(max(1, procs)) as pool:
+        for r in pool.imap(_sample_chunk, tasks):
+            out.append(r)
+            done += len(r["vox"])
+            el = time.time() - t0
+            log(f"sampled {done}/{len(fed)} ({el / done:.1f} s/volume wall over {procs} processes, ETA {(len(fed) - done) * el / done:.0f} s)")
+    return (np.concatenate([r["meas"] for r in out]), np.concatenate([r["vox"] for r in out]),
+            [float(x) for r in out for x in r["dice"]], [list(map(float, x)) for r in out for x in r["pcts"]])
+
+
 def check_sampler(sd):
     """The reference sampler here is DDIM with 'leading' spacing (sbldm/sampling.py through evaluate)."""
     want = dict(sampler="ddim", timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True)
@@ -281,8 +329,6 @@ def plot(path, fit, cal_fed, cal_gen, req, before, after):
 
 
 def main(a):
-    from .evaluate import load_models
-
     torch.set_num_threads(a.threads)
     out = a.out
     logf = os.path.join(a.work, "calibrate.log")
@@ -298,8 +344,7 @@ def main(a):
         meta = json.load(fh)
     sd = dict(meta["sampler_defaults"])
     check_sampler(sd)
-    vae, unet, uck = load_models(a.work)
-    scale = float(uck["scale_factor"])
+    uck = torch.load(os.path.join(a.work, "unet", "ckpt.pt"))  # step; the sampling processes load the models
     norm = meta["conditioning"]["normalisation"]
     max_v, max_a = float(norm["max_voxel_count"]), float(norm["max_surface_area"])
     names = meta["conditioning"]["feature_names"]
@@ -336,8 +381,8 @@ def main(a):
     fed_tr = np.asarray(fed_tr)
     log(f"calibration fit: {nc} training conditions x {k} fed volumes (scale {a.cal_scale_min}-{a.cal_scale_max}), "
         f"sampler {sd}")
-    _, _, meas_tr, _ = sample_and_measure(vae, unet, scale, fed_tr, latent_cdhw, sd, a.seed + 7,
-                                          list(range(100000, 100000 + len(fed_tr))), max_v, max_a, log)
+    meas_tr, _, _, _ = sample_parallel(a.work, fed_tr, latent_cdhw, sd, a.seed + 7, list(range(100000, 100000 + len(fed_tr))),
+                                       max_v, max_a, brain, a.procs, int(uck["step"]), log)
     fit = fit_volume_map(fed_tr[:, 0], meas_tr[:, 0], n_bins=a.cal_bins)
     log("fit " + json.dumps(fit))
     prev_version = 0
@@ -375,13 +420,12 @@ def main(a):
         meas_b, vox_b, dice_b = prev
     else:
         log(f"held-out: {n} conditions, before (fed = requested)")
-        img_b, _, meas_b, vox_b = sample_and_measure(vae, unet, scale, req, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
-        dice_b = [brain_outline_dice(im, brain) for im in img_b]
-        del img_b
+        meas_b, vox_b, dice_b, _ = sample_parallel(a.work, req, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, brain,
+                                                   a.procs, int(uck["step"]), log)
     log(f"held-out: {n} conditions, after calibration")
-    img_a, _, meas_a, vox_a = sample_and_measure(vae, unet, scale, fed_after, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a, log)
+    meas_a, vox_a, dice_a, pct_a = sample_parallel(a.work, fed_after, latent_cdhw, sd, a.seed, list(range(n)), max_v, max_a,
+                                                   brain, a.procs, int(uck["step"]), log)
     before, after = adherence_report(req, meas_b, vox_b, dhw), adherence_report(req, meas_a, vox_a, dhw)
-    dice_a = [brain_outline_dice(im, brain) for im in img_a]
     before["brain_outline_dice_mean"], after["brain_outline_dice_mean"] = float(np.mean(dice_b)), float(np.mean(dice_a))
     log("before " + json.dumps(before))
     log("after " + json.dumps(after))
@@ -389,7 +433,6 @@ def main(a):
     # quality control thresholds
     train_pcts = np.asarray([in_brain_percentiles(im.astype(np.float32), brain) for im in tr["image"]])
     real_dice = [brain_outline_dice(im.astype(np.float32), brain) for im in va["image"][:n]]
-    pct_a = [in_brain_percentiles(im, brain) for im in img_a]
     qc = quality_control_block(after, dice_a, pct_a, train_pcts, real_dice)
     qc["measured_pass_rate"] = qc_pass_rates(qc, req, meas_a, vox_a, dice_a, pct_a)
     log("quality_control " + json.dumps(qc))
