@@ -147,6 +147,8 @@ def build_parser():
     p.add_argument("--cal-scale-min", type=float, default=0.2, help="calibrate: smallest fed / requested volume")
     p.add_argument("--cal-scale-max", type=float, default=1.4, help="calibrate: largest fed / requested volume")
     p.add_argument("--cal-bins", type=int, default=14, help="calibrate: equal-count bins of the fed volume")
+    p.add_argument("--cal-method", default="median", choices=["median", "mean_corrected", "mean"],
+                   help="calibrate: bin statistic of the monotone fit (sbldm/calibrate.py FIT_METHODS)")
     return p
 
 

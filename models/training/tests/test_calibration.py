@@ -79,6 +79,8 @@ def test_qc_measurements_match_fixture(case):
     assert rle_encode(brain_from_image(img, case["threshold"])) == case["outlineRle"]
     assert brain_outline_dice(img, brain, case["threshold"]) == case["dice"]
     assert in_brain_percentiles(img, brain, QC["percentiles"]) == case["percentiles"]
+    tumour = rle_decode(case["tumourMaskRle"], shape)
+    assert in_brain_percentiles(img, brain, QC["percentiles"], exclude_mask=tumour) == case["percentilesWithoutTumour"]
 
 
 def test_percentiles_equal_numpy_linear():
