@@ -104,7 +104,9 @@ def build_parser():
     p.add_argument("--n-train", type=int, default=720)
     p.add_argument("--n-val", type=int, default=64)
     p.add_argument("--size", type=int, default=64)
-    p.add_argument("--procs", type=int, default=2)
+    p.add_argument("--procs", type=int, default=2,
+                   help="processes: prepare's phantom generators; calibrate's samplers (1 thread each, results cached in "
+                        "<work>/calibrate_cache)")
     p.add_argument("--shard-size", type=int, default=50)
     p.add_argument("--brats", default=None, help="BraTS-style folder <case>/<case>_flair.nii.gz + _seg.nii.gz")
     # training
@@ -145,6 +147,8 @@ def build_parser():
     p.add_argument("--cal-scale-min", type=float, default=0.2, help="calibrate: smallest fed / requested volume")
     p.add_argument("--cal-scale-max", type=float, default=1.4, help="calibrate: largest fed / requested volume")
     p.add_argument("--cal-bins", type=int, default=14, help="calibrate: equal-count bins of the fed volume")
+    p.add_argument("--cal-method", default="median", choices=["median", "mean_corrected", "mean"],
+                   help="calibrate: bin statistic of the monotone fit (sbldm/calibrate.py FIT_METHODS)")
     return p
 
 

@@ -28,7 +28,7 @@ from .export import export_trained, finite_or_none
 from .features import compute_features
 from .phantoms import load_split
 from .postprocess import MASK_POSTPROCESS, largest_component
-from .qc import BRAIN_THRESHOLD, brain_from_image
+from .qc import BRAIN_THRESHOLD, brain_from_image, in_brain_percentiles
 from .realism import realism_metrics
 from .sampling import ddim_sample
 from .spatial import render_spatial_condition
@@ -205,6 +205,12 @@ def main(a):
     log("brain " + json.dumps(brain))
     realism = realism_metrics(imgs, [v.astype(np.float32) for v in va["image"][:n]], coarse_brain)
     log("realism " + json.dumps(realism))
+    # per-sample record: run.py calibrate reuses it as its "before" measurement when the settings and weights match
+    with open(os.path.join(out, "eval_samples.json"), "w") as fh:
+        json.dump(dict(sampler=sd, seed=int(a.seed), subjects=list(range(n)), unet_step=int(uck["step"]),
+                       postprocess=MASK_POSTPROCESS["op"], requested=req.round(8).tolist(), measured=meas.round(8).tolist(),
+                       voxels=[int(m.sum()) for m in masks], brain_dice=[float(d) for d in d_samp],
+                       in_brain_percentiles=[in_brain_percentiles(im, coarse_brain) for im in imgs]), fh)
 
     # How much the VAE alone changes tumour size: decoded / true tumour voxels (mask > 0) of held-out phantoms
     # put through encoder and decoder. Generated masks inherit this factor.

@@ -397,7 +397,9 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
                                   timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True)
     return build_metadata(out, name, vae, unet, volume, float(lat["scale_factor"]), cinfo, brain, training, metrics,
                           "Slice-based latent diffusion (Kebaili et al., ISBI 2024), small CPU-trained instance on "
-                          "brain-tumour PHANTOMS: a demo model, not for clinical use.", sd,
+                          "brain-tumour PHANTOMS: " + ("the platform's production model (chosen by its measured metrics), "
+                                                       "phantom-trained, not for clinical use." if purpose == "production" else
+                                                       "a demo model, not for clinical use."), sd,
                           us["variant"], mask_postprocess=MASK_POSTPROCESS, purpose=purpose, default=default,
                           extra=calibration_blocks(out))
 

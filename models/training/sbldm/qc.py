@@ -11,7 +11,8 @@ masks [D, H, W] {0, 1}; brain_mask = the model's coarse `brain_mask` (metadata, 
   to float32 first, as numpy does for a float32 array);
 * brain_outline_dice(image, brain_mask, threshold) = Dice(outline, brain_mask) = 2 |A & B| / (|A| + |B|), 1 when
   both are empty (sbldm/train_vae.dice);
-* in_brain_percentiles(image, brain_mask, percentiles): percentiles of the image values inside brain_mask, linear
+* in_brain_percentiles(image, brain_mask, percentiles[, exclude_mask]): percentiles of the image values inside
+  brain_mask (minus exclude_mask: the QC passes the tumour mask, so the check is about brain tissue), linear
   interpolation between closest ranks: sorted values v (float64), pos = (n - 1) * p / 100, i = floor(pos),
   value = v[i] + (pos - i) * (v[i + 1] - v[i]) (v[i] when i = n - 1); numpy's default 'linear' method up to
   rounding, written out so both languages compute the same float64 expression.
@@ -63,9 +64,16 @@ def percentiles_linear(values, percentiles):
     return out
 
 
-def in_brain_percentiles(img, brain_mask, percentiles=INTENSITY_PERCENTILES):
+def in_brain_percentiles(img, brain_mask, percentiles=INTENSITY_PERCENTILES, exclude_mask=None):
+    """Percentiles of the image inside brain_mask, without the voxels of exclude_mask when given (the QC excludes the
+    tumour: its bright rim and size are requested conditions, the check is about the brain tissue)."""
     img = np.asarray(img, dtype=np.float32)
     bm = np.asarray(brain_mask).astype(bool)
     if img.shape != bm.shape:
         raise ValueError(f"in_brain_percentiles: image shape {img.shape} != brain_mask shape {bm.shape}")
+    if exclude_mask is not None:
+        ex = np.asarray(exclude_mask)
+        if ex.shape != bm.shape:
+            raise ValueError(f"in_brain_percentiles: exclude_mask shape {ex.shape} != brain_mask shape {bm.shape}")
+        bm = bm & ~(ex > 0)
     return percentiles_linear(img[bm], percentiles)

@@ -8,10 +8,10 @@ Writes, each only when it is missing (so an interrupted or resumed run is never 
   W/vae/ckpt.pt, W/vae/metrics.json   from weights/vae_fp16.pt and metadata.json (training.vae, metrics.vae_held_out)
   W/latents.npz                       every volume encoded with that VAE, scaled by the model's DECLARED
                                       latent.scale_factor (not re-estimated: the UNet was trained on that scale)
-  W/unet/ckpt.pt                      from weights/unet_ema_fp16.pt (or --unet-weights): model = EMA = those
+  W/unet/ckpt.pt, W/unet/state.json   from weights/unet_ema_fp16.pt (or --unet-weights): model = EMA = those
                                       weights in fp32, a fresh optimiser (opt = None, `opt_start_step` = the
                                       step, so train_unet warms the learning rate up again), step and elapsed
-                                      time from the metadata
+                                      time from the weights file or the metadata
 Checks: the data's normalisation constants (training maxima of tumour volume and surface area) must equal the
 model's metadata, otherwise the shards are not the data the model was trained on and the restore stops.
 
@@ -123,5 +123,10 @@ def restore(model_dir, work, unet_weights=None, log=print):
                         step=step, ema_n=step, opt_start_step=step, elapsed=float(elapsed), config=um["config"],
                         variant=um["variant"], unet_cfg=unet.cfg, scale_factor=float(meta["latent"]["scale_factor"]),
                         restored_from=path), uck)
+        with open(os.path.join(udir, "state.json"), "w") as fh:  # what export reads about the UNet's training
+            json.dump(dict(step=step, elapsed_s=float(elapsed), config=um["config"], variant=um["variant"], unet_cfg=unet.cfg,
+                           params=um["params"], batch=um["batch"], lr=um["lr"], ema=um["ema"], ema_updates=step,
+                           spatial_channel=unet.cfg["spatial_channel"], tumour_weight=um["tumour_weight"],
+                           p_uncond=tmeta["p_uncond"], restored_from=path), fh)
         log(f"restore: UNet checkpoint rebuilt from {path} at step {step} (model = EMA weights, fresh optimiser)")
     return meta

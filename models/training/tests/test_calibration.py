@@ -79,6 +79,8 @@ def test_qc_measurements_match_fixture(case):
     assert rle_encode(brain_from_image(img, case["threshold"])) == case["outlineRle"]
     assert brain_outline_dice(img, brain, case["threshold"]) == case["dice"]
     assert in_brain_percentiles(img, brain, QC["percentiles"]) == case["percentiles"]
+    tumour = rle_decode(case["tumourMaskRle"], shape)
+    assert in_brain_percentiles(img, brain, QC["percentiles"], exclude_mask=tumour) == case["percentilesWithoutTumour"]
 
 
 def test_percentiles_equal_numpy_linear():
@@ -148,3 +150,16 @@ def test_realism_metrics_see_striping_and_blur():
     b = realism_metrics(blurred, real, region)
     assert all(b["continuity"][p]["ratio"] < 0.3 for p in ("axial", "coronal", "sagittal"))
     assert b["intensity_w1"]["pooled"] > 0.1
+
+
+def test_restore_refuses_data_that_is_not_the_models_training_data():
+    from sbldm.restore import RestoreError, check_data_matches
+
+    meta = dict(conditioning=dict(normalisation=dict(max_voxel_count=14205.0, max_surface_area=4376.99)),
+                training=dict(n_train=720))
+    feat = np.zeros((3, 9))
+    feat[:, 0], feat[:, 1] = [100, 14205, 5000], [10, 4376.99, 20]
+    check_data_matches(meta, feat)  # the same maxima: accepted
+    feat[1, 0] = 14000
+    with pytest.raises(RestoreError, match="max_voxel_count is 14000.0, the model's metadata says 14205.0"):
+        check_data_matches(meta, feat)

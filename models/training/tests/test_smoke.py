@@ -184,6 +184,12 @@ def test_end_to_end_smoke_on_fake_brats(tmp_path):
     assert set(qc["tolerances"]) == set(meta["conditioning"]["feature_names"])
     assert qc["brain_outline"]["image_threshold"] == -0.7 and len(qc["intensity"]["ranges"]) == len(qc["intensity"]["percentiles"])
     assert (out / "calibration.png").stat().st_size > 0
+    r = subprocess.run([sys.executable, "-m", "sbldm.model_card", str(out)], capture_output=True, text=True, cwd=TRAINING)
+    assert r.returncode == 0, r.stderr[-2000:]
+    card = (out / "README.md").read_text()
+    assert "## Condition calibration" in card and "| mean generated / requested volume |" in card
+    assert "## Quality control defaults" in card and "## Which model a user gets" in card
+    assert "intensity Wasserstein-1" in card
     # evaluate/export keep the calibration while the denoiser is the same; a refit bumps the version
     cmd[2] = "export"
     r = subprocess.run(cmd + ["--purpose", "production", "--default-model", "true"], capture_output=True, text=True)

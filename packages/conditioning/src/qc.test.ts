@@ -5,11 +5,17 @@ import { brainOutline, brainOutlineDice, diceBinary, fillHoles, inBrainPercentil
 import { rleDecode, rleEncode } from './rle.ts';
 import type { ShapeDhw } from './types.ts';
 
-interface Case { name: string; shapeDhw: ShapeDhw; threshold: number; image: number[]; brainMaskRle: number[]; outlineRle: number[]; dice: number; percentiles: number[] }
+interface Case {
+  name: string; shapeDhw: ShapeDhw; threshold: number; image: number[]; brainMaskRle: number[]; outlineRle: number[]; dice: number;
+  percentiles: number[]; tumourMaskRle: number[]; percentilesWithoutTumour: number[];
+}
 const doc = JSON.parse(readFileSync(new URL('../fixtures/qc.json', import.meta.url), 'utf8')) as { percentiles: number[]; cases: Case[] };
 
 describe('QC measurements match the Python reference', () => {
-  it('has the fixture cases', () => expect(doc.cases.length).toBeGreaterThanOrEqual(5));
+  it('has the fixture cases, some where excluding the tumour changes the percentiles', () => {
+    expect(doc.cases.length).toBeGreaterThanOrEqual(5);
+    expect(doc.cases.some((c) => JSON.stringify(c.percentiles) !== JSON.stringify(c.percentilesWithoutTumour))).toBe(true);
+  });
   for (const c of doc.cases) {
     it(c.name, () => {
       const image = Float32Array.from(c.image);
@@ -17,6 +23,8 @@ describe('QC measurements match the Python reference', () => {
       expect(rleEncode(brainOutline(image, c.shapeDhw, c.threshold))).toEqual(c.outlineRle);
       expect(brainOutlineDice(image, c.shapeDhw, brain, c.threshold)).toBe(c.dice);
       expect(inBrainPercentiles(image, c.shapeDhw, brain, doc.percentiles)).toEqual(c.percentiles);
+      const tumour = rleDecode(c.tumourMaskRle, c.shapeDhw);
+      expect(inBrainPercentiles(image, c.shapeDhw, brain, doc.percentiles, tumour)).toEqual(c.percentilesWithoutTumour);
     });
   }
 });
@@ -44,5 +52,6 @@ describe('QC measurements', () => {
   it('rejects arrays that do not match the shape, naming both sizes', () => {
     expect(() => brainOutlineDice(new Float32Array(7), [2, 2, 2], new Uint8Array(8), -0.7)).toThrow(/image has 7 voxels.*needs 8/);
     expect(() => inBrainPercentiles(new Float32Array(8), [2, 2, 2], new Uint8Array(9), [50])).toThrow(/brainMask has 9 voxels/);
+    expect(() => inBrainPercentiles(new Float32Array(8), [2, 2, 2], new Uint8Array(8), [50], new Uint8Array(3))).toThrow(/excludeMask has 3 voxels/);
   });
 });

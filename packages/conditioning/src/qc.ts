@@ -115,13 +115,24 @@ export function percentilesLinear(values: ArrayLike<number>, percentiles: readon
 }
 
 /**
- * Percentiles of the image values inside the brain mask (`quality_control.intensity.percentiles`); the model
- * declares for each a [lo, hi] range measured on training phantoms (`quality_control.intensity.ranges`).
+ * Percentiles of the image values inside the brain mask (`quality_control.intensity.percentiles`), without the
+ * voxels of `excludeMask` when given; the model declares for each a [lo, hi] range measured on training phantoms
+ * (`quality_control.intensity.ranges`) and, in `quality_control.intensity.region`, whether the tumour is excluded
+ * ("brain_mask minus the tumour mask": pass the post-processed tumour mask as excludeMask).
  */
-export function inBrainPercentiles(image: ArrayLike<number>, shapeDhw: ShapeDhw, brainMask: ArrayLike<number>, percentiles: readonly number[]): number[] {
+export function inBrainPercentiles(
+  image: ArrayLike<number>,
+  shapeDhw: ShapeDhw,
+  brainMask: ArrayLike<number>,
+  percentiles: readonly number[],
+  excludeMask?: ArrayLike<number>,
+): number[] {
   checkSize('image', image, shapeDhw);
   checkSize('brainMask', brainMask, shapeDhw);
+  if (excludeMask) checkSize('excludeMask', excludeMask, shapeDhw);
   const vals: number[] = [];
-  for (let p = 0; p < image.length; p++) if (brainMask[p]! > 0) vals.push(Math.fround(image[p]!));
+  for (let p = 0; p < image.length; p++) {
+    if (brainMask[p]! > 0 && !(excludeMask && excludeMask[p]! > 0)) vals.push(Math.fround(image[p]!));
+  }
   return percentilesLinear(vals, percentiles);
 }
