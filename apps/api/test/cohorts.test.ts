@@ -14,7 +14,7 @@ let modelId: string;
 const CREATE_DIST = `mutation($i: CreateDistributionInput!) { createDistribution(input: $i) {
   distribution { id name latestVersion { id version specHash } } version { id version spec } userErrors { field message code } } }`;
 const REQUEST = `mutation($i: RequestCohortInput!) { requestCohort(input: $i) {
-  cohort { id status size seed isPreview estimatedSeconds samplerSettings { sampler numInferenceSteps eta guidanceScale timestepSpacing stepsOffset setAlphaToOne } progress { total pending done failed } } userErrors { field message code } } }`;
+  cohort { id status size seed isPreview estimatedSeconds samplerSettings { sampler numInferenceSteps eta guidanceScale timestepSpacing stepsOffset setAlphaToOne guidanceInterval } progress { total pending done failed } } userErrors { field message code } } }`;
 
 beforeAll(async () => {
   h = await startHarness({ MAX_COHORT_SIZE: '50', MAX_PREVIEW_SIZE: '4', MAX_OPEN_VOLUMES_PER_TEAM: '40' });
@@ -103,9 +103,9 @@ describe('cohorts', () => {
     expect(c).toMatchObject({ status: 'QUEUED', size: 5, isPreview: false, progress: { total: 5, pending: 5, done: 0, failed: 0 } });
     expect(Number(c.seed)).toBeGreaterThanOrEqual(0);
     // stored complete: the override over tiny-random's declared defaults (what the worker runs, as it is)
-    expect(c.samplerSettings).toEqual({ sampler: 'DDIM', numInferenceSteps: 10, eta: 0, guidanceScale: 2, timestepSpacing: 'LEADING', stepsOffset: 0, setAlphaToOne: true });
+    expect(c.samplerSettings).toEqual({ sampler: 'DDIM', numInferenceSteps: 10, eta: 0, guidanceScale: 2, timestepSpacing: 'LEADING', stepsOffset: 0, setAlphaToOne: true, guidanceInterval: null });
     const [stored] = await h.sql(`SELECT "samplerSettings" s FROM "Cohort" WHERE id = $1`, [fromGlobalId(c.id, 'Cohort').id]);
-    expect(stored.s).toEqual({ sampler: 'ddim', numInferenceSteps: 10, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true });
+    expect(stored.s).toEqual({ sampler: 'ddim', numInferenceSteps: 10, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true, guidanceInterval: null });
     expect(c.estimatedSeconds).toBeGreaterThan(0);
     expect(await jobs()).toBe(before + 5);
     const queued = await h.sql(`SELECT data FROM pgboss.job WHERE data->>'cohortId' IS NOT NULL ORDER BY (data->>'subjectIndex')::int`);
@@ -114,7 +114,16 @@ describe('cohorts', () => {
     expect(audit[0].data).toMatchObject({ size: 5, model: expect.stringMatching(/^tiny-random@/) });
   });
 
+  it('a multistep solver with guidance limited to an interval is stored as requested (#15)', async () => {
+    const r = await h.gql(REQUEST, { i: { projectId, distributionVersionId: versionId, modelId, size: 1, sampler: { sampler: 'UNIPC', numInferenceSteps: 8, guidanceInterval: [300, 999] } } }, member);
+    expect(r.data.requestCohort.userErrors).toEqual([]);
+    expect(r.data.requestCohort.cohort.samplerSettings).toMatchObject({ sampler: 'UNIPC', numInferenceSteps: 8, guidanceInterval: [300, 999] });
+    const [stored] = await h.sql(`SELECT "samplerSettings" s FROM "Cohort" WHERE id = $1`, [fromGlobalId(r.data.requestCohort.cohort.id, 'Cohort').id]);
+    expect(stored.s).toMatchObject({ sampler: 'unipc', numInferenceSteps: 8, guidanceInterval: [300, 999] });
+  });
+
   it.each([
+    [{ size: 2, sampler: { guidanceInterval: [900, 100] } }, 'input.sampler.guidanceInterval', /\[tLo, tHi\], whole numbers with 0 <= tLo <= tHi <= 999/],
     [{ size: 0 }, 'input.size', /must be at least 1/],
     [{ size: 51 }, 'input.size', /at most 50 subjects per cohort/],
     [{ size: 5, preview: true }, 'input.size', /a preview cohort has at most 4/],

@@ -51,7 +51,7 @@ const ESTIMATE = `query($m: ID!, $n: Int!) { cohortEstimate(modelId: $m, size: $
 const COHORT = `query($c: ID!) { cohort(id: $c) { status createdAt finishedAt estimatedSeconds progress { done total etaSeconds etaBasis volumesPerMinute workers } } }`;
 
 async function request(projectId: string, versionId: string, modelId: string, size: number): Promise<string> {
-  const r = await h.gql('mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } userErrors { message } } }', { i: { projectId, distributionVersionId: versionId, modelId, size, seed: 7 } }, owner);
+  const r = await h.gql('mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } userErrors { message } } }', { i: { projectId, distributionVersionId: versionId, modelId, size, seed: 7, qc: { enabled: false } } }, owner);
   expect(r.data.requestCohort.userErrors).toEqual([]);
   return r.data.requestCohort.cohort.id;
 }

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from .canonical import canonical_bytes, sha256_hex
 from .errors import VerificationError
 
-MANIFEST_SCHEMA = "slicewise-dataset-manifest/1"
+MANIFEST_SCHEMA_V1 = "slicewise-dataset-manifest/1"
+# /2 (quality control per volume, the QC waiver, the adherence summary): the same files/volumes layout as /1
+MANIFEST_SCHEMA_V2 = "slicewise-dataset-manifest/2"
+MANIFEST_SCHEMAS = (MANIFEST_SCHEMA_V1, MANIFEST_SCHEMA_V2)
+MANIFEST_SCHEMA = MANIFEST_SCHEMA_V2  # what the platform writes today
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Only the layout the platform writes: a manifest can never make a client write outside its folder.
 _SAFE_PATH_RE = re.compile(r"^(images|masks)/[A-Za-z0-9_][A-Za-z0-9._-]*$")
@@ -40,8 +44,8 @@ def parse_manifest(value: object, where: str = "manifest.json") -> tuple[dict, l
 
     if not isinstance(value, dict):
         raise bad("it must be a JSON object")
-    if value.get("schema") != MANIFEST_SCHEMA:
-        raise bad(f"schema must be {MANIFEST_SCHEMA!r}, got {value.get('schema')!r}")
+    if value.get("schema") not in MANIFEST_SCHEMAS:
+        raise bad(f"schema must be one of {', '.join(map(repr, MANIFEST_SCHEMAS))}, got {value.get('schema')!r}")
     for key in ("files", "volumes", "cohorts"):
         if not isinstance(value.get(key), list):
             raise bad(f"{key} must be an array")

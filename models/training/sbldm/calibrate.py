@@ -210,7 +210,7 @@ def sample_and_measure(vae, unet, scale, fed, latent_cdhw, sd, seed, subjects, m
     from .evaluate import postprocess_masks, sample_volumes
 
     imgs, masks = sample_volumes(vae, unet, scale, fed, latent_cdhw, sd["num_inference_steps"], sd["eta"],
-                                 sd["guidance_scale"], seed, subjects=subjects, log=log)
+                                 sd["guidance_scale"], seed, subjects=subjects, log=log, settings=sd)
     masks, _ = postprocess_masks(masks)
     meas, vox = measure_masks(masks, max_v, max_a)
     return imgs, masks, meas, vox
@@ -267,14 +267,12 @@ def sample_parallel(work, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, br
 
 
 def check_sampler(sd):
-    """The reference sampler here is DDIM with 'leading' spacing (sbldm/sampling.py through evaluate)."""
-    want = dict(sampler="ddim", timestep_spacing="leading", steps_offset=0, set_alpha_to_one=True)
-    bad = {k: sd.get(k) for k, v in want.items() if sd.get(k, v) != v}
-    if sd.get("guidance_interval") not in (None, []):
-        bad["guidance_interval"] = sd.get("guidance_interval")
-    if bad:
-        raise SystemExit(f"calibrate: sampler_defaults {bad} are not supported by the reference sampler used here "
-                         f"(allowed: {want}, no guidance_interval); calibrate with the settings the worker uses")
+    """Calibration samples with the model's default settings through sampling.sample_with_settings, the Python twin of
+    the worker's createScheduler + sample(): every sampler of the settings contract, either spacing, guidance interval."""
+    from .sampling import SAMPLER_NAMES
+
+    if sd.get("sampler") not in SAMPLER_NAMES:
+        raise SystemExit(f"calibrate: sampler_defaults.sampler = {sd.get('sampler')!r}; allowed: {', '.join(SAMPLER_NAMES)}")
 
 
 HISTORY_KEYS = ("generated_over_requested_volume_mean", "generated_over_requested_volume_median", "volume_abs_rel_error_median",

@@ -30,7 +30,7 @@ from .phantoms import load_split
 from .postprocess import MASK_POSTPROCESS, largest_component
 from .qc import BRAIN_THRESHOLD, brain_from_image, in_brain_percentiles
 from .realism import realism_metrics
-from .sampling import ddim_sample
+from .sampling import ddim_sample, sample_with_settings
 from .spatial import render_spatial_condition
 from .train_vae import decode_latents, dice, encode_volumes, mask_volume_ratio
 from .unet3d import UNet3D
@@ -61,17 +61,30 @@ def make_denoise_fn(unet, latent_dhw, sharpness=6.0):
     return fn
 
 
-def sample_volumes(vae, unet, scale, conds, latent_cdhw, steps, eta, guidance, seed, subjects, batch=8, log=print):
-    """conds [n,9] -> image [n,D,H,W], mask [n,D,H,W] (bool)."""
+def sample_volumes(vae, unet, scale, conds, latent_cdhw, steps, eta, guidance, seed, subjects, batch=8, log=print, settings=None):
+    """conds [n,9] -> image [n,D,H,W], mask [n,D,H,W] (bool).
+    settings: a metadata `sampler_defaults` block (any sampler of the settings contract, spacing, guidance interval);
+    without it, DDIM with 'leading' spacing and `steps`, `eta`, `guidance` (the evaluation's reference sampler)."""
     fn = make_denoise_fn(unet, tuple(latent_cdhw[1:]))
     cfg_on = guidance is not None and guidance != 1.0
     imgs, masks = [], []
     t0 = time.time()
     for a in range(0, len(conds), batch):
         c = np.asarray(conds[a:a + batch], np.float32)
-        z = ddim_sample(fn, (len(c),) + tuple(latent_cdhw), num_steps=steps, eta=eta, seed=seed,
-                        subjects=list(subjects[a:a + batch]), cond=c,
-                        null_cond=np.zeros(9, np.float32) if cfg_on else None, guidance_scale=guidance if cfg_on else None)
+        if settings is not None:
+            z = sample_with_settings(fn, (len(c),) + tuple(latent_cdhw), sampler=settings["sampler"],
+                                     num_steps=settings["num_inference_steps"], eta=settings.get("eta"), seed=seed,
+                                     subjects=list(subjects[a:a + batch]), cond=c,
+                                     null_cond=np.zeros(9, np.float32) if cfg_on else None,
+                                     guidance_scale=guidance if cfg_on else None,
+                                     guidance_interval=settings.get("guidance_interval") if cfg_on else None,
+                                     timestep_spacing=settings.get("timestep_spacing", "leading"),
+                                     steps_offset=settings.get("steps_offset", 0),
+                                     set_alpha_to_one=settings.get("set_alpha_to_one"))
+        else:
+            z = ddim_sample(fn, (len(c),) + tuple(latent_cdhw), num_steps=steps, eta=eta, seed=seed,
+                            subjects=list(subjects[a:a + batch]), cond=c,
+                            null_cond=np.zeros(9, np.float32) if cfg_on else None, guidance_scale=guidance if cfg_on else None)
         x = decode_latents(vae, torch.from_numpy(z) / scale).numpy()
         imgs.append(np.clip(x[:, 0], -1, 1))
         masks.append(x[:, 1] > 0)

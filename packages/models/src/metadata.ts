@@ -173,6 +173,7 @@ const SNAKE: Record<keyof SamplerSettings, string> = {
   timestepSpacing: 'timestep_spacing',
   stepsOffset: 'steps_offset',
   setAlphaToOne: 'set_alpha_to_one',
+  guidanceInterval: 'guidance_interval',
 };
 
 /** Validate parsed metadata.json; throws ModelError('INVALID_METADATA') listing every issue. */

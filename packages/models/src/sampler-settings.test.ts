@@ -26,7 +26,7 @@ function issuesOf(fn: () => unknown) {
 
 describe('resolveSamplerSettings (request time)', () => {
   it('fills every setting from the model defaults', () => {
-    expect(resolveSamplerSettings(guided)).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true });
+    expect(resolveSamplerSettings(guided)).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true, guidanceInterval: null });
   });
 
   it('applies overrides and ignores nulls (GraphQL leaves unset fields null)', () => {
@@ -59,6 +59,41 @@ describe('resolveSamplerSettings (request time)', () => {
   it('refuses fractional steps and unknown samplers', () => {
     const issues = issuesOf(() => resolveSamplerSettings(guided, { numInferenceSteps: 2.5, sampler: 'euler' as never }));
     expect(issues.map((i) => i.field).sort()).toEqual(['numInferenceSteps', 'sampler']);
+  });
+});
+
+describe('multistep solvers and the guidance interval (#15)', () => {
+  it('offers DDIM, DDPM, DPM-Solver++(2M) and UniPC', () => {
+    expect(samplerLimits(guided).samplers).toEqual(['ddim', 'ddpm', 'dpmpp_2m', 'unipc']);
+    expect(resolveSamplerSettings(guided, { sampler: 'unipc', numInferenceSteps: 8 })).toMatchObject({ sampler: 'unipc', numInferenceSteps: 8 });
+    expect(resolveSamplerSettings(guided, { sampler: 'dpmpp_2m' }).sampler).toBe('dpmpp_2m');
+  });
+
+  it('an interval is stored as [tLo, tHi]; [] asks for guidance at every step; unset keeps the model default', () => {
+    const withDefault: SamplerModel = { ...guided, sampler_defaults: { ...guided.sampler_defaults, guidance_interval: [100, 999] } };
+    expect(resolveSamplerSettings(withDefault).guidanceInterval).toEqual([100, 999]);
+    expect(resolveSamplerSettings(withDefault, { guidanceInterval: null }).guidanceInterval).toEqual([100, 999]);
+    expect(resolveSamplerSettings(withDefault, { guidanceInterval: [] }).guidanceInterval).toBeNull();
+    expect(resolveSamplerSettings(guided, { guidanceInterval: [200, 800] }).guidanceInterval).toEqual([200, 800]);
+  });
+
+  it('refuses intervals outside the schedule, reversed, fractional or of the wrong length, naming the range', () => {
+    for (const bad of [[0, 1000], [500, 100], [0.5, 10], [1, 2, 3], [-1, 5]]) {
+      const issues = issuesOf(() => resolveSamplerSettings(guided, { guidanceInterval: bad }));
+      expect(issues).toEqual([expect.objectContaining({ field: 'guidanceInterval', value: bad })]);
+      expect(issues[0]!.message).toContain('0 <= tLo <= tHi <= 999');
+    }
+  });
+
+  it('refuses an interval for a model without guidance', () => {
+    const issues = issuesOf(() => resolveSamplerSettings(unguided, { guidanceInterval: [100, 999] }));
+    expect(issues[0]!.field).toBe('guidanceInterval');
+    expect(issues[0]!.message).toMatch(/null condition/);
+  });
+
+  it('settings stored before intervals existed parse as guidance at every step', () => {
+    const { guidanceInterval: _, ...old } = resolveSamplerSettings(guided);
+    expect(parseSamplerSettings(JSON.parse(JSON.stringify(old)), guided).guidanceInterval).toBeNull();
   });
 });
 

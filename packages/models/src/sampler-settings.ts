@@ -5,10 +5,15 @@
  * The web app reads the same shape through GraphQL (`SamplerSettings`, `SamplerLimits`).
  *
  * Limits are the same everywhere because they live here: steps in 1..num_train_timesteps, eta in [0, 1],
- * guidance scale in [0, 20] (and only for models trained with a null condition), steps offset in 0..10.
+ * guidance scale in [0, 20] (and only for models trained with a null condition), steps offset in 0..10,
+ * guidance interval null or [tLo, tHi] with 0 <= tLo <= tHi <= T - 1 (training timesteps, inclusive; only with
+ * guidance).
+ *
+ * Samplers (packages/sampler createScheduler): 'ddim', 'ddpm', 'dpmpp_2m' = DPM-Solver++(2M), 'unipc' = UniPC
+ * (bh2, order 2). eta and setAlphaToOne are DDIM's own: stored for every sampler, ignored by the others.
  */
 
-export const SAMPLERS = ['ddim', 'ddpm'] as const;
+export const SAMPLERS = ['ddim', 'ddpm', 'dpmpp_2m', 'unipc'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 export const TIMESTEP_SPACINGS = ['leading', 'trailing'] as const;
 export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
@@ -25,7 +30,15 @@ export interface SamplerSettings {
   stepsOffset: number;
   /** DDIM: alpha_bar_prev = 1 after the last step (else alpha_bar_0). */
   setAlphaToOne: boolean;
+  /**
+   * Guidance only while tLo <= t <= tHi (training timesteps; Kynkaanniemi et al. 2024): steps outside it run the
+   * conditional rows alone (half the denoiser rows). null: guidance at every step.
+   */
+  guidanceInterval: GuidanceInterval | null;
 }
+
+/** [tLo, tHi], training timesteps, inclusive. */
+export type GuidanceInterval = readonly [number, number];
 
 /** The settings a cohort request may choose; everything else comes from the model. */
 export interface SamplerOverrides {
@@ -33,6 +46,8 @@ export interface SamplerOverrides {
   numInferenceSteps?: number | null;
   eta?: number | null;
   guidanceScale?: number | null;
+  /** undefined or null: the model's default; [] : guidance at every step; [tLo, tHi]: guidance in that interval. */
+  guidanceInterval?: readonly number[] | null;
 }
 
 /** The allowed values for one model (the web app shows and checks them). */
@@ -46,6 +61,8 @@ export interface SamplerLimits {
   /** False for models trained without a null condition: guidanceScale cannot be chosen. */
   guidance: boolean;
   stepsOffset: readonly [number, number];
+  /** [0, T - 1]: the training timesteps a guidance interval may name (only when `guidance`). */
+  guidanceIntervalRange: readonly [number, number];
 }
 
 export const ETA_RANGE = [0, 1] as const;
@@ -75,6 +92,8 @@ export interface SamplerDefaultsJson {
   timestep_spacing: TimestepSpacing;
   steps_offset: number;
   set_alpha_to_one: boolean;
+  /** Optional: absent or null = guidance at every step. */
+  guidance_interval?: readonly number[] | null;
 }
 
 /** The parts of a model's metadata the contract reads (metadata.ts ModelMetadata satisfies it). */
@@ -95,6 +114,7 @@ export function samplerLimits(meta: ScheduleAndConditioning): SamplerLimits {
     guidanceScale: GUIDANCE_SCALE_RANGE,
     guidance: meta.conditioning?.null_condition !== undefined,
     stepsOffset: STEPS_OFFSET_RANGE,
+    guidanceIntervalRange: [0, meta.schedule.num_train_timesteps - 1],
   };
 }
 
@@ -114,6 +134,15 @@ export function checkSamplerSettings(s: Record<keyof SamplerSettings, unknown>, 
   if (!TIMESTEP_SPACINGS.includes(s.timestepSpacing as TimestepSpacing)) bad('timestepSpacing', `must be one of ${TIMESTEP_SPACINGS.join(', ')}`);
   if (!intIn(s.stepsOffset, limits.stepsOffset[0], limits.stepsOffset[1])) bad('stepsOffset', `must be a whole number in ${limits.stepsOffset[0]}..${limits.stepsOffset[1]}`);
   if (typeof s.setAlphaToOne !== 'boolean') bad('setAlphaToOne', 'must be true or false');
+  const gi = s.guidanceInterval;
+  if (gi !== null) {
+    const [lo, hi] = limits.guidanceIntervalRange;
+    if (!Array.isArray(gi) || gi.length !== 2 || !intIn(gi[0], lo, hi) || !intIn(gi[1], lo, hi) || gi[0] > gi[1]) {
+      bad('guidanceInterval', `must be null (guidance at every step) or [tLo, tHi], whole numbers with ${lo} <= tLo <= tHi <= ${hi} (training timesteps)`);
+    } else if (!limits.guidance) {
+      bad('guidanceInterval', 'limits classifier-free guidance, which this model does not have (trained without a null condition): leave it unset');
+    }
+  }
   return issues;
 }
 
@@ -128,7 +157,14 @@ export function samplerDefaultsOf(meta: Pick<SamplerModel, 'sampler_defaults'>):
     timestepSpacing: d.timestep_spacing,
     stepsOffset: d.steps_offset,
     setAlphaToOne: d.set_alpha_to_one,
+    guidanceInterval: intervalOf(d.guidance_interval),
   };
+}
+
+/** A declared or requested interval as the contract stores it: null, or a [tLo, tHi] pair (checked later). */
+function intervalOf(v: readonly number[] | null | undefined): GuidanceInterval | null {
+  if (v === undefined || v === null) return null;
+  return (Array.isArray(v) ? [...v] : v) as unknown as GuidanceInterval;
 }
 
 /**
@@ -152,18 +188,21 @@ export function resolveSamplerSettings(meta: SamplerModel, overrides: SamplerOve
     numInferenceSteps: overrides.numInferenceSteps ?? d.numInferenceSteps,
     eta: overrides.eta ?? d.eta,
     guidanceScale: overrides.guidanceScale ?? d.guidanceScale,
+    guidanceInterval:
+      overrides.guidanceInterval == null ? d.guidanceInterval : overrides.guidanceInterval.length === 0 ? null : intervalOf(overrides.guidanceInterval),
   };
   const issues = [...pre, ...checkSamplerSettings(s, limits)];
   if (issues.length) throw new SamplerSettingsError(issues, `sampler settings for model ${meta.name}`);
   return s;
 }
 
-export const SAMPLER_SETTING_KEYS: readonly (keyof SamplerSettings)[] = ['sampler', 'numInferenceSteps', 'eta', 'guidanceScale', 'timestepSpacing', 'stepsOffset', 'setAlphaToOne'];
+export const SAMPLER_SETTING_KEYS: readonly (keyof SamplerSettings)[] = ['sampler', 'numInferenceSteps', 'eta', 'guidanceScale', 'timestepSpacing', 'stepsOffset', 'setAlphaToOne', 'guidanceInterval'];
 const KEYS = SAMPLER_SETTING_KEYS;
 
 /** The contract's keys of a larger record (e.g. a provenance record's scheduler block). */
-export function pickSamplerSettings(o: SamplerSettings): SamplerSettings {
-  return Object.fromEntries(KEYS.map((k) => [k, o[k]])) as unknown as SamplerSettings;
+export function pickSamplerSettings(o: Omit<SamplerSettings, 'guidanceInterval'> & { guidanceInterval?: GuidanceInterval | null }): SamplerSettings {
+  // records written before guidance intervals existed ran guidance at every step (null)
+  return Object.fromEntries(KEYS.map((k) => [k, k === 'guidanceInterval' ? (o.guidanceInterval ?? null) : o[k]])) as unknown as SamplerSettings;
 }
 
 /**
@@ -174,7 +213,9 @@ export function parseSamplerSettings(raw: unknown, meta: Pick<SamplerModel, 'nam
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new SamplerSettingsError([{ field: 'sampler', value: raw, message: 'stored sampler settings must be an object with every setting' }], 'stored sampler settings');
   }
-  const o = raw as Record<string, unknown>;
+  // Settings stored before guidance intervals existed (cohorts and provenance records up to #15) have no
+  // guidanceInterval: they ran guidance at every step, which is what null means.
+  const o = 'guidanceInterval' in raw ? (raw as Record<string, unknown>) : { ...(raw as Record<string, unknown>), guidanceInterval: null };
   const issues: SamplerSettingsIssue[] = [];
   for (const k of KEYS) if (!(k in o)) issues.push({ field: k, value: undefined, message: 'is missing (settings are stored complete at request time)' });
   for (const k of Object.keys(o)) {

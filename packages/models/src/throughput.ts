@@ -30,6 +30,7 @@ export interface ThroughputModel {
   metrics?: unknown;
   sampler_defaults: { num_inference_steps: number };
   conditioning: { null_condition?: unknown };
+  schedule?: { num_train_timesteps: number };
 }
 
 export type ThroughputSource = 'declared' | 'model-card' | 'default';
@@ -48,6 +49,22 @@ export const DEFAULT_SECONDS_PER_VOLUME = 5;
 /** Rows the denoiser evaluates per step: 2 for models with a null condition (the worker always guides them). */
 export function denoiserRowsPerStep(meta: Pick<ThroughputModel, 'conditioning'>): 1 | 2 {
   return meta.conditioning?.null_condition !== undefined ? 2 : 1;
+}
+
+/**
+ * Average denoiser rows per step with these settings: 2 on guided steps, 1 elsewhere. With a guidance interval
+ * [tLo, tHi] the guided share is taken as the interval's share of the T training timesteps (the exact count
+ * depends on the spacing; this is an estimate's input, not the sampler's plan).
+ */
+export function denoiserRowsPerStepWith(
+  meta: Pick<ThroughputModel, 'conditioning' | 'schedule'>,
+  settings: { guidanceInterval?: readonly number[] | null },
+): number {
+  if (denoiserRowsPerStep(meta) === 1) return 1;
+  const gi = settings.guidanceInterval;
+  const T = meta.schedule?.num_train_timesteps;
+  if (!gi || gi.length !== 2 || !T) return 2;
+  return 1 + Math.min(1, Math.max(0, (gi[1]! - gi[0]! + 1) / T));
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -116,8 +133,8 @@ export function declaredThroughput(meta: ThroughputModel): DeclaredThroughput {
 }
 
 /** Predicted seconds of one volume with these settings. */
-export function predictVolumeSeconds(meta: ThroughputModel, settings: Pick<SamplerSettings, 'numInferenceSteps'>): number {
-  return declaredThroughput(meta).secondsPerVolume(settings.numInferenceSteps, denoiserRowsPerStep(meta));
+export function predictVolumeSeconds(meta: ThroughputModel, settings: Pick<SamplerSettings, 'numInferenceSteps'> & { guidanceInterval?: readonly number[] | null }): number {
+  return declaredThroughput(meta).secondsPerVolume(settings.numInferenceSteps, denoiserRowsPerStepWith(meta, settings));
 }
 
 /**

@@ -45,7 +45,7 @@ describe('parseVolumeProvenance', () => {
   });
 
   it('gives the sampler settings a record was generated with, in the contract shape', () => {
-    expect(samplerSettingsOf(valid())).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true });
+    expect(samplerSettingsOf(valid())).toEqual({ sampler: 'ddim', numInferenceSteps: 4, eta: 0, guidanceScale: 2, timestepSpacing: 'leading', stepsOffset: 0, setAlphaToOne: true, guidanceInterval: null });
   });
 
   it('reads schema /1 records (before calibration and QC) and says what they lack instead of inventing it', () => {

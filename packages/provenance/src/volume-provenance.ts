@@ -34,6 +34,8 @@ const samplerSettings = z.object({
   timestepSpacing: z.enum(TIMESTEP_SPACINGS),
   stepsOffset: nonNegInt,
   setAlphaToOne: z.boolean(),
+  /** Absent in records written before guidance intervals existed (#15): guidance at every step. */
+  guidanceInterval: z.tuple([nonNegInt, nonNegInt]).readonly().nullable().optional(),
 });
 
 const schedule = z

@@ -1,5 +1,5 @@
 // Estimates before a cohort runs and ETAs while it runs (the arithmetic is in estimate.ts).
-import { declaredThroughput, denoiserRowsPerStep, type SamplerSettings, type ThroughputModel } from '@slicewise/models';
+import { declaredThroughput, denoiserRowsPerStepWith, type SamplerSettings, type ThroughputModel } from '@slicewise/models';
 import type { ModelService } from '../models/model.service.ts';
 import { cohortRate, correctionOf, estimateCohort, MIN_SAMPLES, type CohortEstimateResult, type CohortRate } from './estimate.ts';
 import type { ThroughputRepository } from './throughput.repository.ts';
@@ -11,22 +11,22 @@ export class EstimateService {
   ) {}
 
   /** How long `size` volumes of this model with these settings will take on this deployment, and why. */
-  async estimate(modelId: string, size: number, settings: Pick<SamplerSettings, 'numInferenceSteps'>): Promise<CohortEstimateResult> {
+  async estimate(modelId: string, size: number, settings: Pick<SamplerSettings, 'numInferenceSteps'> & { guidanceInterval?: readonly number[] | null }): Promise<CohortEstimateResult> {
     const { row } = await this.models.get(modelId);
     const meta = row.metadata as unknown as ThroughputModel;
     const declared = declaredThroughput(meta);
-    const rows = denoiserRowsPerStep(meta);
     const [measured, slots, queuedAhead] = await Promise.all([this.repo.recentVolumesOfModel(modelId), this.repo.activeWorkerSlots(), this.repo.queuedVolumes()]);
     // A worker's first volume may include loading the model: leave those out while others remain.
     const steady = measured.filter((m) => !m.firstOfWorker);
     const samples = (steady.length >= MIN_SAMPLES ? steady : measured).flatMap((m) => {
-      const steps = (m.samplerSettings as Partial<SamplerSettings> | null)?.numInferenceSteps;
-      return typeof steps === 'number' && steps > 0 ? [{ effectiveSeconds: m.wallSeconds + m.gapSeconds, predictedSeconds: declared.secondsPerVolume(steps, rows) }] : [];
+      const s = m.samplerSettings as Partial<SamplerSettings> | null;
+      const steps = s?.numInferenceSteps;
+      return typeof steps === 'number' && steps > 0 ? [{ effectiveSeconds: m.wallSeconds + m.gapSeconds, predictedSeconds: declared.secondsPerVolume(steps, denoiserRowsPerStepWith(meta, s ?? {})) }] : [];
     });
     const workers = Math.max(slots.workers, slots.runningNow, Math.round(slots.averageInFlight));
     return estimateCohort({
       size,
-      declaredSeconds: declared.secondsPerVolume(settings.numInferenceSteps, rows),
+      declaredSeconds: declared.secondsPerVolume(settings.numInferenceSteps, denoiserRowsPerStepWith(meta, settings)),
       declaredBasis: declared.basis,
       correction: correctionOf(samples),
       workers,

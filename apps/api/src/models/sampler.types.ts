@@ -18,6 +18,8 @@ export class SamplerSettings implements SamplerSettingsShape {
   @Field(() => TimestepSpacingEnum) timestepSpacing!: TimestepSpacing;
   @Field(() => Int) stepsOffset!: number;
   @Field(() => Boolean, { description: 'DDIM: alpha_bar_prev = 1 after the last step.' }) setAlphaToOne!: boolean;
+  @Field(() => [Int], { nullable: true, description: '[tLo, tHi]: classifier-free guidance only while tLo <= t <= tHi (training timesteps; the conditional rows alone elsewhere, half the denoiser work). Null: guidance at every step.' })
+  guidanceInterval!: [number, number] | null;
 }
 
 @ObjectType({ description: 'The sampler settings a request may choose for this model, and their allowed values.' })
@@ -29,6 +31,7 @@ export class SamplerLimits implements SamplerLimitsShape {
   @Field(() => [Float], { description: '[min, max]' }) guidanceScale!: [number, number];
   @Field(() => Boolean, { description: 'False when the model was trained without a null condition: guidanceScale cannot be chosen.' }) guidance!: boolean;
   @Field(() => [Int], { description: '[min, max]' }) stepsOffset!: [number, number];
+  @Field(() => [Int], { description: '[0, T - 1]: the training timesteps a guidance interval may name (when guidance is true).' }) guidanceIntervalRange!: [number, number];
 }
 
 @InputType({ description: 'Overrides of the model\'s default sampler settings; unset fields keep the default.' })
@@ -37,4 +40,6 @@ export class SamplerSettingsInput {
   @Field(() => Int, { nullable: true, description: '1..the model\'s training timesteps.' }) numInferenceSteps?: number | null;
   @Field(() => Float, { nullable: true, description: 'DDIM eta in [0, 1].' }) eta?: number | null;
   @Field(() => Float, { nullable: true, description: 'Guidance scale in [0, 20].' }) guidanceScale?: number | null;
+  @Field(() => [Int], { nullable: true, description: 'Unset: the model\'s default; []: guidance at every step; [tLo, tHi]: guidance only while tLo <= t <= tHi (training timesteps, inclusive).' })
+  guidanceInterval?: number[] | null;
 }

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { CohortEstimateDocument, InstanceDocument, RequestCohortDocument, type ModelsQuery } from '@/generated/gql/graphql';
+import { CohortEstimateDocument, InstanceDocument, RequestCohortDocument, type ModelsQuery, type Sampler } from '@/generated/gql/graphql';
 import { useGql } from '@/lib/hooks';
 import { useMutationForm } from '@/lib/use-mutation-form';
 import { formatDuration } from '@/lib/format';
@@ -18,6 +18,8 @@ import { ModelPicker } from './model-picker';
 export { formatDuration };
 
 const SEED_MAX = 2 ** 31 - 1;
+/** Names people know the samplers by (the API's enum values are the settings contract's names). */
+const SAMPLER_LABELS: Record<string, string> = { DDIM: 'DDIM', DDPM: 'DDPM', DPMPP_2M: 'DPM-Solver++ (2M)', UNIPC: 'UniPC' };
 function randomSeed(): number {
   const a = new Uint32Array(1);
   crypto.getRandomValues(a);
@@ -32,11 +34,13 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
   const limits = model?.samplerLimits;
   const [size, setSize] = useState<number | string>(2);
   const [seed, setSeed] = useState<number | string>(() => randomSeed());
+  const [samplerName, setSamplerName] = useState<string | null>(model?.samplerDefaults.sampler ?? null);
   const [steps, setSteps] = useState<number | string>(model?.samplerDefaults.numInferenceSteps ?? '');
   const [guidance, setGuidance] = useState<number | string>(model?.samplerDefaults.guidanceScale ?? '');
   // a different model brings its own defaults
   useEffect(() => {
     if (!model) return;
+    setSamplerName(model.samplerDefaults.sampler);
     setSteps(model.samplerDefaults.numInferenceSteps);
     setGuidance(model.samplerDefaults.guidanceScale);
   }, [model]);
@@ -45,7 +49,7 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
   const [errors, setErrors] = useState<Record<string, string>>({});
   const request = useMutationForm(RequestCohortDocument, {
     payload: (r) => r.requestCohort,
-    fields: ['size', 'seed', 'numInferenceSteps', 'guidanceScale', 'name', 'modelId', 'distributionVersionId'],
+    fields: ['size', 'seed', 'sampler', 'numInferenceSteps', 'guidanceScale', 'name', 'modelId', 'distributionVersionId'],
     onFieldErrors: setErrors,
   });
   const instance = useGql(InstanceDocument, {}, { staleTime: 60_000 });
@@ -57,7 +61,8 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
   const stepsErr = typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1 || steps > maxSteps ? `A whole number of denoising steps in 1..${maxSteps}` : null;
   const [gMin, gMax] = limits?.guidanceScale ?? [0, 20];
   const guidanceErr = limits?.guidance && (typeof guidance !== 'number' || guidance < gMin! || guidance > gMax!) ? `A guidance scale in [${gMin}, ${gMax}]` : null;
-  const sampler = { numInferenceSteps: typeof steps === 'number' ? steps : null, ...(limits?.guidance && typeof guidance === 'number' ? { guidanceScale: guidance } : {}) };
+  const samplerChanged = !!model && samplerName !== null && samplerName !== model.samplerDefaults.sampler;
+  const sampler = { ...(samplerChanged ? { sampler: samplerName as Sampler } : {}), numInferenceSteps: typeof steps === 'number' ? steps : null, ...(limits?.guidance && typeof guidance === 'number' ? { guidanceScale: guidance } : {}) };
   const [estVars] = useDebouncedValue({ modelId: modelId ?? '', size: typeof size === 'number' ? size : 0, sampler }, 300);
   const estimate = useGql(CohortEstimateDocument, estVars, { enabled: !!modelId && !sizeErr && !stepsErr && estVars.size > 0, placeholderData: (p) => p });
 
@@ -98,8 +103,19 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
             thousandSeparator=","
             miw={140}
           />
+          <Select
+            label="Sampler"
+            description={model ? `Model default ${SAMPLER_LABELS[model.samplerDefaults.sampler] ?? model.samplerDefaults.sampler}` : undefined}
+            data={(limits?.samplers ?? []).map((v) => ({ value: v, label: SAMPLER_LABELS[v] ?? v }))}
+            value={samplerName}
+            onChange={(v) => v && setSamplerName(v)}
+            allowDeselect={false}
+            error={errors.sampler}
+            data-testid="sampler-select"
+            miw={160}
+          />
           <NumberInput
-            label={`${(model?.samplerDefaults.sampler ?? 'ddim').toUpperCase()} steps`}
+            label="Steps"
             description={model ? `Model default ${model.samplerDefaults.numInferenceSteps}` : undefined}
             min={1}
             max={maxSteps}

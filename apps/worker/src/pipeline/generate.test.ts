@@ -31,6 +31,23 @@ describe('generateVolume', () => {
     expect(a.image.every((v) => v >= -1 && v <= 1)).toBe(true);
   });
 
+  it('runs the multistep solvers, and a guidance interval halves the rows outside it (#15)', async () => {
+    const meta = ort.model.metadata;
+    const base = { ort, condition: cond, noiseSeed: 7, subjectIndex: 3, decodeBatchSlices: 16 };
+    const unipc = await generateVolume({ ...base, settings: resolveSamplerSettings(meta, { sampler: 'unipc', numInferenceSteps: 6 }) });
+    const dpm = await generateVolume({ ...base, settings: resolveSamplerSettings(meta, { sampler: 'dpmpp_2m', numInferenceSteps: 6 }) });
+    expect([unipc.denoiserCalls, unipc.denoiserRows, dpm.denoiserCalls, dpm.denoiserRows]).toEqual([6, 12, 6, 12]);
+    expect(Buffer.from(unipc.latent.buffer).equals(Buffer.from(dpm.latent.buffer))).toBe(false);
+    expect(unipc.image.every((v) => v >= -1 && v <= 1)).toBe(true);
+    // 'leading' spacing over T = 1000 with 6 steps: t = 834, 667, 500, 333, 166, 1 (diffusers); [400, 999] holds 3
+    const T = meta.schedule.num_train_timesteps;
+    const interval = await generateVolume({ ...base, settings: resolveSamplerSettings(meta, { sampler: 'unipc', numInferenceSteps: 6, guidanceInterval: [Math.round(0.4 * T), T - 1] }) });
+    expect(interval.denoiserCalls).toBe(6);
+    expect(interval.denoiserRows).toBeGreaterThan(6);
+    expect(interval.denoiserRows).toBeLessThan(12);
+    expect(Buffer.from(interval.latent.buffer).equals(Buffer.from(unipc.latent.buffer))).toBe(false);
+  });
+
   it('decodes slice d with slice_index d and z / scale_factor, thresholding the mask channel at 0', async () => {
     const [C, D, h, w] = ort.model.metadata.latent.stacked_shape_cdhw;
     const z = new Float32Array(C * D * h * w);

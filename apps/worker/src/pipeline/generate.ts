@@ -4,11 +4,11 @@
  * the benchmark.
  *
  * Notation (shared design/model.md; metadata.latent.convention):
- *   z_scaled [C, D, h, w]  sampled by DDIM/DDPM; decoder input for slice d: z_scaled[:, d] / scale_factor
+ *   z_scaled [C, D, h, w]  sampled by the cohort's sampler (DDIM, DDPM, DPM-Solver++(2M), UniPC); decoder input for slice d: z_scaled[:, d] / scale_factor
  *   x = decoder(z, d) [N, 2, H, W]: channel 0 image (clamped to its declared range), channel 1 mask
  *   (x[1] > threshold -> 1, uint8), stacked to [D, H, W].
  */
-import { DDIMScheduler, DDPMScheduler, createRng, sample, type DiffusionScheduler } from '@slicewise/sampler';
+import { createRng, createScheduler, sample, type DiffusionScheduler } from '@slicewise/sampler';
 import { largestComponent } from '@slicewise/conditioning';
 import type { MaskPostprocess, ModelMetadata, SamplerSettings } from '@slicewise/models';
 import type { OrtModel } from '../onnx/index.ts';
@@ -59,10 +59,7 @@ export function makeScheduler(meta: ModelMetadata, s: SamplerSettings): Diffusio
     betaEnd: meta.schedule.beta_end,
     predictionType: meta.schedule.prediction_type,
   };
-  const common = { timestepSpacing: s.timestepSpacing, stepsOffset: s.stepsOffset };
-  return s.sampler === 'ddim'
-    ? new DDIMScheduler(schedule, { ...common, eta: s.eta, setAlphaToOne: s.setAlphaToOne })
-    : new DDPMScheduler(schedule, common);
+  return createScheduler(schedule, { sampler: s.sampler, timestepSpacing: s.timestepSpacing, stepsOffset: s.stepsOffset, eta: s.eta, setAlphaToOne: s.setAlphaToOne });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +88,7 @@ export async function generateVolume(req: GenerateRequest): Promise<GenerateResu
     shape: [1, C, D, h, w],
     rng: noiseRng(req.noiseSeed, req.subjectIndex, req.noiseKey ?? 0),
     ...(plan.condName ? { condition: Float32Array.from(req.condition) } : {}),
-    ...(guided ? { nullCondition: plan.nullCondition!, guidanceScale: req.settings.guidanceScale } : {}),
+    ...(guided ? { nullCondition: plan.nullCondition!, guidanceScale: req.settings.guidanceScale, guidanceInterval: req.settings.guidanceInterval } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
     denoise: async ({ xt, shape, t, condition }) => {
       const rows = shape[0]!;

@@ -61,7 +61,9 @@ export function buildVolumeProvenance(i: ProvenanceInput): VolumeProvenanceV2 {
     scheduler: {
       ...settings,
       schedule: meta.schedule,
-      guidance: meta.conditioning.null_condition ? 'classifier-free, conditional and null rows in one batched call' : 'none',
+      guidance: meta.conditioning.null_condition
+        ? `classifier-free, conditional and null rows in one batched call${settings.guidanceInterval ? ` while ${settings.guidanceInterval[0]} <= t <= ${settings.guidanceInterval[1]} (conditional rows alone elsewhere)` : ''}`
+        : 'none',
       decodeBatchSlices: i.worker.decodeBatchSlices,
       denoiserCalls: i.gen.denoiserCalls,
     },

@@ -166,7 +166,9 @@ export type Role = typeof Role[keyof typeof Role];
 /** Diffusion sampler (the model declares its default). */
 export const Sampler = {
   Ddim: 'DDIM',
-  Ddpm: 'DDPM'
+  Ddpm: 'DDPM',
+  Dpmpp_2M: 'DPMPP_2M',
+  Unipc: 'UNIPC'
 } as const;
 
 export type Sampler = typeof Sampler[keyof typeof Sampler];
@@ -174,6 +176,8 @@ export type Sampler = typeof Sampler[keyof typeof Sampler];
 export type SamplerSettingsInput = {
   /** DDIM eta in [0, 1]. */
   eta?: number | null | undefined;
+  /** Unset: the model's default; []: guidance at every step; [tLo, tHi]: guidance only while tLo <= t <= tHi (training timesteps, inclusive). */
+  guidanceInterval?: Array<number> | null | undefined;
   /** Guidance scale in [0, 20]. */
   guidanceScale?: number | null | undefined;
   /** 1..the model's training timesteps. */
@@ -488,7 +492,7 @@ export type ModelUnitsFragment = { id: string, name: string, version: string, vo
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ description: string | null, spacingMm: Array<number>, conditioning: Record<string, unknown>, throughputBasis: string, id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean }, brainProjection: { width: number, height: number, rows: Array<string> } | null, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> }> };
+export type ModelsQuery = { models: Array<{ description: string | null, spacingMm: Array<number>, conditioning: Record<string, unknown>, throughputBasis: string, id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean, guidanceIntervalRange: Array<number> }, brainProjection: { width: number, height: number, rows: Array<string> } | null, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> }> };
 
 export type PreviewDistributionQueryVariables = Exact<{
   modelId: string | number;
@@ -545,7 +549,7 @@ export type DistributionVersionSpecQuery = { node:
     | { id: string }
    | null };
 
-export type SamplerSettingsFieldsFragment = { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean };
+export type SamplerSettingsFieldsFragment = { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null };
 
 export type CohortEstimateQueryVariables = Exact<{
   modelId: string | number;
@@ -569,7 +573,7 @@ export type CohortQueryVariables = Exact<{
 }>;
 
 
-export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean }, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null, etaBasis: string, workers: number }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null }, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null, etaBasis: string, workers: number }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CohortThumbnailsQueryVariables = Exact<{
   id: string | number;
@@ -744,6 +748,7 @@ export const SamplerSettingsFieldsFragmentDoc = new TypedDocumentString(`
   timestepSpacing
   stepsOffset
   setAlphaToOne
+  guidanceInterval
 }
     `, {"fragmentName":"SamplerSettingsFields"}) as unknown as TypedDocumentString<SamplerSettingsFieldsFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
@@ -1379,6 +1384,7 @@ export const ModelsDocument = new TypedDocumentString(`
       eta
       guidanceScale
       guidance
+      guidanceIntervalRange
     }
     brainProjection {
       width
@@ -1408,6 +1414,7 @@ fragment SamplerSettingsFields on SamplerSettings {
   timestepSpacing
   stepsOffset
   setAlphaToOne
+  guidanceInterval
 }`) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
 export const PreviewDistributionDocument = new TypedDocumentString(`
     query PreviewDistribution($modelId: ID!, $spec: JSONObject!, $n: Int!, $seed: Int!) {
@@ -1636,6 +1643,7 @@ fragment SamplerSettingsFields on SamplerSettings {
   timestepSpacing
   stepsOffset
   setAlphaToOne
+  guidanceInterval
 }`) as unknown as TypedDocumentString<CohortQuery, CohortQueryVariables>;
 export const CohortThumbnailsDocument = new TypedDocumentString(`
     query CohortThumbnails($id: ID!, $after: String) {
