@@ -82,6 +82,9 @@ TARGETS = dict(  # issue 14's targets for calibrated conditioning, held-out cond
 )
 
 
+SAMPLER_LABELS = dict(ddim="DDIM", ddpm="DDPM", dpmpp_2m="DPM-Solver++(2M)", unipc="UniPC (bh2, order 2)")
+
+
 def met(v, check):
     return "n/a" if v is None else ("met" if check(v) else "**missed**")
 
@@ -262,7 +265,8 @@ def render(meta, variants=None, segmentation=None, siblings=None, calibration_do
                   f"{'(2+1)D: 1x3x3 then 3x1x1' if u.get('conv') == '2+1d' else '3x3x3'} convolutions; the graph runs it in slice "
                   "layout with 2D convolutions only (numerically the 3D UNet, see parity)."]
     lines += [
-        f"- sampler defaults: DDIM {sd['num_inference_steps']} steps, eta {sd['eta']}, guidance scale {sd['guidance_scale']},"
+        f"- sampler defaults: {SAMPLER_LABELS.get(sd['sampler'], sd['sampler'])} {sd['num_inference_steps']} steps, eta {sd['eta']} (DDIM only), guidance scale {sd['guidance_scale']},"
+        f"{' guidance interval ' + str(sd['guidance_interval']) + ',' if sd.get('guidance_interval') else ''}"
         f" timestep spacing '{sd['timestep_spacing']}'.",
         f"- ONNX vs PyTorch parity: " + (f"max abs diff {par['worst']:.2e} ({par['runtime']})" if par else "see parity.json (not measured here)"),
         "",
