@@ -115,7 +115,7 @@ export function CohortRequestModal(props: { opened: boolean; onClose: () => void
             miw={160}
           />
           <NumberInput
-            label="Steps"
+            label="Denoising steps"
             description={model ? `Model default ${model.samplerDefaults.numInferenceSteps}` : undefined}
             min={1}
             max={maxSteps}
