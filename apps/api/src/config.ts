@@ -52,7 +52,9 @@ const schema = z.object({
   WEB_PROXY_SECRET: z.union([z.literal(''), z.string().min(32, 'at least 32 characters')]).optional(),
   SIGNIN_ACCOUNT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(20),
   SIGNIN_ACCOUNT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  GRAPHQL_BUDGET_POINTS: z.coerce.number().int().min(10).max(100_000_000).default(50_000),
+  // 250,000: a person browsing (cohort pages poll their progress, ~1,000 points a page with thumbnails) and editing
+  // a distribution (a live preview per pause) stays far below it; 50,000 ran out within a minute of normal use.
+  GRAPHQL_BUDGET_POINTS: z.coerce.number().int().min(10).max(100_000_000).default(250_000),
   GRAPHQL_BUDGET_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),

@@ -77,9 +77,9 @@ describe('limits', () => {
     expect(r.extensions?.cost).toEqual({
       requested: expect.any(Number),
       limit: 3000,
-      budget: { limit: 50_000, remaining: expect.any(Number), resetAt: expect.any(String), windowSeconds: 60 },
+      budget: { limit: 250_000, remaining: expect.any(Number), resetAt: expect.any(String), windowSeconds: 60 },
     });
-    expect(r.extensions!.cost.budget.remaining).toBeLessThanOrEqual(50_000 - r.extensions!.cost.requested);
+    expect(r.extensions!.cost.budget.remaining).toBeLessThanOrEqual(250_000 - r.extensions!.cost.requested);
     expect(r.extensions!.cost.requested).toBeGreaterThan(2);
   });
 

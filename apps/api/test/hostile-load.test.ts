@@ -187,9 +187,9 @@ describe('the cost bomb', () => {
 
   it('the budget per time window is reported and enforced per identity', async () => {
     const r = await gql('{ viewer { id } }');
-    expect(r.body.extensions.cost.budget).toMatchObject({ limit: 50_000, windowSeconds: 60 });
+    expect(r.body.extensions.cost.budget).toMatchObject({ limit: 250_000, windowSeconds: 60 });
     // The three dear queries above were paid from this user's budget (the refused ones too: they were priced).
-    expect(r.body.extensions.cost.budget.remaining).toBeLessThan(50_000 - 3 * 4000);
+    expect(r.body.extensions.cost.budget.remaining).toBeLessThan(250_000 - 3 * 4000);
     // A small budget runs out: 429 RATE_LIMITED with Retry-After and the budget in the error.
     const t = await startHarness({ GRAPHQL_BUDGET_POINTS: '100', GRAPHQL_BUDGET_WINDOW_SECONDS: '60' });
     try {
