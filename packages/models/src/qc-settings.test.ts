@@ -25,6 +25,16 @@ describe('quality-control settings', () => {
     expect(s.intensity!.percentiles).toEqual([5, 50, 95]);
   });
 
+  it('the default model measures intensities on brain tissue alone, as its ranges were fitted; a bad region is refused', async () => {
+    const fast = (await loadModel(MODELS_DIR, 'sbldm-phantom-64-fast', { verify: false })).metadata;
+    expect(qcDefaultsOf(fast).intensity!.excludeTumour).toBe(true);
+    expect(qcDefaultsOf(await tiny()).intensity!.excludeTumour).toBe(false);
+    const { parseModelMetadata } = await import('./metadata.ts');
+    const raw = JSON.parse(JSON.stringify(fast));
+    raw.quality_control.intensity.region = 'tumour';
+    expect(() => parseModelMetadata(raw)).toThrow(/quality_control\.intensity\.region: must be one of "brain_mask", "brain_mask minus the tumour mask"/);
+  });
+
   it('overrides tries and tolerances, or turns QC off with the reason recorded', async () => {
     const m = await tiny();
     expect(resolveQcSettings(m, { maxTries: 1, tolerances: [{ feature: 'voxel_volume', abs: 0.3 }, { feature: 'sphericity', abs: 0.05 }] })).toMatchObject({

@@ -29,7 +29,8 @@ export interface QcSettings {
   /** Brain-likeness: outline Dice of (image > threshold) against the model's brain mask. */
   brainOutline: { imageThreshold: number; minDice: number } | null;
   /** In-brain image intensity percentiles must lie within these ranges (the training range). */
-  intensity: { percentiles: number[]; ranges: [number, number][] } | null;
+  /** excludeTumour: percentiles of brain tissue without the tumour mask (absent in settings stored before it: false). */
+  intensity: { percentiles: number[]; ranges: [number, number][]; excludeTumour?: boolean } | null;
 }
 
 export interface QcOverrides {
@@ -83,7 +84,11 @@ export function qcDefaultsOf(meta: QcModel): QcSettings {
     minTumourVoxels: q.tumour_present.min_voxels,
     tolerances: Object.fromEntries(Object.entries(q.tolerances).map(([f, t]) => [f, t.abs])),
     brainOutline: { imageThreshold: q.brain_outline.image_threshold, minDice: q.brain_outline.min_dice },
-    intensity: { percentiles: [...q.intensity.percentiles], ranges: q.intensity.ranges.map((r) => [r[0], r[1]] as [number, number]) },
+    intensity: {
+      percentiles: [...q.intensity.percentiles],
+      ranges: q.intensity.ranges.map((r) => [r[0], r[1]] as [number, number]),
+      excludeTumour: q.intensity.region === 'brain_mask minus the tumour mask',
+    },
   };
 }
 

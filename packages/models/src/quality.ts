@@ -10,6 +10,13 @@
  */
 import { calibrationIssues, type ConditionCalibration } from '@slicewise/conditioning';
 
+/**
+ * Where the intensity percentiles are taken: the whole brain mask, or brain tissue only (the tumour's voxels
+ * left out: its size and bright rim are what the request asks for, so they should not move the tissue check).
+ */
+export const INTENSITY_REGIONS = ['brain_mask', 'brain_mask minus the tumour mask'] as const;
+export type IntensityRegion = (typeof INTENSITY_REGIONS)[number];
+
 export const MODEL_PURPOSES = ['production', 'demo', 'test-fixture'] as const;
 /** production: measured good enough to offer first; demo: works, known weaknesses; test-fixture: never offered in the web app. */
 export type ModelPurpose = (typeof MODEL_PURPOSES)[number];
@@ -26,7 +33,7 @@ export interface QualityControl {
   tumour_present: { min_voxels: number; [key: string]: unknown };
   tolerances: Record<string, FeatureTolerance>;
   brain_outline: { image_threshold: number; min_dice: number; basis: string; [key: string]: unknown };
-  intensity: { percentiles: number[]; ranges: [number, number][]; basis: string; [key: string]: unknown };
+  intensity: { percentiles: number[]; ranges: [number, number][]; basis: string; region?: IntensityRegion; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -123,6 +130,9 @@ export function qualityControlIssues(qc: unknown, names: readonly string[]): str
         }
       });
     if (typeof it.basis !== 'string' || !it.basis) issues.push(`${p}.intensity.basis: must be a non-empty string, got ${show(it.basis)}`);
+    if (it.region !== undefined && !(INTENSITY_REGIONS as readonly unknown[]).includes(it.region)) {
+      issues.push(`${p}.intensity.region: must be one of ${INTENSITY_REGIONS.map((r) => JSON.stringify(r)).join(', ')} (absent: the whole brain mask), got ${show(it.region)}`);
+    }
   }
   return issues;
 }

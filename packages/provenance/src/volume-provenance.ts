@@ -153,7 +153,7 @@ const qcSettings = z.object({
   minTumourVoxels: nonNegInt,
   tolerances: z.record(z.string(), finite),
   brainOutline: z.object({ imageThreshold: finite, minDice: finite }).nullable(),
-  intensity: z.object({ percentiles: z.array(finite), ranges: z.array(z.tuple([finite, finite])) }).nullable(),
+  intensity: z.object({ percentiles: z.array(finite), ranges: z.array(z.tuple([finite, finite])), excludeTumour: z.boolean().optional() }).nullable(),
 });
 
 /** One quality check of one try: what was measured against which limit, and why it failed. */

@@ -19,6 +19,7 @@ export class BrainOutlineCheck {
 export class IntensityCheck {
   @Field(() => [Float]) percentiles!: number[];
   @Field(() => [[Float]], { description: '[lo, hi] per percentile: the training range.' }) ranges!: [number, number][];
+  @Field(() => Boolean, { description: 'True: percentiles of brain tissue only (the tumour mask left out).' }) excludeTumour!: boolean;
 }
 
 @ObjectType({ description: 'Quality-control settings: a model\'s declared defaults, or what a cohort runs (resolved when requested).' })
@@ -34,6 +35,7 @@ export class QcSettings {
 
 export const qcSettingsNode = (s: QcSettingsShape): QcSettings => ({
   ...s,
+  intensity: s.intensity ? { ...s.intensity, excludeTumour: s.intensity.excludeTumour ?? false } : null,
   tolerances: Object.entries(s.tolerances).map(([feature, abs]) => ({ feature, abs })),
 });
 

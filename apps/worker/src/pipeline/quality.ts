@@ -22,6 +22,7 @@ export function checkVolume(
   requested: readonly number[],
   features: TumourFeatures,
   image: Float32Array, // [D, H, W], the model's image channel in its output range
+  mask: Uint8Array, // [D, H, W], the tumour mask after post-processing (left out of the intensity percentiles when the model says so)
 ): QcCheck[] {
   const checks: QcCheck[] = [];
   const idx = (f: string) => (FEATURE_NAMES as readonly string[]).indexOf(f);
@@ -63,12 +64,13 @@ export function checkVolume(
     checks.push({ name: 'brain-likeness', passed: true, measured: null, limit: note, reason: null });
   }
   if (s.intensity && brainMaskUsable) {
-    const ps = inBrainPercentiles(image, shape, conditioning.brainMask, s.intensity.percentiles);
+    const ps = inBrainPercentiles(image, shape, conditioning.brainMask, s.intensity.percentiles, s.intensity.excludeTumour ? mask : undefined);
     ps.forEach((v, k) => {
       const [lo, hi] = s.intensity!.ranges[k]!;
       const ok = v >= lo && v <= hi;
       const p = s.intensity!.percentiles[k];
-      checks.push({ name: `intensity p${p}`, passed: ok, measured: r3(v), limit: `in [${lo}, ${hi}]`, reason: ok ? null : `in-brain intensity p${p} = ${r3(v)} outside the training range [${lo}, ${hi}]` });
+      const where = s.intensity!.excludeTumour ? 'brain-tissue (tumour left out)' : 'in-brain';
+      checks.push({ name: `intensity p${p}`, passed: ok, measured: r3(v), limit: `in [${lo}, ${hi}]`, reason: ok ? null : `${where} intensity p${p} = ${r3(v)} outside the training range [${lo}, ${hi}]` });
     });
   }
   return checks;

@@ -215,7 +215,7 @@ export class VolumeProcessor {
       const tM = performance.now();
       const norm = meta.conditioning.normalisation;
       f = computeFeatures(gen.mask, meta.volume.shape_dhw, meta.volume.spacing_mm, { maxVoxelCount: norm.max_voxel_count, maxSurfaceArea: norm.max_surface_area });
-      const checks = qcOn ? checkVolume(qc!, model.conditioning, draw.vector, f, gen.image) : [];
+      const checks = qcOn ? checkVolume(qc!, model.conditioning, draw.vector, f, gen.image, gen.mask) : [];
       denoise.measureMs += performance.now() - tM;
       const passed = checks.every((c) => c.passed);
       tries.push({ index: t, noiseKey, rng: describeNoise(volumeSeed, ctx.volume.subjectIndex, noiseKey), measured: f.normalised, checks, passed });
