@@ -25,6 +25,7 @@ import torch
 from scipy.stats import spearmanr
 
 from .export import export_trained, finite_or_none
+from .checkpoints import load_work_models
 from .features import compute_features
 from .phantoms import load_split
 from .postprocess import MASK_POSTPROCESS, largest_component
@@ -33,21 +34,11 @@ from .realism import realism_metrics
 from .sampling import ddim_sample, sample_with_settings
 from .spatial import render_spatial_condition
 from .train_vae import decode_latents, dice, encode_volumes, mask_volume_ratio
-from .unet3d import UNet3D
-from .vae import SliceVAE
 
 
 def load_models(work):
-    vck = torch.load(os.path.join(work, "vae", "ckpt.pt"))
-    vae = SliceVAE(vck["cfg"])
-    vae.load_state_dict(vck["model"])
-    uck = torch.load(os.path.join(work, "unet", "ckpt.pt"))
-    ucfg = dict(uck["unet_cfg"])
-    unet = UNet3D.from_cfg(ucfg)
-    unet.load_state_dict(uck["ema"])
-    vae.eval()
-    unet.eval()
-    return vae, unet, uck
+    """A work folder's VAE and EMA UNet (sbldm.checkpoints.load_work_models)."""
+    return load_work_models(work)
 
 
 def make_denoise_fn(unet, latent_dhw, sharpness=6.0):

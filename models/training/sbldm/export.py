@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .checkpoints import load_work_models
 from .phantoms import VOXEL_MM
 from .postprocess import MASK_POSTPROCESS
 from .unet3d import UNet3D, BETA_START, BETA_END, T_STEPS
@@ -343,13 +344,8 @@ def export_trained(work, out, name="sbldm-phantom-64", eval_metrics=None, sample
                    default=None):
     os.makedirs(out, exist_ok=True)
     purpose, default = previous_choice(out, purpose, default)
-    vck = torch.load(os.path.join(work, "vae", "ckpt.pt"))
-    vae = SliceVAE(vck["cfg"])
-    vae.load_state_dict(vck["model"])
-    uck = torch.load(os.path.join(work, "unet", "ckpt.pt"))
+    vae, unet, uck = load_work_models(work)  # the UNet's EMA weights are what is sampled (model.md)
     ucfg = dict(uck["unet_cfg"])
-    unet = UNet3D.from_cfg(ucfg)
-    unet.load_state_dict(uck["ema"])  # sample from the EMA weights (model.md)
     with open(os.path.join(work, "unet", "conditioning.json")) as fh:
         cinfo = json.load(fh)
     brain = np.load(os.path.join(work, "unet", "conditioning_brain.npy"))

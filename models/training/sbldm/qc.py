@@ -76,4 +76,6 @@ def in_brain_percentiles(img, brain_mask, percentiles=INTENSITY_PERCENTILES, exc
         if ex.shape != bm.shape:
             raise ValueError(f"in_brain_percentiles: exclude_mask shape {ex.shape} != brain_mask shape {bm.shape}")
         bm = bm & ~(ex > 0)
+        if not bm.any():  # the tumour covers the whole brain mask: no tissue to measure, every check fails (NaN)
+            return [math.nan] * len(percentiles)
     return percentiles_linear(img[bm], percentiles)

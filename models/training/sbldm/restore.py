@@ -27,34 +27,12 @@ import time
 import numpy as np
 import torch
 
+from .checkpoints import load_unet_fp16, load_vae_fp16  # noqa: F401 (re-exported: restore.load_*_fp16)
 from .phantoms import load_split
-from .unet3d import UNet3D
-from .vae import SliceVAE
 
 
 class RestoreError(RuntimeError):
     pass
-
-
-def _fp32(state):
-    return {k: v.float() if torch.is_floating_point(v) else v for k, v in state.items()}
-
-
-def load_vae_fp16(model_dir):
-    w = torch.load(os.path.join(model_dir, "weights", "vae_fp16.pt"))
-    vae = SliceVAE(w["cfg"])
-    vae.load_state_dict(_fp32(w["state"]))
-    vae.eval()
-    return vae
-
-
-def load_unet_fp16(path):
-    """-> (unet, step, elapsed_s or None). Reads weights/unet_ema_fp16.pt and train_unet's ema_fp16.pt."""
-    w = torch.load(path)
-    unet = UNet3D.from_cfg(dict(w["cfg"]))
-    unet.load_state_dict(_fp32(w["state"]))
-    unet.eval()
-    return unet, int(w.get("step", 0)), w.get("elapsed_s")
 
 
 def check_data_matches(meta, feat_raw_train, rel_tol=1e-6):

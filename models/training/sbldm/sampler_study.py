@@ -52,6 +52,7 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
+from .checkpoints import load_unet_fp16, load_vae_fp16
 from .evaluate import brain_from_image
 from .features import compute_features
 from .phantoms import load_split
@@ -59,8 +60,6 @@ from .postprocess import largest_component
 from .sampling import NoiseSchedule, make_scheduler, sample_with_settings
 from .spatial import render_spatial_condition
 from .train_vae import decode_latents, dice
-from .unet3d import UNet3D
-from .vae import SliceVAE
 
 STUDY_VERSION = 1
 INTERVAL_CANDIDATES = [(0, 999), (100, 999), (200, 999), (300, 999), (400, 999), (500, 999), (200, 800), (100, 700)]
@@ -75,14 +74,8 @@ def load_shipped(model_dir):
     """The model folder's metadata and fp16 weights (as fp32 modules)."""
     with open(os.path.join(model_dir, "metadata.json")) as fh:
         meta = json.load(fh)
-    u = torch.load(os.path.join(model_dir, "weights", "unet_ema_fp16.pt"))
-    unet = UNet3D.from_cfg(u["cfg"])
-    unet.load_state_dict({k: v.float() for k, v in u["state"].items()})
-    v = torch.load(os.path.join(model_dir, "weights", "vae_fp16.pt"))
-    vae = SliceVAE(v["cfg"])
-    vae.load_state_dict({k: p.float() for k, p in v["state"].items()})
-    unet.eval()
-    vae.eval()
+    unet, _, _ = load_unet_fp16(os.path.join(model_dir, "weights", "unet_ema_fp16.pt"))
+    vae = load_vae_fp16(model_dir)
     bm = meta["brain_mask"]
     bits = np.unpackbits(np.frombuffer(base64.b64decode(bm["data"]), np.uint8), bitorder="big")
     brain = bits[: int(np.prod(bm["shape_dhw"]))].reshape(bm["shape_dhw"]).astype(bool)

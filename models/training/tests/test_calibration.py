@@ -163,3 +163,13 @@ def test_restore_refuses_data_that_is_not_the_models_training_data():
     feat[1, 0] = 14000
     with pytest.raises(RestoreError, match="max_voxel_count is 14000.0, the model's metadata says 14205.0"):
         check_data_matches(meta, feat)
+
+
+def test_a_tumour_covering_the_brain_leaves_no_tissue_and_fails_every_percentile():
+    brain = np.zeros((4, 4, 4), bool)
+    brain[1:3, 1:3, 1:3] = True
+    img = np.zeros((4, 4, 4), np.float32)
+    out = in_brain_percentiles(img, brain, [5, 50, 95], exclude_mask=brain.astype(np.uint8))
+    assert len(out) == 3 and all(np.isnan(v) for v in out)
+    with pytest.raises(ValueError, match="empty set"):
+        in_brain_percentiles(img, np.zeros((4, 4, 4), bool), [50])  # an empty brain mask is still an error

@@ -134,5 +134,7 @@ export function inBrainPercentiles(
   for (let p = 0; p < image.length; p++) {
     if (brainMask[p]! > 0 && !(excludeMask && excludeMask[p]! > 0)) vals.push(Math.fround(image[p]!));
   }
+  // The tumour covers the whole brain mask: no tissue to measure; NaN fails every range check (as in Python).
+  if (excludeMask && vals.length === 0) return percentiles.map(() => Number.NaN);
   return percentilesLinear(vals, percentiles);
 }

@@ -42,3 +42,13 @@ describe('checkVolume: intensity percentiles', () => {
     }
   });
 });
+
+describe('checkVolume: a tumour covering the whole brain mask', () => {
+  it('fails the intensity checks by name instead of stopping the volume', () => {
+    const all = new Uint8Array(N ** 3).fill(1);
+    const checks = checkVolume(settings(true), conditioning, requested, features, image, all);
+    const intensity = checks.filter((c) => c.name.startsWith('intensity'));
+    expect(intensity.map((c) => [c.passed, c.measured])).toEqual([[false, null], [false, null]]);
+    expect(intensity[0]!.reason).toBe('no brain tissue outside the tumour mask to measure');
+  });
+});

@@ -70,7 +70,8 @@ export function checkVolume(
       const ok = v >= lo && v <= hi;
       const p = s.intensity!.percentiles[k];
       const where = s.intensity!.excludeTumour ? 'brain-tissue (tumour left out)' : 'in-brain';
-      checks.push({ name: `intensity p${p}`, passed: ok, measured: r3(v), limit: `in [${lo}, ${hi}]`, reason: ok ? null : `${where} intensity p${p} = ${r3(v)} outside the training range [${lo}, ${hi}]` });
+      const reason = ok ? null : Number.isNaN(v) ? 'no brain tissue outside the tumour mask to measure' : `${where} intensity p${p} = ${r3(v)} outside the training range [${lo}, ${hi}]`;
+      checks.push({ name: `intensity p${p}`, passed: ok, measured: Number.isNaN(v) ? null : r3(v), limit: `in [${lo}, ${hi}]`, reason });
     });
   }
   return checks;
