@@ -36,7 +36,8 @@ export function volumeColumns(opts: { model: UnitModel; cohortId: string; canRet
       cell: (v) => (
         <>
           <VolumeStatusBadge status={v.status} />
-          {v.error && (
+          {/* a QC_FAILED volume's reasons are in the quality-control column */}
+          {v.error && v.status !== 'QC_FAILED' && (
             <Text size="xs" c="red" maw={260} style={{ overflowWrap: 'anywhere' }}>
               {v.error} (attempt {v.attempts})
             </Text>
