@@ -97,33 +97,56 @@ const workerDir = path.join(repoRoot, 'apps/worker');
 export const hasWorker = () => fs.existsSync(path.join(workerDir, 'src/main.ts'));
 
 /**
- * A models folder holding only the given models (by default the random-weight test fixture: generation
- * in the browser flow then takes about a second per volume, whatever real models models/ ships; a 64^3
- * one takes seconds per volume on CPU). Only the files each model's metadata lists are copied.
- *
- * The test fixture's copy leaves out its `quality_control` block: random weights fail quality control by
- * design (the API's and worker's tests rely on that), and these browser flows are about everything else
- * (generation, viewing, review, publishing). A real model keeps its quality control.
+ * A fixture model for the browser flows: a copy of a committed model folder (`from`) under another name, with
+ * its declared purpose and with or without its `quality_control` block. Only the files its metadata lists are
+ * copied, and the copy's metadata.name is its folder name (model loading requires that).
  */
-export function fixtureModelsDir(storageDir: string, models: readonly string[] = ['tiny-random']): string {
+export interface FixtureModel {
+  name: string;
+  from: string;
+  purpose?: 'production' | 'demo' | 'test-fixture';
+  qualityControl?: boolean;
+}
+
+/**
+ * The browser flows' models, all copies of the random-weight test fixture (generation then takes about a second
+ * per volume, whatever real models models/ ships; a 64^3 one takes seconds per volume on CPU):
+ *  - `tiny-random` declared `demo`: the web app never offers test fixtures (issue 14), and the browser flows need
+ *    a fast model to choose; the API's and worker's tests use the committed folder, which keeps the fixture flag.
+ *    Its copy leaves out `quality_control`: random weights fail quality control by design, and most flows are
+ *    about everything else (generation, viewing, review, publishing); QC then shows as not run, with the reason.
+ *  - `tiny-random-qc` declared `demo` WITH the fixture's quality control: every volume fails it (random weights),
+ *    which is how the browser sees QC_FAILED volumes, their reasons, every try, and the publish waiver.
+ *  - `tiny-random-fixture` declared `test-fixture`: listed by the API, and proof that the picker hides it.
+ */
+export const BROWSER_MODELS: readonly FixtureModel[] = [
+  { name: 'tiny-random', from: 'tiny-random', purpose: 'demo', qualityControl: false },
+  { name: 'tiny-random-qc', from: 'tiny-random', purpose: 'demo', qualityControl: true },
+  { name: 'tiny-random-fixture', from: 'tiny-random', purpose: 'test-fixture', qualityControl: false },
+];
+
+/** A models folder holding only the given models: fixture copies, or committed folders by name (kept as they are). */
+export function fixtureModelsDir(storageDir: string, models: readonly (FixtureModel | string)[] = BROWSER_MODELS): string {
   const dir = path.join(path.dirname(storageDir), 'models');
-  for (const name of models) {
+  for (const entry of models) {
+    const m: FixtureModel = typeof entry === 'string' ? { name: entry, from: entry } : entry;
     // A copy, not a symlink: model listing reads real directories only.
-    const copy = path.join(dir, name);
+    const copy = path.join(dir, m.name);
     if (fs.existsSync(copy)) continue;
-    const src = path.join(repoRoot, 'models', name);
-    const meta = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as { files: Record<string, unknown> };
+    const src = path.join(repoRoot, 'models', m.from);
+    const metadata = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as { files: Record<string, unknown> } & Record<string, unknown>;
     fs.mkdirSync(copy, { recursive: true });
-    for (const f of Object.keys(meta.files)) fs.copyFileSync(path.join(src, f), path.join(copy, f));
-    const metadata = JSON.parse(fs.readFileSync(path.join(src, 'metadata.json'), 'utf8')) as Record<string, unknown>;
-    if (name === 'tiny-random') delete metadata.quality_control;
+    for (const f of Object.keys(metadata.files)) fs.copyFileSync(path.join(src, f), path.join(copy, f));
+    metadata.name = m.name;
+    if (m.purpose) metadata.purpose = m.purpose;
+    if (m.qualityControl === false) delete metadata.quality_control;
     fs.writeFileSync(path.join(copy, 'metadata.json'), JSON.stringify(metadata, null, 1));
   }
   return dir;
 }
 
 /** The generation worker on the same database and storage folder as the API. */
-export async function startWorker(databaseUrl: string, storageDir: string, models?: readonly string[]): Promise<Child> {
+export async function startWorker(databaseUrl: string, storageDir: string, models?: readonly (FixtureModel | string)[]): Promise<Child> {
   const healthPort = await freePort();
   const child = startChild('worker', ['--import', 'tsx', 'src/main.ts'], workerDir, {
     DATABASE_URL: databaseUrl,
@@ -140,7 +163,7 @@ export async function startWorker(databaseUrl: string, storageDir: string, model
   return child;
 }
 
-export async function startApi(databaseUrl: string, storageDir: string, models?: readonly string[]): Promise<{ url: string; child: Child }> {
+export async function startApi(databaseUrl: string, storageDir: string, models?: readonly (FixtureModel | string)[]): Promise<{ url: string; child: Child }> {
   const port = await freePort();
   const dataDir = path.dirname(storageDir);
   const child = startChild('api', ['--import', 'tsx', 'src/main.ts'], apiDir, {

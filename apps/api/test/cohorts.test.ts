@@ -57,6 +57,21 @@ describe('condition distributions', () => {
     ]);
   });
 
+  it('keeps the model each version was saved with; the same spec with another model is a new version', async () => {
+    const d = await createDistribution('kept model', { version: 1, kind: 'parametric' });
+    const read = async () =>
+      (await h.gql('query($id: ID!) { distribution(id: $id) { latestVersion { id version model { id name } } } }', { id: d.distribution.id }, owner)).data.distribution.latestVersion;
+    expect((await read()).model).toEqual({ id: modelId, name: 'tiny-random' });
+    const other = (await h.gql('{ models { id name } }', {}, owner)).data.models.find((m: any) => m.name !== 'tiny-random');
+    const add = `mutation($i: AddDistributionVersionInput!) { addDistributionVersion(input: $i) { version { id version model { name } } userErrors { message } } }`;
+    const v2 = await h.gql(add, { i: { distributionId: d.distribution.id, modelId: other.id, spec: { version: 1, kind: 'parametric' } } }, member);
+    expect(v2.data.addDistributionVersion.userErrors).toEqual([]);
+    expect(v2.data.addDistributionVersion.version).toMatchObject({ version: 2, model: { name: other.name } });
+    const again = await h.gql(add, { i: { distributionId: d.distribution.id, modelId: other.id, spec: { version: 1, kind: 'parametric' } } }, member);
+    expect(again.data.addDistributionVersion.version.id).toBe(v2.data.addDistributionVersion.version.id);
+    expect((await read()).model.name).toBe(other.name);
+  });
+
   it.each([
     ['NaN-like value', { version: 1, kind: 'parametric', features: { voxel_volume: { type: 'uniform', min: 0.5, max: 0.1 } } }, /spec\.features\.voxel_volume/],
     ['unknown feature', { version: 1, kind: 'parametric', features: { tumour_colour: { type: 'fixed', value: 1 } } }, /spec\.features\.tumour_colour/],

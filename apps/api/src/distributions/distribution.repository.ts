@@ -23,7 +23,7 @@ export class DistributionRepository {
     return clientOf(this.db, tx).conditionDistribution.create({ data: d });
   }
   /** Next version number, taken under a row lock on the distribution so concurrent edits cannot collide. */
-  async addVersion(tx: Tx, v: { distributionId: string; spec: object; specHash: string; createdById: string | null; sourceFiles?: object }): Promise<VersionRow> {
+  async addVersion(tx: Tx, v: { distributionId: string; modelId: string; spec: object; specHash: string; createdById: string | null; sourceFiles?: object }): Promise<VersionRow> {
     const c = clientOf(this.db, tx);
     await c.$queryRaw`SELECT id FROM "ConditionDistribution" WHERE id = ${v.distributionId}::uuid FOR UPDATE`;
     const last = await c.distributionVersion.findFirst({ where: { distributionId: v.distributionId }, orderBy: { version: 'desc' }, select: { version: true } });
@@ -33,6 +33,7 @@ export class DistributionRepository {
         version: (last?.version ?? 0) + 1,
         spec: v.spec as Prisma.InputJsonValue,
         specHash: v.specHash,
+        modelId: v.modelId,
         createdById: v.createdById,
         sourceFiles: (v.sourceFiles ?? []) as Prisma.InputJsonValue,
       },

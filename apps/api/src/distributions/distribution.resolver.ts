@@ -4,6 +4,8 @@ import { User } from '../auth/auth.types.ts';
 import type { Context } from '../graphql/context.ts';
 import { distributionNode, versionNode } from './distribution.nodes.ts';
 import { userNode } from '../auth/auth.nodes.ts';
+import { modelNode } from '../models/model.nodes.ts';
+import { Model } from '../models/model.types.ts';
 import { withUserErrors } from '../graphql/payload.ts';
 import { encodeCursor, fromGlobalId, numberCursor, PageArgs, pageOf, timeCursor, toConnection, toGlobalId } from '../graphql/relay.ts';
 import { Project } from '../projects/project.types.ts';
@@ -104,6 +106,13 @@ export class DistributionVersionResolver {
     if (!v.createdById) return null;
     const u = await ctx.loaders.user.load(v.createdById);
     return u ? userNode(u) : null;
+  }
+
+  @FieldResolver(() => Model, { nullable: true, description: 'The model the spec was validated against when this version was saved: the one its cohorts are offered first (null: saved before the model was kept).' })
+  async model(@Root() v: DistributionVersion, @Ctx() ctx: Context) {
+    if (!v.modelId) return null;
+    const m = await ctx.loaders.model.load(v.modelId);
+    return m ? modelNode(m) : null;
   }
 
   @FieldResolver(() => Int, { description: 'Cohorts generated from this version (it can never change).' })

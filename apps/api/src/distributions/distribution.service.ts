@@ -85,13 +85,13 @@ export class DistributionService {
       }
       const actor = auditActor(scope);
       const d = await this.repo.create(tx, { teamId: project.teamId, projectId: project.id, name: data.name, description: data.description, createdById: actor.actorUserId });
-      const v = await this.repo.addVersion(tx, { distributionId: d.id, spec, specHash: specHash(spec), createdById: actor.actorUserId, sourceFiles: sourcesOf(spec) });
+      const v = await this.repo.addVersion(tx, { distributionId: d.id, modelId: data.modelId, spec, specHash: specHash(spec), createdById: actor.actorUserId, sourceFiles: sourcesOf(spec) });
       await this.audit.record(tx, { ...actor, teamId: project.teamId, action: 'distribution.create', targetType: 'ConditionDistribution', targetId: d.id, data: { name: d.name, version: 1, specHash: v.specHash } });
       return { distribution: d, version: v };
     });
   }
 
-  /** A new version; an identical spec returns the latest version unchanged. */
+  /** A new version; an identical spec validated against the same model returns the latest version unchanged (another model makes a new version: the model is kept with it). */
   async addVersion(scope: RequestScope, input: { distributionId: string; modelId: string; spec: unknown }) {
     const d = await this.repo.find(input.distributionId);
     if (!d) throw notFound('ConditionDistribution', input.distributionId);
@@ -99,10 +99,10 @@ export class DistributionService {
     const spec = await this.checkSpec(input.spec, input.modelId);
     const hash = specHash(spec);
     const latest = await this.repo.latestVersion(d.id);
-    if (latest?.specHash === hash) return { distribution: d, version: latest };
+    if (latest?.specHash === hash && latest.modelId === input.modelId) return { distribution: d, version: latest };
     return this.tx.run(async (tx) => {
       const actor = auditActor(scope);
-      const v = await this.repo.addVersion(tx, { distributionId: d.id, spec, specHash: hash, createdById: actor.actorUserId, sourceFiles: sourcesOf(spec) });
+      const v = await this.repo.addVersion(tx, { distributionId: d.id, modelId: input.modelId, spec, specHash: hash, createdById: actor.actorUserId, sourceFiles: sourcesOf(spec) });
       await this.audit.record(tx, { ...actor, teamId: d.teamId, action: 'distribution.version', targetType: 'ConditionDistribution', targetId: d.id, data: { version: v.version, specHash: hash } });
       return { distribution: d, version: v };
     });

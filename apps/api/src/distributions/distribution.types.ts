@@ -12,6 +12,7 @@ export class DistributionVersion extends Node {
   rawId!: string;
   distributionId!: string;
   createdById!: string | null;
+  modelId!: string | null;
 }
 
 @ObjectType({ implements: Node, description: 'A named, versioned distribution over the nine tumour features.' })

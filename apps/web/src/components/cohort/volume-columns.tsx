@@ -8,6 +8,7 @@ import { featureValue } from '@/lib/conditions';
 import { formatFeature, toPhysical, type UnitModel } from '@/lib/units';
 import type { Column } from '@/components/data-table';
 import { ReviewBadge, VolumeStatusBadge } from '@/components/cohort-status';
+import { QcBadge, QcReasons } from './qc';
 
 export type CohortVolume = CohortQuery['cohort']['volumes']['edges'][number]['node'];
 
@@ -35,13 +36,31 @@ export function volumeColumns(opts: { model: UnitModel; cohortId: string; canRet
       cell: (v) => (
         <>
           <VolumeStatusBadge status={v.status} />
-          {v.error && (
+          {/* a QC_FAILED volume's reasons are in the quality-control column */}
+          {v.error && v.status !== 'QC_FAILED' && (
             <Text size="xs" c="red" maw={260} style={{ overflowWrap: 'anywhere' }}>
               {v.error} (attempt {v.attempts})
             </Text>
           )}
         </>
       ),
+    },
+    {
+      key: 'qc',
+      header: 'Quality control',
+      sortValue: (v) => v.qc?.status ?? '',
+      // the reasons under the badge: a failed volume says why without hovering
+      cell: (v) =>
+        v.qc ? (
+          <>
+            <QcBadge qc={v.qc} />
+            <QcReasons qc={v.qc} />
+          </>
+        ) : (
+          <Text size="xs" c="dimmed">
+            not generated yet
+          </Text>
+        ),
     },
     { key: 'reqVolume', header: 'Volume requested', cell: (v) => formatFeature(model, 'voxel_volume', vol(v.requestedCondition)), sortValue: (v) => vol(v.requestedCondition) ?? -1, nowrap: true },
     { key: 'measVolume', header: 'Volume measured', cell: (v) => formatFeature(model, 'voxel_volume', vol(v.measuredCondition)), sortValue: (v) => vol(v.measuredCondition) ?? -1, nowrap: true },

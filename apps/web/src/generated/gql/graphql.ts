@@ -104,6 +104,14 @@ export const InvitationState = {
 } as const;
 
 export type InvitationState = typeof InvitationState[keyof typeof InvitationState];
+/** production: offered first; demo: works, with known weaknesses; test-fixture: for tests, never offered in the web app. */
+export const ModelPurpose = {
+  Demo: 'DEMO',
+  Production: 'PRODUCTION',
+  TestFixture: 'TEST_FIXTURE'
+} as const;
+
+export type ModelPurpose = typeof ModelPurpose[keyof typeof ModelPurpose];
 export type PublishDatasetVersionInput = {
   /** Completed cohorts to take volumes from. */
   cohortIds: Array<string | number>;
@@ -130,6 +138,13 @@ export type QcSettingsInput = {
   tolerances?: Array<FeatureToleranceInput> | null | undefined;
 };
 
+export const QcStatus = {
+  Failed: 'FAILED',
+  NotRun: 'NOT_RUN',
+  Passed: 'PASSED'
+} as const;
+
+export type QcStatus = typeof QcStatus[keyof typeof QcStatus];
 export type RequestCohortInput = {
   distributionVersionId: string | number;
   modelId: string | number;
@@ -485,14 +500,18 @@ export type ProjectOverviewQueryVariables = Exact<{
 }>;
 
 
-export type ProjectOverviewQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null, distributions: { edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, createdAt: string, usedByCohorts: number } | null } }>, pageInfo: { hasNextPage: boolean } }, cohorts: { edges: Array<{ node: { id: string, name: string, size: number, status: CohortStatus, createdAt: string, seed: string, isPreview: boolean, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number } } }>, pageInfo: { hasNextPage: boolean } } } };
+export type ProjectOverviewQuery = { project: { id: string, name: string, slug: string, description: string, createdAt: string, archivedAt: string | null, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null, distributions: { edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, createdAt: string, usedByCohorts: number } | null } }>, pageInfo: { hasNextPage: boolean } }, cohorts: { edges: Array<{ node: { id: string, name: string, size: number, status: CohortStatus, createdAt: string, seed: string, isPreview: boolean, progress: { total: number, done: number, failed: number, qcFailed: number, running: number, pending: number, cancelled: number } } }>, pageInfo: { hasNextPage: boolean } } } };
 
 export type ModelUnitsFragment = { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> };
 
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ description: string | null, spacingMm: Array<number>, conditioning: Record<string, unknown>, throughputBasis: string, id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean, guidanceIntervalRange: Array<number> }, brainProjection: { width: number, height: number, rows: Array<string> } | null, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> }> };
+export type ModelsQuery = { models: Array<{ description: string | null, spacingMm: Array<number>, conditioning: Record<string, unknown>, throughputBasis: string, purpose: ModelPurpose, isDefault: boolean, metrics: Record<string, unknown> | null, id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, samplerDefaults: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null }, samplerLimits: { samplers: Array<Sampler>, minInferenceSteps: number, maxInferenceSteps: number, eta: Array<number>, guidanceScale: Array<number>, guidance: boolean, guidanceIntervalRange: Array<number> }, brainProjection: { width: number, height: number, rows: Array<string> } | null, qcDefaults: { enabled: boolean, disabledReason: string | null, maxTries: number, minTumourVoxels: number, tolerances: Array<{ feature: string, abs: number }>, brainOutline: { minDice: number, imageThreshold: number } | null, intensity: { percentiles: Array<number>, ranges: Array<Array<number>> } | null }, calibration: { version: number, method: string, features: Array<string>, fittedOn: Record<string, unknown>, effect: Record<string, unknown> | null } | null, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> }> };
+
+export type QcSettingsFieldsFragment = { enabled: boolean, disabledReason: string | null, maxTries: number, minTumourVoxels: number, tolerances: Array<{ feature: string, abs: number }>, brainOutline: { minDice: number, imageThreshold: number } | null, intensity: { percentiles: Array<number>, ranges: Array<Array<number>> } | null };
+
+export type VolumeQcFieldsFragment = { status: QcStatus, reasons: Array<string>, acceptedTry: number, notRunReason: string | null, tries: Array<{ index: number, noiseKey: number, rng: string, passed: boolean, measured: Array<number> | null, checks: Array<{ name: string, passed: boolean, measured: number | null, limit: string, reason: string | null }> }> };
 
 export type PreviewDistributionQueryVariables = Exact<{
   modelId: string | number;
@@ -523,7 +542,7 @@ export type DistributionQueryVariables = Exact<{
 }>;
 
 
-export type DistributionQuery = { distribution: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, spec: Record<string, unknown>, specHash: string, createdAt: string } | null, versions: { edges: Array<{ node: { id: string, version: number, specHash: string, createdAt: string, usedByCohorts: number, createdBy: { id: string, name: string } | null } }> } } };
+export type DistributionQuery = { distribution: { id: string, name: string, description: string, createdAt: string, latestVersion: { id: string, version: number, spec: Record<string, unknown>, specHash: string, createdAt: string, model: { id: string, name: string, version: string } | null } | null, versions: { edges: Array<{ node: { id: string, version: number, specHash: string, createdAt: string, usedByCohorts: number, createdBy: { id: string, name: string } | null, model: { id: string, name: string, version: string } | null } }> } } };
 
 export type DistributionVersionSpecQueryVariables = Exact<{
   id: string | number;
@@ -573,7 +592,7 @@ export type CohortQueryVariables = Exact<{
 }>;
 
 
-export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null }, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null, etaBasis: string, workers: number }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type CohortQuery = { cohort: { id: string, name: string, size: number, status: CohortStatus, seed: string, isPreview: boolean, createdAt: string, startedAt: string | null, finishedAt: string | null, cancelledAt: string | null, estimatedSeconds: number | null, adherence: Record<string, unknown>, decidedAt: string | null, decisionComment: string | null, samplerSettings: { sampler: Sampler, numInferenceSteps: number, eta: number, guidanceScale: number, timestepSpacing: TimestepSpacing, stepsOffset: number, setAlphaToOne: boolean, guidanceInterval: Array<number> | null }, qcSettings: { enabled: boolean, disabledReason: string | null, maxTries: number, minTumourVoxels: number, tolerances: Array<{ feature: string, abs: number }>, brainOutline: { minDice: number, imageThreshold: number } | null, intensity: { percentiles: Array<number>, ranges: Array<Array<number>> } | null } | null, requestedBy: { id: string, name: string } | null, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null, distributionVersion: { id: string, version: number, specHash: string } | null, progress: { total: number, done: number, failed: number, qcFailed: number, running: number, pending: number, cancelled: number, volumesPerMinute: number, etaSeconds: number | null, etaBasis: string, workers: number }, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, reviewState: ReviewState, requestedCondition: unknown, measuredCondition: unknown, startedAt: string | null, finishedAt: string | null, qc: { status: QcStatus, reasons: Array<string>, acceptedTry: number, notRunReason: string | null, tries: Array<{ index: number }> } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CohortThumbnailsQueryVariables = Exact<{
   id: string | number;
@@ -581,7 +600,7 @@ export type CohortThumbnailsQueryVariables = Exact<{
 }>;
 
 
-export type CohortThumbnailsQuery = { cohort: { id: string, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, reviewState: ReviewState, measuredCondition: unknown, thumbnail: { dataUrl: string, sliceIndex: number, maskVoxels: number, sliceMaskVoxels: number, width: number, height: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type CohortThumbnailsQuery = { cohort: { id: string, volumes: { edges: Array<{ node: { id: string, subjectIndex: number, status: VolumeStatus, reviewState: ReviewState, measuredCondition: unknown, qc: { status: QcStatus, reasons: Array<string>, notRunReason: string | null, tries: Array<{ index: number }> } | null, thumbnail: { dataUrl: string, sliceIndex: number, maskVoxels: number, sliceMaskVoxels: number, width: number, height: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type CancelCohortMutationVariables = Exact<{
   cohortId: string | number;
@@ -619,7 +638,7 @@ export type VolumeQueryVariables = Exact<{
 }>;
 
 
-export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, name: string, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null } | null } };
+export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, qc: { status: QcStatus, reasons: Array<string>, acceptedTry: number, notRunReason: string | null, tries: Array<{ index: number, noiseKey: number, rng: string, passed: boolean, measured: Array<number> | null, checks: Array<{ name: string, passed: boolean, measured: number | null, limit: string, reason: string | null }> }> } | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, name: string, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null } | null } };
 
 export type ReviewVolumeMutationVariables = Exact<{
   volumeId: string | number;
@@ -671,7 +690,7 @@ export type PublishDatasetVersionMutationVariables = Exact<{
 }>;
 
 
-export type PublishDatasetVersionMutation = { publishDatasetVersion: { created: boolean | null, datasetVersion: { id: string, dataset: string, tags: Array<string>, volumeCount: number, manifestHash: string } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
+export type PublishDatasetVersionMutation = { publishDatasetVersion: { created: boolean | null, qcFailedLeftOut: number | null, datasetVersion: { id: string, dataset: string, tags: Array<string>, volumeCount: number, manifestHash: string } | null, userErrors: Array<{ field: Array<string>, message: string, code: string }> } };
 
 export type DatasetVersionPageQueryVariables = Exact<{
   id: string | number;
@@ -739,6 +758,48 @@ export const ModelUnitsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"ModelUnits"}) as unknown as TypedDocumentString<ModelUnitsFragment, unknown>;
+export const QcSettingsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment QcSettingsFields on QcSettings {
+  enabled
+  disabledReason
+  maxTries
+  minTumourVoxels
+  tolerances {
+    feature
+    abs
+  }
+  brainOutline {
+    minDice
+    imageThreshold
+  }
+  intensity {
+    percentiles
+    ranges
+  }
+}
+    `, {"fragmentName":"QcSettingsFields"}) as unknown as TypedDocumentString<QcSettingsFieldsFragment, unknown>;
+export const VolumeQcFieldsFragmentDoc = new TypedDocumentString(`
+    fragment VolumeQcFields on VolumeQc {
+  status
+  reasons
+  acceptedTry
+  notRunReason
+  tries {
+    index
+    noiseKey
+    rng
+    passed
+    measured
+    checks {
+      name
+      passed
+      measured
+      limit
+      reason
+    }
+  }
+}
+    `, {"fragmentName":"VolumeQcFields"}) as unknown as TypedDocumentString<VolumeQcFieldsFragment, unknown>;
 export const SamplerSettingsFieldsFragmentDoc = new TypedDocumentString(`
     fragment SamplerSettingsFields on SamplerSettings {
   sampler
@@ -1347,6 +1408,7 @@ export const ProjectOverviewDocument = new TypedDocumentString(`
             total
             done
             failed
+            qcFailed
             running
             pending
             cancelled
@@ -1391,6 +1453,19 @@ export const ModelsDocument = new TypedDocumentString(`
       height
       rows
     }
+    purpose
+    isDefault
+    metrics
+    qcDefaults {
+      ...QcSettingsFields
+    }
+    calibration {
+      version
+      method
+      features
+      fittedOn
+      effect
+    }
   }
 }
     fragment ModelUnits on Model {
@@ -1404,6 +1479,24 @@ export const ModelsDocument = new TypedDocumentString(`
     unit
     scale
     approximate
+  }
+}
+fragment QcSettingsFields on QcSettings {
+  enabled
+  disabledReason
+  maxTries
+  minTumourVoxels
+  tolerances {
+    feature
+    abs
+  }
+  brainOutline {
+    minDice
+    imageThreshold
+  }
+  intensity {
+    percentiles
+    ranges
   }
 }
 fragment SamplerSettingsFields on SamplerSettings {
@@ -1483,6 +1576,11 @@ export const DistributionDocument = new TypedDocumentString(`
       spec
       specHash
       createdAt
+      model {
+        id
+        name
+        version
+      }
     }
     versions(first: 100) {
       edges {
@@ -1495,6 +1593,11 @@ export const DistributionDocument = new TypedDocumentString(`
           createdBy {
             id
             name
+          }
+          model {
+            id
+            name
+            version
           }
         }
       }
@@ -1559,6 +1662,10 @@ export const CohortDocument = new TypedDocumentString(`
     samplerSettings {
       ...SamplerSettingsFields
     }
+    qcSettings {
+      ...QcSettingsFields
+    }
+    adherence
     decidedAt
     decisionComment
     requestedBy {
@@ -1585,6 +1692,7 @@ export const CohortDocument = new TypedDocumentString(`
       total
       done
       failed
+      qcFailed
       running
       pending
       cancelled
@@ -1606,6 +1714,15 @@ export const CohortDocument = new TypedDocumentString(`
           measuredCondition
           startedAt
           finishedAt
+          qc {
+            status
+            reasons
+            acceptedTry
+            notRunReason
+            tries {
+              index
+            }
+          }
         }
       }
       pageInfo {
@@ -1635,6 +1752,24 @@ fragment ModelUnits on Model {
     approximate
   }
 }
+fragment QcSettingsFields on QcSettings {
+  enabled
+  disabledReason
+  maxTries
+  minTumourVoxels
+  tolerances {
+    feature
+    abs
+  }
+  brainOutline {
+    minDice
+    imageThreshold
+  }
+  intensity {
+    percentiles
+    ranges
+  }
+}
 fragment SamplerSettingsFields on SamplerSettings {
   sampler
   numInferenceSteps
@@ -1657,6 +1792,14 @@ export const CohortThumbnailsDocument = new TypedDocumentString(`
           status
           reviewState
           measuredCondition
+          qc {
+            status
+            reasons
+            notRunReason
+            tries {
+              index
+            }
+          }
           thumbnail {
             dataUrl
             sliceIndex
@@ -1754,6 +1897,9 @@ export const VolumeDocument = new TypedDocumentString(`
     requestedCondition
     measuredCondition
     provenance
+    qc {
+      ...VolumeQcFields
+    }
     reviewState
     reviewComment
     reviewedAt
@@ -1796,6 +1942,26 @@ fragment ModelUnits on Model {
     unit
     scale
     approximate
+  }
+}
+fragment VolumeQcFields on VolumeQc {
+  status
+  reasons
+  acceptedTry
+  notRunReason
+  tries {
+    index
+    noiseKey
+    rng
+    passed
+    measured
+    checks {
+      name
+      passed
+      measured
+      limit
+      reason
+    }
   }
 }`) as unknown as TypedDocumentString<VolumeQuery, VolumeQueryVariables>;
 export const ReviewVolumeDocument = new TypedDocumentString(`
@@ -1960,6 +2126,7 @@ export const PublishDatasetVersionDocument = new TypedDocumentString(`
     mutation PublishDatasetVersion($input: PublishDatasetVersionInput!) {
   publishDatasetVersion(input: $input) {
     created
+    qcFailedLeftOut
     datasetVersion {
       id
       dataset

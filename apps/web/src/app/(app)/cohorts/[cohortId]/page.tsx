@@ -2,6 +2,8 @@
 // Cohort page: live progress (polled while the cohort is active) with an ETA and what it is based on,
 // the volumes as a table (requested vs measured, in physical units) or as a thumbnail grid (an axial
 // slice through each tumour), failed volumes with their error and a retry, cancel, and admin approval.
+// Quality control (issue 14): each volume's verdict with its reasons, the QC-failed count, the settings the
+// cohort runs, and the adherence report (requested vs measured per feature, scatters with the identity line).
 import { useState } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
@@ -20,6 +22,8 @@ import { useCurrentTeam, useReportTeam } from '@/components/current-team';
 import { DataTable } from '@/components/data-table';
 import { volumeColumns } from '@/components/cohort/volume-columns';
 import { ThumbnailGrid } from '@/components/cohort/thumbnail-grid';
+import { QcBadge, QcSettingsSummary } from '@/components/cohort/qc';
+import { AdherencePanel } from '@/components/cohort/adherence-panel';
 
 export default function CohortPage() {
   const cohortId = decodeURIComponent(useParams<{ cohortId: string }>().cohortId);
@@ -135,17 +139,19 @@ export default function CohortPage() {
                 Decision {formatDate(c.decidedAt)}: “{c.decisionComment}”
               </Text>
             )}
-            <Paper withBorder p="md" mb="lg" data-testid="cohort-progress" data-done={pr.done} data-total={pr.total}>
+            <Paper withBorder p="md" mb="lg" data-testid="cohort-progress" data-done={pr.done} data-total={pr.total} data-qc-failed={pr.qcFailed}>
               <Progress.Root size="xl" aria-label={`${pr.done} of ${pr.total} volumes done`}>
                 <Progress.Section value={pct(pr.done)} color="teal" />
                 <Progress.Section value={pct(pr.running)} color="indigo" animated />
+                <Progress.Section value={pct(pr.qcFailed)} color="orange" />
                 <Progress.Section value={pct(pr.failed)} color="red" />
                 <Progress.Section value={pct(pr.cancelled)} color="gray" />
               </Progress.Root>
-              <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }} mt="sm">
+              <SimpleGrid cols={{ base: 2, sm: 4, md: 7 }} mt="sm">
                 <Stat label="Done" value={`${pr.done} / ${pr.total}`} />
                 <Stat label="Running" value={pr.running} />
                 <Stat label="Pending" value={pr.pending} />
+                <Stat label="QC failed" value={pr.qcFailed} testId="cohort-qc-failed" />
                 <Stat label="Failed" value={pr.failed} />
                 {active || !took ? (
                   <>
@@ -154,11 +160,14 @@ export default function CohortPage() {
                   </>
                 ) : (
                   <>
-                    <Stat label="Rate" value={`${((60 * (pr.done + pr.failed)) / Math.max(took, 1)).toFixed(1)} / min`} />
+                    <Stat label="Rate" value={`${((60 * (pr.done + pr.qcFailed + pr.failed)) / Math.max(took, 1)).toFixed(1)} / min`} />
                     <Stat label="Took" value={formatDuration(took)} testId="cohort-took" />
                   </>
                 )}
               </SimpleGrid>
+              <div style={{ marginTop: 'var(--mantine-spacing-xs)' }}>
+                <QcSettingsSummary settings={c.qcSettings} model={c.model} />
+              </div>
               {active && (
                 <Text size="xs" c="dimmed" mt="xs" data-testid="eta-basis">
                   ETA {pr.etaBasis}
@@ -182,7 +191,7 @@ export default function CohortPage() {
               />
             </Group>
             {view === 'thumbnails' ? (
-              <ThumbnailGrid cohortId={c.id} model={c.model} active={active} />
+              <ThumbnailGrid cohortId={c.id} model={c.model} active={active} badges={(v) => (v.qc && v.qc.status !== 'PASSED' ? <QcBadge qc={v.qc} /> : null)} />
             ) : (
               <>
                 <DataTable
@@ -211,6 +220,11 @@ export default function CohortPage() {
                   </Group>
                 )}
               </>
+            )}
+            {pr.done + pr.qcFailed > 0 && (
+              <div style={{ marginTop: 'var(--mantine-spacing-xl)' }}>
+                <AdherencePanel adherence={c.adherence} model={c.model} />
+              </div>
             )}
             <ConfirmModal
               opened={confirmCancel}

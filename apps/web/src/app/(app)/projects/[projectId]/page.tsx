@@ -109,7 +109,7 @@ export default function ProjectPage() {
                       </Group>
                       <Progress value={c.progress.total ? (100 * c.progress.done) / c.progress.total : 0} size="sm" mt="xs" aria-label={`${c.progress.done} of ${c.progress.total} volumes done`} />
                       <Text size="xs" c="dimmed" mt={4}>
-                        {c.progress.done}/{c.size} done{c.progress.failed ? `, ${c.progress.failed} failed` : ''} · {formatDate(c.createdAt)}
+                        {c.progress.done}/{c.size} done{c.progress.qcFailed ? `, ${c.progress.qcFailed} QC failed` : ''}{c.progress.failed ? `, ${c.progress.failed} failed` : ''} · {formatDate(c.createdAt)}
                       </Text>
                     </Card>
                   ))
@@ -119,7 +119,10 @@ export default function ProjectPage() {
                 <DatasetVersions
                   projectId={p.id}
                   canPublish={can(perms, TeamAction.DatasetPublish)}
-                  completedCohorts={p.cohorts.edges.map((e) => e.node).filter((c) => c.status === 'COMPLETED')}
+                  completedCohorts={p.cohorts.edges
+                    .map((e) => e.node)
+                    .filter((c) => c.status === 'COMPLETED')
+                    .map((c) => ({ id: c.id, name: c.name, qcFailed: c.progress.qcFailed }))}
                 />
               </Section>
             </SimpleGrid>

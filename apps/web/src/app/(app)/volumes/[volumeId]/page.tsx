@@ -1,7 +1,8 @@
 'use client';
 // Volume viewer: NiiVue with the image and mask (opening at the tumour), requested vs measured features
 // in physical units (the anatomy one voxel covers, as the model declares it), provenance, downloads, and
-// review (accept / reject with a comment; audited by the API).
+// review (accept / reject with a comment; audited by the API), and quality control: the verdict, every try
+// with its checks (measured vs limit) and which try's files were kept.
 import { useState } from 'react';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
@@ -21,6 +22,7 @@ import { ReviewBadge, VolumeStatusBadge } from '@/components/cohort-status';
 import { useCurrentTeam, useReportTeam } from '@/components/current-team';
 import { can, TeamAction } from '@/lib/permissions';
 import { ProvenanceSummary } from '@/components/provenance-summary';
+import { QcBadge, QcTries } from '@/components/cohort/qc';
 import type { VolumeProvenance } from '@slicewise/provenance';
 
 const VolumeViewer = dynamic(() => import('@/components/volume-viewer').then((m) => m.VolumeViewer), {
@@ -71,6 +73,7 @@ export default function VolumePage() {
               actions={
                 <>
                   <VolumeStatusBadge status={v.status} />
+                  <QcBadge qc={v.qc} />
                   <ReviewBadge state={v.reviewState} />
                 </>
               }
@@ -123,6 +126,18 @@ export default function VolumePage() {
                       and extents are measured from the grid&apos;s corner.
                       {measured?.empty ? ' The generated mask is empty.' : ''}
                     </Text>
+                  </Paper>
+                  <Paper withBorder p="sm" data-testid="qc-panel">
+                    <Title order={2} size="h5" mb="xs">
+                      Quality control
+                    </Title>
+                    {v.qc ? (
+                      <QcTries qc={v.qc} />
+                    ) : (
+                      <Text size="sm" c="dimmed">
+                        Not checked yet (the volume has not been generated).
+                      </Text>
+                    )}
                   </Paper>
                   <Paper withBorder p="sm">
                     <Title order={2} size="h5" mb="xs">

@@ -16,6 +16,7 @@ import { DistributionEditor } from '@/components/distribution-editor';
 import { ModelPicker } from '@/components/model-picker';
 import { CohortRequestModal } from '@/components/cohort-request';
 import { useReportTeam } from '@/components/current-team';
+import { preselectModel } from '@/lib/qc';
 
 type Version = DistributionQuery['distribution']['versions']['edges'][number]['node'];
 
@@ -30,6 +31,7 @@ const versionColumns = (latestId: string | undefined): Column<Version>[] => [
     ),
   },
   { key: 'hash', header: 'Spec hash', cell: (v) => <Code>{v.specHash.slice(0, 16)}</Code> },
+  { key: 'model', header: 'Model', cell: (v) => (v.model ? `${v.model.name} ${v.model.version}` : '—') },
   { key: 'by', header: 'By', cell: (v) => v.createdBy?.name ?? '—' },
   { key: 'created', header: 'Created', cell: (v) => formatDate(v.createdAt) },
   { key: 'cohorts', header: 'Cohorts', cell: (v) => v.usedByCohorts },
@@ -56,11 +58,14 @@ export default function DistributionPage() {
   useEffect(() => {
     if (latest && !spec) setSpec(latest.spec as Spec);
   }, [latest, spec]);
+  // The model the latest version was saved with (kept by the API), else the default; never a test fixture.
   useEffect(() => {
-    if (models.data?.models[0] && !modelId) setModelId(models.data.models[0].id);
-  }, [models.data, modelId]);
+    if (models.data && latest && !modelId) setModelId(preselectModel(models.data.models, latest.model?.id)?.id ?? null);
+  }, [models.data, latest, modelId]);
 
-  const dirty = !!latest && !!spec && JSON.stringify(spec) !== JSON.stringify(latest.spec);
+  // Another model than the saved one is an edit too: saving keeps it with the new version.
+  const modelChanged = !!latest && !!modelId && latest.model?.id !== modelId;
+  const dirty = !!latest && !!spec && (JSON.stringify(spec) !== JSON.stringify(latest.spec) || modelChanged);
 
   async function saveVersion() {
     if (!spec || !modelId) return;
@@ -70,7 +75,7 @@ export default function DistributionPage() {
     const r = await addVersion.run({ input: { distributionId, modelId, spec } });
     if (!r) return;
     setSaved(`Saved as version ${r.version?.version}`);
-    setSpec(null); // reload from the new latest version
+    setSpec(null); // reload from the new latest version (saved with the model chosen now)
   }
 
   return (
@@ -128,7 +133,7 @@ export default function DistributionPage() {
                     <Button onClick={() => void saveVersion()} disabled={!dirty || !!jsonError} loading={addVersion.pending} data-testid="save-version">
                       Save as new version
                     </Button>
-                    <Button variant="default" disabled={!dirty && !jsonError} onClick={() => (setSpec(latest!.spec as Spec), setJsonError(null), setEditorKey((k) => k + 1))}>
+                    <Button variant="default" disabled={!dirty && !jsonError} onClick={() => (setSpec(latest!.spec as Spec), setModelId(null), setJsonError(null), setEditorKey((k) => k + 1))}>
                       Discard edits
                     </Button>
                   </Group>
@@ -142,7 +147,7 @@ export default function DistributionPage() {
               <DataTable columns={versionColumns(latest?.id)} rows={d.versions.edges.map((e) => e.node)} rowKey={(v) => v.id} testId="versions-table" minWidth={520} />
             </Paper>
             {latest && (
-              <CohortRequestModal opened={requesting} onClose={() => setRequesting(false)} projectId={p.id} versions={d.versions.edges.map((e) => e.node)} versionId={latest.id} versionLabel={d.name} models={models.data!.models} />
+              <CohortRequestModal opened={requesting} onClose={() => setRequesting(false)} projectId={p.id} versions={d.versions.edges.map((e) => e.node)} versionId={latest.id} versionLabel={d.name} models={models.data!.models} modelId={latest.model?.id ?? null} />
             )}
           </>
         );

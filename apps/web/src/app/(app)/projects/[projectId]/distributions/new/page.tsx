@@ -15,6 +15,7 @@ import { DistributionEditor } from '@/components/distribution-editor';
 import { ModelPicker } from '@/components/model-picker';
 import { EmpiricalBuilder } from '@/components/empirical-builder';
 import { useReportTeam } from '@/components/current-team';
+import { preselectModel } from '@/lib/qc';
 
 export default function NewDistributionPage() {
   const projectId = decodeURIComponent(useParams<{ projectId: string }>().projectId);
@@ -37,7 +38,8 @@ export default function NewDistributionPage() {
   const model = models.data?.models.find((m) => m.id === modelId) ?? null;
 
   useEffect(() => {
-    const first = models.data?.models[0];
+    // the default model (never a test fixture), as the picker offers it
+    const first = models.data ? preselectModel(models.data.models) : null;
     if (first && !modelId) {
       setModelId(first.id);
       setSpec(defaultSpec(rangesOf(first.conditioning as Record<string, unknown>)));
@@ -58,7 +60,7 @@ export default function NewDistributionPage() {
     <QueryGate isPending={project.isPending || models.isPending} error={project.error ?? models.error} refetch={() => void project.refetch()} what="project">
       {() => {
         const p = project.data!.project;
-        if (!models.data!.models.length)
+        if (!preselectModel(models.data!.models))
           return <EmptyState title="No model is registered">Distributions are validated against a model. Put a model folder under models/ and restart the API.</EmptyState>;
         return (
           <>
