@@ -131,6 +131,7 @@ describe('cohorts', () => {
 
   it('a multistep solver with guidance limited to an interval is stored as requested (#15)', async () => {
     const r = await h.gql(REQUEST, { i: { projectId, distributionVersionId: versionId, modelId, size: 1, sampler: { sampler: 'UNIPC', numInferenceSteps: 8, guidanceInterval: [300, 999] } } }, member);
+    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
     expect(r.data.requestCohort.userErrors).toEqual([]);
     expect(r.data.requestCohort.cohort.samplerSettings).toMatchObject({ sampler: 'UNIPC', numInferenceSteps: 8, guidanceInterval: [300, 999] });
     const [stored] = await h.sql(`SELECT "samplerSettings" s FROM "Cohort" WHERE id = $1`, [fromGlobalId(r.data.requestCohort.cohort.id, 'Cohort').id]);

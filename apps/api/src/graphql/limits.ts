@@ -162,7 +162,9 @@ export function costLimitPlugin(config: BudgetConfig): ApolloServerPlugin<CostCo
             cost = getComplexity({
               schema,
               query: document,
-              variables: coerced.coerced,
+              // the variables as sent: getComplexity coerces them itself (coerced values would be coerced twice,
+              // and an enum whose internal value differs from its name, such as Sampler UNIPC -> 'unipc', fails)
+              variables: request.variables ?? {},
               operationName: request.operationName ?? undefined,
               estimators: [fieldEstimator, connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
             });
