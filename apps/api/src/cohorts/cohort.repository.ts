@@ -1,5 +1,5 @@
 import type { Cohort, Volume, VolumeAttempt } from '@slicewise/db';
-import { GENERATED_VOLUME_STATUSES, OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeStatus } from '@slicewise/lifecycle';
+import { GENERATED_VOLUME_STATUSES, OPEN_VOLUME_STATUSES, type CohortStatus, type VolumeCounts, type VolumeStatus } from '@slicewise/lifecycle';
 import type { QcSettings, SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
@@ -26,15 +26,9 @@ const asCohortRows = (cs: Cohort[]): CohortRow[] => cs.map(asCohortRow);
 
 const PROGRESS_KEY = { PENDING: 'pending', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed', CANCELLED: 'cancelled', QC_FAILED: 'qcFailed' } as const satisfies Record<VolumeStatus, string>;
 
-export interface Progress {
+/** The cohort's volumes by state (lifecycle's VolumeCounts; qcFailed: generated, but every try failed QC) and their total. */
+export interface Progress extends VolumeCounts {
   total: number;
-  pending: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-  /** Generated, but every try failed quality control. */
-  qcFailed: number;
 }
 
 export class CohortRepository {
