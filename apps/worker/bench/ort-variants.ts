@@ -3,12 +3,12 @@
  *
  * ORT session options and run modes for the denoiser, compared in ONE process against the worker's own options
  * ('current'): every variant gets its own session of the same graph; rounds are interleaved (the order rotates
- * each round) and, within a round, call by call, so that the shared machine's load drifts over all variants alike.
- * Each round runs BENCH_ORT_CALLS denoiser calls per variant with the feeds the worker builds at the model's default
- * settings (2 rows per subject under guidance). Reported per variant: the median over rounds of each round's
- * median ms per subject-call, the speedup against
- * 'current' (current / variant; > 1 is faster) as the median and range of the per-round paired ratios, and
- * whether its output is byte-identical run to run and to 'current' (replay re-generates volumes and compares
+ * each round) so that the shared machine's load drifts over all variants alike. In each round every variant runs a
+ * block of BENCH_ORT_CALLS consecutive denoiser calls (as a volume does) after a pause that lets the previous
+ * session's threads park, with the feeds the worker builds at the model's default settings (2 rows per subject
+ * under guidance). Reported per variant: the median over rounds of each block's median ms per subject-call, the
+ * speedup against 'current' (current / variant; > 1 is faster) as the median and range of the per-round paired
+ * ratios, and whether its output is byte-identical run to run and to 'current' (replay re-generates volumes and compares
  * hashes, so an option that changes the numerics cannot replace the worker's without breaking old volumes).
  *
  * Env: BENCH_MODEL (default: the default model), BENCH_THREADS ("2"), BENCH_ORT_ROUNDS (10), BENCH_ORT_CALLS
@@ -32,6 +32,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Pause before each block of calls: long enough for ORT's spinning pool threads to park (they spin for well under this). */
+const SETTLE_MS = 250;
 const sha = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
 
 async function main() {
@@ -82,21 +85,25 @@ async function main() {
     // one untimed call each: session warm-up (allocations, layout transforms of weights)
     for (const m of models.values()) await m.ort.run('denoiser', m.feeds, m.outputs);
     for (let r = 0; r < rounds; r++) {
-      // call by call: variant A, B, C, ..., then A, B, C again, the order rotated each round; a load spike on the
-      // shared machine then lands on all variants of the round instead of on one
+      // Blocks of consecutive calls, one block per variant, the order rotated each round. Not call by call: every
+      // session has its own intra-op pool, and a pool that spins after its run steals the cores from the next
+      // session's run (measured: identical options ran 1.5x faster when the session before them did not spin),
+      // while a worker runs one session. A pause before each block lets the previous pool park.
       const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
-      const ms = new Map<string, number[]>(variants.map((x) => [x.name, []]));
-      for (let c = 0; c < calls; c++) {
-        for (const { name } of order) {
-          const m = models.get(name)!;
+      for (const { name } of order) {
+        const m = models.get(name)!;
+        await sleep(SETTLE_MS);
+        const ms: number[] = [];
+        let eps: Float32Array | undefined;
+        for (let c = 0; c < calls; c++) {
           const t0 = performance.now();
-          const eps = (await m.ort.run('denoiser', m.feeds, m.outputs))[plan.epsName]!.data;
-          ms.get(name)!.push((performance.now() - t0) / m.v.subjectsPerCall);
-          // the first subject's rows only, so batched variants compare with unbatched ones
-          if (c === calls - 1) hashes.get(name)!.add(sha(eps.subarray(0, C * D * h * w)));
+          eps = (await m.ort.run('denoiser', m.feeds, m.outputs))[plan.epsName]!.data;
+          ms.push((performance.now() - t0) / m.v.subjectsPerCall);
         }
+        perRound.get(name)!.push(median(ms));
+        // the first subject's rows only, so batched variants compare with unbatched ones
+        hashes.get(name)!.add(sha(eps!.subarray(0, C * D * h * w)));
       }
-      for (const [name, xs] of ms) perRound.get(name)!.push(median(xs));
       progress(`round ${r + 1}/${rounds} (${th} thread(s)), median ms per subject-call`, Object.fromEntries([...perRound].map(([k, xs]) => [k, round(xs[r]!, 1)])));
     }
     const base = perRound.get('current')!;

@@ -14,21 +14,23 @@ describe('parseOrtVariants', () => {
   });
 
   it('always measures the baseline, first, once', () => {
-    expect(parseOrtVariants('no-spin, extended').map((v) => v.name)).toEqual(['current', 'no-spin', 'extended']);
+    expect(parseOrtVariants('spin, extended').map((v) => v.name)).toEqual(['current', 'spin', 'extended']);
     expect(parseOrtVariants('extended,current').map((v) => v.name)).toEqual(['current', 'extended']);
   });
 
   it('refuses unknown names, listing the allowed ones', () => {
-    expect(() => parseOrtVariants('no-spin,turbo')).toThrow(OrtVariantError);
-    expect(() => parseOrtVariants('no-spin,turbo')).toThrow(/BENCH_ORT_VARIANTS = "no-spin,turbo": unknown variant\(s\) "turbo"; allowed: current, extended/);
+    expect(() => parseOrtVariants('spin,turbo')).toThrow(OrtVariantError);
+    expect(() => parseOrtVariants('spin,turbo')).toThrow(/BENCH_ORT_VARIANTS = "spin,turbo": unknown variant\(s\) "turbo"; allowed: current, extended/);
   });
 });
 
 describe('sessionOptionsFor', () => {
   it('maps a tuning onto ORT options, spinning as a session config entry', () => {
-    const o = sessionOptionsFor('cpu', 2, { ...WORKER_TUNING, allowSpinning: false, executionMode: 'parallel' });
+    expect(WORKER_TUNING.allowSpinning).toBe(false);
+    expect(sessionOptionsFor('cpu', 2).extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    const o = sessionOptionsFor('cpu', 2, { ...WORKER_TUNING, allowSpinning: true, executionMode: 'parallel' });
     expect(o).toMatchObject({ executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 2, executionMode: 'parallel', graphOptimizationLevel: 'all' });
-    expect(o.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    expect(o.extra).toEqual({ session: { intra_op: { allow_spinning: '1' } } });
     expect(sessionOptionsFor('cuda', 1).executionProviders).toEqual(['cuda', 'cpu']);
     expect(sessionOptionsFor('cpu', 1).interOpNumThreads).toBe(1);
   });
@@ -47,7 +49,7 @@ describe('tunings on a real session', () => {
     const other = await OrtModel.load(model, {
       executionProvider: 'cpu',
       intraOpThreads: 2,
-      tuning: { ...WORKER_TUNING, allowSpinning: false, enableMemPattern: false, enableCpuMemArena: false },
+      tuning: { ...WORKER_TUNING, allowSpinning: !WORKER_TUNING.allowSpinning, enableMemPattern: false, enableCpuMemArena: false },
     });
     try {
       const a = (await base.run('denoiser', feeds())).eps!.data;
