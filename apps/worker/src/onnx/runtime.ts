@@ -197,10 +197,16 @@ export class OrtModel {
 /**
  * Achieved MatMul throughput of this ORT build on this machine (for the benchmark's GFLOP/s ceiling):
  * a one-node MatMul graph [n, n] x [n, n], 2 n^3 FLOP per run, built in memory (ONNX protobuf by hand).
+ * allowSpinning: ORT's default (true), or the worker's (false); on a loaded machine they differ.
  */
-export async function measureMatMulPeak(n: number, threads: number, runs: number): Promise<{ gflops: number; n: number; runs: number }> {
+export async function measureMatMulPeak(n: number, threads: number, runs: number, allowSpinning = true): Promise<{ gflops: number; n: number; runs: number }> {
   const bytes = matmulModelBytes(n);
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionProviders: ['cpu'],
+    extra: { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } },
+  });
   const a = new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]);
   const b = new ort.Tensor('float32', new Float32Array(n * n).fill(0.25), [n, n]);
   await s.run({ A: a, B: b });
