@@ -1,9 +1,11 @@
 """PyTorch reference for the worker benchmark (npm run bench -w @slicewise/worker).
 
-  torch_reference.py sample --model-dir DIR --steps 50 --n 2 --threads 1 --conds '[[...9], ...]'
-      samples n volumes with the SAME weights through models/training (sbldm.evaluate.sample_volumes:
-      DDIM in numpy float64 + the torch UNet under no_grad, slice decoding by the torch VAE decoder);
-      prints one JSON line {perVolumeS, denoiserS, calls, ...}.
+  torch_reference.py sample --model-dir DIR --sampler unipc --steps 8 --spacing trailing --guidance 5
+                            [--guidance-interval '[300, 999]'] --threads 1 --conds '[[...9], ...]'
+      samples one volume per condition with the SAME weights and the SAME complete sampler settings as the worker
+      through models/training (sbldm.sampling.sample_with_settings on torch tensors: scheduler math in numpy
+      float64, the torch UNet under no_grad; slice decoding by the torch VAE decoder); prints one JSON line
+      {perVolumeS, denoiserS, callsPerVolume, rowsPerVolume, peakRssMiB, ...}.
   torch_reference.py flops --model-dir DIR --rows 2
       FLOPs of one denoiser call with `rows` batch rows (2 x MACs of the UNet's Conv and Linear layers,
       counted by torch forward hooks; ONNX shape inference cannot follow the GroupNorm reshapes); one JSON line.
@@ -56,10 +58,43 @@ def load_models(model_dir, meta):
     return vae, unet, source
 
 
+def make_torch_denoise_fn(unet, latent_dhw, sharpness, null_cond=None):
+    """denoise_fn on torch tensors (sample_with_settings(use_torch=True) passes x_t, t, cond as tensors). The
+    spatial condition channel is rendered once per distinct condition row and reused across steps, as the worker
+    renders it once per volume (numpy rendering is not the denoiser's work). Rows with the null condition get an
+    all-zero spatial channel (metadata conditioning.null_condition.spatial_channel), as in the worker."""
+    import torch
+    from sbldm.spatial import render_spatial_condition
+
+    cache = {}
+
+    def fn(x_t, t, cond):
+        x = x_t
+        if unet.spatial_channel:
+            rows = []
+            for c in cond.numpy():
+                key = c.tobytes()
+                if key not in cache:
+                    if null_cond is not None and np.array_equal(c, null_cond):
+                        cache[key] = torch.zeros(tuple(latent_dhw), dtype=torch.float32)
+                    else:
+                        cache[key] = torch.from_numpy(np.ascontiguousarray(render_spatial_condition(c, latent_dhw, sharpness), np.float32))
+                rows.append(cache[key])
+            x = torch.cat([x, torch.stack(rows)[:, None]], 1)
+        return unet(x, t, cond)
+
+    return fn
+
+
 def cmd_sample(a):
+    """Samples with complete sampler settings (the settings contract: sampler, steps, eta, guidance scale and
+    interval, spacing, offset, alpha-to-one) through sbldm.sampling.sample_with_settings on torch tensors, decodes
+    with the torch VAE; times per volume (sampling + decoding), the denoiser's share, and the peak RSS."""
+    import resource
+
     import torch
     from sbldm import evaluate
-    from sbldm.sampling import ddim_sample
+    from sbldm.sampling import sample_with_settings
 
     torch.set_num_threads(a.threads)
     meta = json.load(open(os.path.join(a.model_dir, "metadata.json")))
@@ -67,25 +102,35 @@ def cmd_sample(a):
     lat = meta["latent"]["stacked_shape_cdhw"]
     scale = float(meta["latent"]["scale_factor"])
     conds = np.asarray(json.loads(a.conds), np.float32)
-    fn0 = evaluate.make_denoise_fn(unet, tuple(lat[1:]), meta["conditioning"].get("spatial_channel", {}).get("sharpness", 6.0))
-    stats = dict(denoiser_s=0.0, calls=0)
+    guided = meta["conditioning"].get("null_condition") is not None
+    null_cond = np.asarray(meta["conditioning"]["null_condition"]["cond"], np.float32) if guided else None
+    interval = json.loads(a.guidance_interval)
+    fn0 = make_torch_denoise_fn(unet, tuple(lat[1:]), meta["conditioning"].get("spatial_channel", {}).get("sharpness", 6.0), null_cond)
+    stats = dict(denoiser_s=0.0, calls=0, rows=0)
 
     def fn(x_t, t, cond):
         t0 = time.perf_counter()
         out = fn0(x_t, t, cond)
         stats["denoiser_s"] += time.perf_counter() - t0
         stats["calls"] += 1
+        stats["rows"] += int(x_t.shape[0])
         return out
 
+    def run(i, c, steps):
+        return sample_with_settings(fn, (1,) + tuple(lat), sampler=a.sampler, num_steps=steps, eta=a.eta, seed=a.seed,
+                                    subjects=[i], cond=c[None], null_cond=null_cond if guided else None,
+                                    guidance_scale=a.guidance if guided else None,
+                                    guidance_interval=interval if guided else None, timestep_spacing=a.spacing,
+                                    steps_offset=a.steps_offset, set_alpha_to_one=a.set_alpha_to_one == "true",
+                                    use_torch=True)
+
     # warm-up (first call allocations), not timed
-    ddim_sample(fn, (1,) + tuple(lat), num_steps=1, eta=a.eta, seed=0, subjects=[0], cond=conds[:1],
-                null_cond=np.zeros(conds.shape[1], np.float32), guidance_scale=a.guidance)
-    stats.update(denoiser_s=0.0, calls=0)
+    run(0, conds[0], 1)
+    stats.update(denoiser_s=0.0, calls=0, rows=0)
     per, dec = [], []
     for i, c in enumerate(conds):
         t0 = time.perf_counter()
-        z = ddim_sample(fn, (1,) + tuple(lat), num_steps=a.steps, eta=a.eta, seed=a.seed, subjects=[i], cond=c[None],
-                        null_cond=np.zeros(conds.shape[1], np.float32), guidance_scale=a.guidance)
+        z = run(i, c, a.steps)
         t1 = time.perf_counter()
         with torch.no_grad():
             x = evaluate.decode_latents(vae, torch.from_numpy(z) / scale).numpy()
@@ -95,9 +140,14 @@ def cmd_sample(a):
         per.append(t2 - t0)
         dec.append(t2 - t1)
         print(json.dumps(dict(progress="torch volume %d/%d" % (i + 1, len(conds)), s=round(t2 - t0, 3))), file=sys.stderr, flush=True)
+    n = len(conds)
     print(json.dumps(dict(perVolumeS=float(np.mean(per)), decoderS=float(np.mean(dec)),
-                          denoiserS=stats["denoiser_s"] / len(conds), callsPerVolume=stats["calls"] / len(conds),
-                          threads=a.threads, torch=torch.__version__, weights=source, n=len(conds))))
+                          denoiserS=stats["denoiser_s"] / n, callsPerVolume=stats["calls"] / n, rowsPerVolume=stats["rows"] / n,
+                          peakRssMiB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                          settings=dict(sampler=a.sampler, steps=a.steps, eta=a.eta, guidance=a.guidance if guided else None,
+                                        guidanceInterval=interval, spacing=a.spacing, stepsOffset=a.steps_offset,
+                                        setAlphaToOne=a.set_alpha_to_one == "true"),
+                          threads=a.threads, torch=torch.__version__, weights=source, n=n)))
 
 
 def cmd_flops(a):
@@ -155,9 +205,14 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sample")
     s.add_argument("--model-dir", required=True)
+    s.add_argument("--sampler", default="ddim", choices=["ddim", "ddpm", "dpmpp_2m", "unipc"])
     s.add_argument("--steps", type=int, default=50)
     s.add_argument("--eta", type=float, default=0.0)
     s.add_argument("--guidance", type=float, default=2.0)
+    s.add_argument("--guidance-interval", default="null", help="JSON: null (every step) or [t_lo, t_hi]")
+    s.add_argument("--spacing", default="leading", choices=["leading", "trailing"])
+    s.add_argument("--steps-offset", type=int, default=0)
+    s.add_argument("--set-alpha-to-one", default="true", choices=["true", "false"])
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--conds", required=True)

@@ -1,1 +1,2 @@
 export * from './runtime.ts';
+export * from './session-tuning.ts';

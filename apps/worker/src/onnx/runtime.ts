@@ -7,6 +7,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { GraphSpec, LoadedModel, TensorSpec } from '@slicewise/models';
+import { sessionOptionsFor, WORKER_TUNING, type SessionTuning } from './session-tuning.ts';
 
 export type FeedType = 'float32' | 'int64';
 
@@ -28,7 +29,12 @@ export interface RuntimeOptions {
   intraOpThreads: number;
   /** Called once when CUDA was requested and CPU is used instead. */
   onFallback?: (reason: string) => void;
+  /** Session options (default WORKER_TUNING); the ORT bench passes its variants here. */
+  tuning?: SessionTuning;
 }
+
+/** Preallocated output buffers of one run, by output name (ORT writes into them instead of allocating). */
+export type PreallocatedOutputs = Record<string, { data: Float32Array; dims: readonly number[] }>;
 
 export class OnnxInputError extends Error {
   constructor(message: string) {
@@ -87,16 +93,6 @@ export function checkFeeds(graphName: string, spec: GraphSpec, sessionInputs: re
   }
 }
 
-function sessionOptions(provider: 'cpu' | 'cuda', threads: number): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  };
-}
-
 export class OrtModel {
   private disposed = false;
   private constructor(
@@ -114,7 +110,7 @@ export class OrtModel {
       for (const [name, g] of Object.entries(model.metadata.graphs)) {
         let s: ort.InferenceSession;
         try {
-          s = await ort.InferenceSession.create(model.filePath(g.file), sessionOptions(used, opts.intraOpThreads));
+          s = await ort.InferenceSession.create(model.filePath(g.file), sessionOptionsFor(used, opts.intraOpThreads, opts.tuning ?? WORKER_TUNING));
         } catch (e) {
           if (used !== 'cuda') throw e;
           fallbackReason = `CUDA execution provider unavailable: ${(e as Error).message.split('\n')[0]}`;
@@ -156,23 +152,36 @@ export class OrtModel {
     return s;
   }
 
-  /** Run one graph; returns every output as float32 data + dims. */
-  async run(graph: string, feeds: Record<string, Feed>): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  /**
+   * Run one graph; returns every output as float32 data + dims. With `outputs`, ORT writes those outputs into the
+   * given buffers (returned as they are) and allocates only the others.
+   */
+  async run(graph: string, feeds: Record<string, Feed>, outputs?: PreallocatedOutputs): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const s = this.session(graph);
     const spec = this.model.metadata.graphs[graph]!;
     checkFeeds(graph, spec, s.inputNames, feeds);
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims as number[]);
+    let fetches: Record<string, ort.Tensor | null> | undefined;
+    if (outputs) {
+      fetches = Object.fromEntries(s.outputNames.map((n) => [n, null]));
+      for (const [name, o] of Object.entries(outputs)) {
+        if (!(name in fetches)) throw new OnnxInputError(`graph ${graph}: preallocated output "${name}" is not an output (outputs: ${s.outputNames.join(', ')})`);
+        fetches[name] = new ort.Tensor('float32', o.data, o.dims as number[]);
+      }
+    }
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = await s.run(tensors);
+      out = fetches ? await s.run(tensors, fetches) : await s.run(tensors);
     } catch (e) {
       throw new OnnxRunError(`graph ${graph} of model ${this.model.name} failed: ${(e as Error).message.trim()}. Inputs: ${describeFeeds(feeds)}`);
     }
     const result: Record<string, { data: Float32Array; dims: number[] }> = {};
     for (const [name, t] of Object.entries(out)) {
       if (t.type !== 'float32') throw new OnnxRunError(`graph ${graph} output ${name} has type ${t.type}, expected float32`);
-      result[name] = { data: t.data as Float32Array, dims: [...t.dims] };
+      // ORT wrote a preallocated output in place: hand back the caller's buffer (the binding's tensor is another view)
+      const pre = outputs?.[name];
+      result[name] = pre ? { data: pre.data, dims: [...t.dims] } : { data: t.data as Float32Array, dims: [...t.dims] };
     }
     return result;
   }
@@ -188,10 +197,16 @@ export class OrtModel {
 /**
  * Achieved MatMul throughput of this ORT build on this machine (for the benchmark's GFLOP/s ceiling):
  * a one-node MatMul graph [n, n] x [n, n], 2 n^3 FLOP per run, built in memory (ONNX protobuf by hand).
+ * allowSpinning: ORT's default (true), or the worker's (false); on a loaded machine they differ.
  */
-export async function measureMatMulPeak(n: number, threads: number, runs: number): Promise<{ gflops: number; n: number; runs: number }> {
+export async function measureMatMulPeak(n: number, threads: number, runs: number, allowSpinning = true): Promise<{ gflops: number; n: number; runs: number }> {
   const bytes = matmulModelBytes(n);
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionProviders: ['cpu'],
+    extra: { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } },
+  });
   const a = new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]);
   const b = new ort.Tensor('float32', new Float32Array(n * n).fill(0.25), [n, n]);
   await s.run({ A: a, B: b });
