@@ -2,48 +2,26 @@
 // estimate must be within +-25% of the time it took (from the request to the cohort's completion). The
 // first cohort warms up the deployment (model load, the first measurements the estimate corrects with).
 // ESTIMATE_TEST_MODEL=sbldm-phantom-64-fast runs the same check on the default model (minutes on a CPU).
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@slicewise/db/server';
 import { startHarness, type Caller, type Harness } from './harness.ts';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
-const root = path.resolve(import.meta.dirname, '../../..');
 const MODEL = process.env.ESTIMATE_TEST_MODEL ?? 'tiny-random';
 const real = MODEL !== 'tiny-random';
 // tiny-random's volumes take well under a second, so its first few (ONNX warm-up) weigh more: a longer warm-up
 const [WARMUP, SIZE] = real ? [3, 6] : [10, 16];
 let h: Harness;
 let owner: Caller;
-let worker: ChildProcess;
-let workerLog = '';
+let worker: WorkerProcess;
 let attempt = 0;
 
 beforeAll(async () => {
   h = await startHarness();
   owner = await h.signUp('owner@example.org');
-  worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: path.join(root, 'apps/worker'),
-    env: {
-      ...process.env,
-      DATABASE_URL: h.dbUrl,
-      STORAGE_DIR: h.storageDir,
-      MODELS_DIR: path.join(root, 'models'),
-      HEALTH_PORT: String(await freePort()),
-      POLL_INTERVAL_MS: '200',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (b) => (workerLog += b));
-  worker.stderr!.on('data', (b) => (workerLog += b));
+  worker = await startWorkerProcess(h);
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await h?.close();
 });
 
@@ -86,7 +64,7 @@ describe(`estimates on a real run (${MODEL})`, () => {
     expect(cold.queuedAhead).toBe(0);
 
     const warm = await waitDone(await request(projectId, versionId, modelId, WARMUP), real ? 300_000 : 90_000);
-    expect(warm.c.status, workerLog.slice(-3000)).toBe('COMPLETED');
+    expect(warm.c.status, worker.log().slice(-3000)).toBe('COMPLETED');
 
     const est = (await h.gql(ESTIMATE, { m: modelId, n: SIZE }, owner)).data.cohortEstimate;
     expect(est.basis).toMatch(/corrected x[0-9.]+ by the last \d+ volumes measured on this deployment/);
@@ -95,7 +73,7 @@ describe(`estimates on a real run (${MODEL})`, () => {
 
     const cohortId = await request(projectId, versionId, modelId, SIZE);
     const run = await waitDone(cohortId, real ? 600_000 : 120_000);
-    expect(run.c.status, workerLog.slice(-3000)).toBe('COMPLETED');
+    expect(run.c.status, worker.log().slice(-3000)).toBe('COMPLETED');
     const actual = (Date.parse(run.c.finishedAt) - Date.parse(run.c.createdAt)) / 1000;
     const error = (est.seconds - actual) / actual;
     // Mid-run ETAs (from the cohort's weighted rate) against the time that was actually left.

@@ -1,15 +1,15 @@
 // The whole path of one cohort: requestCohort through the API -> a real worker PROCESS claims the
 // jobs -> ONNX inference (tiny-random model) -> NIfTI files in storage -> provenance -> progress,
 // download with a matching sha256, and files that nibabel reads.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@slicewise/db/server';
 import { startHarness, type Caller, type Harness } from './harness.ts';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const execFileAsync = promisify(execFile);
@@ -25,35 +25,15 @@ async function run(cmd: string, args: string[], opts: { cwd?: string; env?: Node
 }
 let h: Harness;
 let owner: Caller;
-let worker: ChildProcess;
-let workerLog = '';
+let worker: WorkerProcess;
 
 beforeAll(async () => {
   h = await startHarness();
   owner = await h.signUp('owner@example.org');
-  worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: path.join(root, 'apps/worker'),
-    env: {
-      ...process.env,
-      DATABASE_URL: h.dbUrl,
-      STORAGE_DIR: h.storageDir,
-      MODELS_DIR: path.join(root, 'models'),
-      HEALTH_PORT: String(await freePort()),
-      POLL_INTERVAL_MS: '200',
-      LOG_LEVEL: 'info',
-      ORT_INTRA_OP_THREADS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker.stdout!.on('data', (b) => (workerLog += b));
-  worker.stderr!.on('data', (b) => (workerLog += b));
+  worker = await startWorkerProcess(h, { LOG_LEVEL: 'info', ORT_INTRA_OP_THREADS: '1' });
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await h.close();
 });
 
@@ -80,7 +60,7 @@ describe('a cohort from request to files', () => {
       await new Promise((res) => setTimeout(res, 500));
       c = (await h.gql(Q, { c: cohortId }, owner)).data.cohort;
     } while (c.status !== 'COMPLETED' && c.status !== 'FAILED' && Date.now() < deadline);
-    expect(c.status, workerLog.slice(-3000)).toBe('COMPLETED');
+    expect(c.status, worker.log().slice(-3000)).toBe('COMPLETED');
     expect(c.progress).toMatchObject({ total: 3, done: 3, failed: 0, etaSeconds: 0 });
     const vols = c.volumes.edges.map((e: any) => e.node);
     expect(vols.map((v: any) => v.subjectIndex)).toEqual([0, 1, 2]);
@@ -155,7 +135,7 @@ print(json.dumps({"ishape": list(i.shape), "mshape": list(m.shape), "idtype": st
       await new Promise((res) => setTimeout(res, 500));
       c = (await h.gql(Q, { c: cohort.id }, owner)).data.cohort;
     } while (c.status !== 'COMPLETED' && c.status !== 'FAILED' && Date.now() < deadline);
-    expect(c.status, workerLog.slice(-3000)).toBe('COMPLETED');
+    expect(c.status, worker.log().slice(-3000)).toBe('COMPLETED');
     expect(c.progress).toMatchObject({ total: 2, done: 0, qcFailed: 2 });
     // the adherence report counts them: 2 checked, none passed, 2 regenerations (2 tries each)
     expect(c.adherence).toMatchObject({ schema: 'slicewise-adherence/1', counts: { volumes: 2 }, qc: { checked: 2, passed: 0, failed: 2, passRate: 0, regenerations: 2 } });
