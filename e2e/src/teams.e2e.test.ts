@@ -159,6 +159,11 @@ describe('a new user', () => {
     const provenance = JSON.parse((await volume.provenance().textContent())!) as Record<string, unknown>;
     expect(JSON.stringify(provenance)).toContain('1234'); // the cohort seed we chose
     expect(await volume.provenanceSummary().textContent()).toMatch(/DDIM · 3 steps · eta 0 · guidance 2 · 3 denoiser calls/);
+    // one attempt, by the test's worker, that succeeded (the attempt history, #16)
+    const attempts = page.getByTestId('attempt-history');
+    await attempts.waitFor();
+    expect(await attempts.locator('tbody tr').count()).toBe(1);
+    expect(await attempts.locator('tbody tr').first().textContent()).toMatch(/succeeded/);
     await screenshot(page, 'viewer');
     await volume.accept('looks plausible');
     const img = await page.evaluate(async (u) => (await fetch(u)).status, (await page.getByTestId('download-image').getAttribute('href'))!);

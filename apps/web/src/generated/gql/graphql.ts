@@ -17,6 +17,17 @@ export type AddMemberInput = {
   teamId: string | number;
 };
 
+/** How an attempt ended: FAILED uses the retry budget; INTERRUPTED (worker lost, killed or cut off, shutdown) does not; SUPERSEDED finished after its claim was taken over and recorded nothing. */
+export const AttemptOutcome = {
+  Cancelled: 'CANCELLED',
+  Failed: 'FAILED',
+  Interrupted: 'INTERRUPTED',
+  Running: 'RUNNING',
+  Succeeded: 'SUCCEEDED',
+  Superseded: 'SUPERSEDED'
+} as const;
+
+export type AttemptOutcome = typeof AttemptOutcome[keyof typeof AttemptOutcome];
 export type AuditFilterInput = {
   action?: string | null | undefined;
   /** Global id of the acting user. */
@@ -638,7 +649,7 @@ export type VolumeQueryVariables = Exact<{
 }>;
 
 
-export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, qc: { status: QcStatus, reasons: Array<string>, acceptedTry: number, notRunReason: string | null, tries: Array<{ index: number, noiseKey: number, rng: string, passed: boolean, measured: Array<number> | null, checks: Array<{ name: string, passed: boolean, measured: number | null, limit: string, reason: string | null }> }> } | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, name: string, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null } | null } };
+export type VolumeQuery = { volume: { id: string, subjectIndex: number, status: VolumeStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null, imageUrl: string | null, maskUrl: string | null, imageBytes: number | null, maskBytes: number | null, imageSha256: string | null, maskSha256: string | null, requestedCondition: unknown, measuredCondition: unknown, provenance: unknown, reviewState: ReviewState, reviewComment: string | null, reviewedAt: string | null, attemptHistory: Array<{ number: number, round: number, workerId: string, host: string, startedAt: string, endedAt: string | null, outcome: AttemptOutcome, reason: string | null }>, qc: { status: QcStatus, reasons: Array<string>, acceptedTry: number, notRunReason: string | null, tries: Array<{ index: number, noiseKey: number, rng: string, passed: boolean, measured: Array<number> | null, checks: Array<{ name: string, passed: boolean, measured: number | null, limit: string, reason: string | null }> }> } | null, reviewedBy: { id: string, name: string } | null, cohort: { id: string, name: string, project: { id: string, name: string, slug: string, team: { id: string, name: string, slug: string, viewerRole: Role | null, viewerPermissions: Array<TeamAction> } | null } | null, model: { id: string, name: string, version: string, volumeShapeDhw: Array<number>, anatomicalSpacingMm: Array<number>, physicalUnits: Array<{ feature: string, unit: string, scale: number, approximate: boolean }> } | null } | null } };
 
 export type ReviewVolumeMutationVariables = Exact<{
   volumeId: string | number;
@@ -1888,6 +1899,16 @@ export const VolumeDocument = new TypedDocumentString(`
     error
     startedAt
     finishedAt
+    attemptHistory {
+      number
+      round
+      workerId
+      host
+      startedAt
+      endedAt
+      outcome
+      reason
+    }
     imageUrl
     maskUrl
     imageBytes

@@ -23,6 +23,7 @@ import { useCurrentTeam, useReportTeam } from '@/components/current-team';
 import { can, TeamAction } from '@/lib/permissions';
 import { ProvenanceSummary } from '@/components/provenance-summary';
 import { QcBadge, QcTries } from '@/components/cohort/qc';
+import { AttemptHistory } from '@/components/attempt-history';
 import type { VolumeProvenance } from '@slicewise/provenance';
 
 const VolumeViewer = dynamic(() => import('@/components/volume-viewer').then((m) => m.VolumeViewer), {
@@ -138,6 +139,12 @@ export default function VolumePage() {
                         Not checked yet (the volume has not been generated).
                       </Text>
                     )}
+                  </Paper>
+                  <Paper withBorder p="sm" data-testid="attempts-panel">
+                    <Title order={2} size="h5" mb="xs">
+                      Attempts
+                    </Title>
+                    <AttemptHistory attempts={v.attemptHistory} />
                   </Paper>
                   <Paper withBorder p="sm">
                     <Title order={2} size="h5" mb="xs">
