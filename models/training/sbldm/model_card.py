@@ -225,7 +225,22 @@ def realism_rows(m):
     return rows
 
 
-def render(meta, variants=None, segmentation=None, siblings=None, calibration_doc=None, sampler_study=None):
+def realism_section(doc):
+    """experiments/realism.json (sbldm/realism_check.py): realism of what the worker delivers by default."""
+    if not doc:
+        return []
+    sd = doc["sampler_defaults"]
+    b = doc["brain_outline_dice"]
+    return ["## Realism of what a team receives (default settings)", "",
+            f"`python -m sbldm.realism_check` on the shipped weights: {doc['n']} held-out conditions, calibrated as the worker feeds them "
+            f"(calibration v{doc.get('calibration_version')}), {SAMPLER_LABELS.get(sd['sampler'], sd['sampler'])} {sd['num_inference_steps']} steps, "
+            f"guidance {sd['guidance_scale']}; real = the held-out phantoms whose features were requested.", "",
+            "| quantity | value | reference |", "|---|---|---|",
+            f"| brain-outline Dice vs coarse brain mask, generated / real | {f(b['generated_mean'])} / {f(b['real_mean'])} | goal >= 0.80 |",
+            *realism_rows(dict(realism=doc["realism"])), ""]
+
+
+def render(meta, variants=None, segmentation=None, siblings=None, calibration_doc=None, sampler_study=None, realism_doc=None):
     m = meta["metrics"]
     tr = meta["training"]
     vae = m["vae_held_out"]
@@ -340,6 +355,7 @@ def render(meta, variants=None, segmentation=None, siblings=None, calibration_do
     ]
     lines += segmentation_section(segmentation)
     lines += sampler_study_section(sampler_study)
+    lines += realism_section(realism_doc)
     lines += [
         "## Files",
         "",
@@ -356,6 +372,8 @@ def render(meta, variants=None, segmentation=None, siblings=None, calibration_do
         lines += ["- `experiments/segmentation.json`, `experiments/segmentation.png`: the downstream segmentation experiment"]
     if sampler_study:
         lines += ["- `experiments/sampler_study.json`, `experiments/sampler_study.png`: the sampler study (quality against denoiser calls)"]
+    if realism_doc:
+        lines += ["- `experiments/realism.json`: realism at the default settings (`python -m sbldm.realism_check`)"]
     lines += [
         "",
         "## Limitations",
@@ -501,8 +519,10 @@ def main(argv=None):
     cal_doc = json.load(open(cal_path)) if os.path.exists(cal_path) else None
     study_path = os.path.join(a.folder, "experiments", "sampler_study.json")
     study = json.load(open(study_path)) if os.path.exists(study_path) else None
+    realism_path = os.path.join(a.folder, "experiments", "realism.json")
+    realism_doc = json.load(open(realism_path)) if os.path.exists(realism_path) else None
     with open(os.path.join(a.folder, "README.md"), "w") as fh:
-        fh.write(render(meta, variants, seg, siblings, cal_doc, study))
+        fh.write(render(meta, variants, seg, siblings, cal_doc, study, realism_doc))
 
 
 if __name__ == "__main__":
