@@ -5,58 +5,27 @@ noise schedule, the same scheduler steps in the same floating-point operation or
 counter-based RNG, so that a fixed seed gives the same samples in both languages (parity fixtures:
 `packages/sampler/fixtures/*.json`, written by `scripts/make_sampler_fixtures.py`).
 
-Notation (DDPM: Ho et al. 2020, arXiv 2006.11239; DDIM: Song et al. 2021, arXiv 2010.02502):
-    T                 num_train_timesteps (1000)
-    beta_t            betas[t], t = 0..T-1 (0-based, like diffusers)
-    alpha_t           1 - beta_t
-    alpha_bar_t       alphas_cumprod[t] = prod_{s<=t} alpha_s       (DDIM's "alpha_t")
-    x_t               sample, the noisy latent at timestep t
-    eps               predicted noise (model output for prediction_type "epsilon")
-    x0                pred_original_sample, the model's estimate of the clean latent
-    sigma_t           DDIM std_dev_t = eta * sqrt((1-alpha_bar_prev)/(1-alpha_bar_t) * (1-alpha_bar_t/alpha_bar_prev))
-    z                 standard normal noise from the RNG
-
-RNG (shared with TypeScript `packages/sampler/src/rng.ts`):
-    Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011), a
-    counter-based generator: block b of a stream with key (k0, k1) is philox(counter=[b_lo, b_hi, 0, 0],
-    key). Its 4 uint32 words give 4 uniforms u = (w + 0.5) * 2^-32 in (0, 1) and, by Box-Muller
-    (pairs (u0, u1) and (u2, u3)), 4 normals: r = sqrt(-2 ln u_even), z = r cos(2 pi u_odd), r sin(2 pi u_odd).
-    Normal number n of a stream is lane n % 4 of block n // 4, so the sequence does not depend on how
-    it is chunked. The uint32 words are bit-exact across languages; the normals go through libm
-    log/cos/sin, which may differ by an ulp of float64 between platforms (invisible after rounding to
-    float32 except for rare 1-ulp float32 differences).
-    fork(stream_id): child key = first two words of philox([id_lo, id_hi, 0, 0x666f726b ("fork")], key).
-    It depends only on the parent key and the id, so (seed, subject) gives the same noise in any order.
-    Seeds and stream ids are integers in [0, 2^53 - 1] (JavaScript's safe integers).
-
-Timestep spacing "leading" (diffusers' default for DDIM/DDPM): step_ratio = T // n,
-timesteps = [ (n-1)*step_ratio, ..., step_ratio, 0 ] + steps_offset; the previous timestep of t is
-t - step_ratio. For T = 1000, n = 50: 980, 960, ..., 20, 0. "trailing": round(T - i*T/n) - 1.
-
-Final alpha: at the last step the "previous" timestep is negative; DDIM then uses alpha_bar_prev = 1
-when set_alpha_to_one (diffusers' default, the step lands exactly on x0), else alpha_bar_0. DDPM
-always uses 1.
-
-Multistep solvers (DPM-Solver++(2M), Lu et al. 2022, arXiv 2211.01095; UniPC bh2 order 2, Zhao et al.
-2023, arXiv 2302.04867): the notation blocks of packages/sampler/src/{multistep,dpmpp2m,unipc}.ts apply
-here line by line. They step from timesteps[i] to timesteps[i+1] and, after the last timestep, to sigma = 0
-(diffusers' final_sigmas_type "zero"); each update is a linear combination of float32 arrays with float64
-coefficients, evaluated left to right in both languages.
+Modules (each a twin of its TypeScript file):
+    sbldm/philox.py      seeded Gaussian RNG (Philox4x32-10 + Box-Muller, per-subject forks)
+    sbldm/schedulers.py  noise schedule, DDIM and DDPM steps; the notation block of all samplers
+    sbldm/multistep.py   DPM-Solver++(2M) and UniPC
+    sbldm/sampling.py    this file: scheduler by name, the sampling loop with classifier-free guidance,
+                         and the ddim_sample / ddpm_sample / sample_with_settings entry points. It re-exports
+                         the names of the modules above, so `from sbldm.sampling import X` keeps working.
 
 Guidance interval (Kynkaanniemi et al. 2024, arXiv 2404.07724): `guidance_interval=(t_lo, t_hi)` in training
 timesteps, inclusive; guided steps make one call on 2B rows, the others one call on the B conditional rows.
-
-Differences from diffusers: betas and alpha_bar are float64 here (diffusers keeps float32), the
-difference is ~1e-7 relative. Arrays are float32 between steps; each step computes in float64.
 """
 from __future__ import annotations
 
-import math
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
+
+from .multistep import DPMSolverPP2MScheduler, UniPCScheduler
+from .philox import MAX_SAFE_INTEGER, PhiloxGaussian, RngLike, draw_noise, philox4x32_10  # noqa: F401 (re-exported)
+from .schedulers import SBLDM_SCHEDULE, DDIMScheduler, DDPMScheduler, NoiseSchedule, _SchedulerBase
 
 __all__ = [
     "philox4x32_10",
@@ -74,480 +43,6 @@ __all__ = [
     "ddim_sample",
     "ddpm_sample",
 ]
-
-MAX_SAFE_INTEGER = 2**53 - 1
-_M0 = np.uint64(0xD2511F53)
-_M1 = np.uint64(0xCD9E8D57)
-_W0 = 0x9E3779B9
-_W1 = 0xBB67AE85
-_MASK32 = np.uint64(0xFFFFFFFF)
-_FORK_TAG = 0x666F726B  # "fork"
-_TWO_PI = 2.0 * math.pi
-_INV_2_32 = 2.0**-32
-
-
-# ---------------------------------------------------------------------------------------------- RNG
-def philox4x32_10(counters: np.ndarray, key: Sequence[int]) -> np.ndarray:
-    """Philox4x32 with 10 rounds. counters: uint32 [N, 4]; key: two uint32. Returns uint32 [N, 4].
-
-    Round (Salmon et al. 2011, Fig. 2): (hi0, lo0) = M0 * c0, (hi1, lo1) = M1 * c2,
-    c' = [hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0]; the key is bumped by the Weyl constants
-    (W0, W1) between rounds.
-    """
-    c = np.asarray(counters, dtype=np.uint32).reshape(-1, 4).astype(np.uint64)
-    c0, c1, c2, c3 = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
-    k0, k1 = int(key[0]) & 0xFFFFFFFF, int(key[1]) & 0xFFFFFFFF
-    for r in range(10):
-        if r > 0:
-            k0 = (k0 + _W0) & 0xFFFFFFFF
-            k1 = (k1 + _W1) & 0xFFFFFFFF
-        p0 = _M0 * c0  # < 2^64, exact in uint64
-        p1 = _M1 * c2
-        hi0, lo0 = p0 >> np.uint64(32), p0 & _MASK32
-        hi1, lo1 = p1 >> np.uint64(32), p1 & _MASK32
-        c0, c1, c2, c3 = hi1 ^ c1 ^ np.uint64(k0), lo1, hi0 ^ c3 ^ np.uint64(k1), lo0
-    return np.stack([c0, c1, c2, c3], axis=1).astype(np.uint32)
-
-
-def _check_safe_uint(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer in [0, 2^53-1], got {value!r}")
-    value = int(value)
-    if value < 0 or value > MAX_SAFE_INTEGER:
-        raise ValueError(f"{name} = {value} is outside [0, 2^53-1] (the range both Python and JavaScript represent exactly)")
-    return value
-
-
-class PhiloxGaussian:
-    """Seeded standard-normal stream (Philox4x32-10 + Box-Muller). See the module docstring."""
-
-    def __init__(self, seed: int = 0, *, _key: Optional[Sequence[int]] = None):
-        if _key is not None:
-            self.key = (int(_key[0]) & 0xFFFFFFFF, int(_key[1]) & 0xFFFFFFFF)
-        else:
-            seed = _check_safe_uint("seed", seed)
-            self.key = (seed & 0xFFFFFFFF, seed >> 32)
-        self.position = 0  # index of the next normal in this stream
-
-    def fork(self, stream_id: int) -> "PhiloxGaussian":
-        """Independent child stream; depends only on (this key, stream_id), not on the position."""
-        stream_id = _check_safe_uint("stream_id", stream_id)
-        ctr = np.array([[stream_id & 0xFFFFFFFF, stream_id >> 32, 0, _FORK_TAG]], dtype=np.uint32)
-        words = philox4x32_10(ctr, self.key)[0]
-        return PhiloxGaussian(_key=(int(words[0]), int(words[1])))
-
-    def uint32_words(self, first_block: int, n_blocks: int) -> np.ndarray:
-        """Raw words of blocks [first_block, first_block + n_blocks), flattened (4 per block)."""
-        b = np.arange(first_block, first_block + n_blocks, dtype=np.uint64)
-        ctr = np.zeros((n_blocks, 4), dtype=np.uint32)
-        ctr[:, 0] = (b & _MASK32).astype(np.uint32)
-        ctr[:, 1] = (b >> np.uint64(32)).astype(np.uint32)
-        return philox4x32_10(ctr, self.key).reshape(-1)
-
-    def normal64(self, n: int) -> np.ndarray:
-        """Next n normals as float64 (advances the stream by n)."""
-        n = int(n)
-        if n < 0:
-            raise ValueError(f"n = {n} must be >= 0")
-        if n == 0:
-            return np.zeros(0, dtype=np.float64)
-        start = self.position
-        first_block = start // 4
-        last_block = (start + n - 1) // 4
-        words = self.uint32_words(first_block, last_block - first_block + 1).astype(np.float64)
-        u = (words + 0.5) * _INV_2_32  # exact: in (0, 1)
-        u_even, u_odd = u[0::2], u[1::2]
-        r = np.sqrt(-2.0 * np.log(u_even))
-        theta = _TWO_PI * u_odd
-        z = np.empty_like(u)
-        z[0::2] = r * np.cos(theta)
-        z[1::2] = r * np.sin(theta)
-        off = start - first_block * 4
-        self.position = start + n
-        return z[off:off + n]
-
-    def normal(self, n: int) -> np.ndarray:
-        """Next n normals rounded to float32."""
-        return self.normal64(n).astype(np.float32)
-
-
-RngLike = Union[PhiloxGaussian, Sequence[PhiloxGaussian]]
-
-
-def draw_noise(rng: RngLike, shape: Sequence[int]) -> np.ndarray:
-    """Noise of `shape` [B, ...] (float32). A single rng fills the whole tensor in C order; a list of B
-    rngs fills item b from rng[b], so a subject's noise does not depend on the rest of the batch."""
-    shape = tuple(int(s) for s in shape)
-    total = int(np.prod(shape))
-    if isinstance(rng, PhiloxGaussian):
-        return rng.normal(total).reshape(shape)
-    rngs = list(rng)
-    if len(rngs) != shape[0]:
-        raise ValueError(f"got {len(rngs)} per-item rngs for a batch of {shape[0]}; pass one per batch item or a single rng")
-    per_item = total // shape[0]
-    return np.stack([r.normal(per_item) for r in rngs]).reshape(shape)
-
-
-# ------------------------------------------------------------------------------------- schedule
-@dataclass(frozen=True)
-class NoiseSchedule:
-    """Training noise schedule + prediction type (what a model's metadata.json declares)."""
-
-    num_train_timesteps: int = 1000
-    beta_schedule: str = "scaled_linear"  # or "linear"
-    beta_start: float = 0.002
-    beta_end: float = 0.02
-    prediction_type: str = "epsilon"  # or "v_prediction", "sample"
-
-    def __post_init__(self) -> None:
-        T = self.num_train_timesteps
-        if not isinstance(T, int) or T < 2:
-            raise ValueError(f"num_train_timesteps = {T!r} must be an integer >= 2")
-        if self.beta_schedule not in ("scaled_linear", "linear"):
-            raise ValueError(f"beta_schedule = {self.beta_schedule!r}; allowed: 'scaled_linear', 'linear'")
-        if not (0.0 < self.beta_start <= self.beta_end < 1.0):
-            raise ValueError(f"need 0 < beta_start ({self.beta_start}) <= beta_end ({self.beta_end}) < 1")
-        if self.prediction_type not in ("epsilon", "v_prediction", "sample"):
-            raise ValueError(f"prediction_type = {self.prediction_type!r}; allowed: 'epsilon', 'v_prediction', 'sample'")
-
-    def betas(self) -> np.ndarray:
-        T = self.num_train_timesteps
-        if self.beta_schedule == "scaled_linear":
-            # beta_t = linspace(sqrt(beta_start), sqrt(beta_end), T)^2 (the paper's / LDM's schedule)
-            r = np.linspace(math.sqrt(self.beta_start), math.sqrt(self.beta_end), T, dtype=np.float64)
-            return r * r
-        return np.linspace(self.beta_start, self.beta_end, T, dtype=np.float64)
-
-    def alphas_cumprod(self) -> np.ndarray:
-        """alpha_bar_t = prod_{s<=t} (1 - beta_s), float64 [T], sequential product."""
-        return np.cumprod(1.0 - self.betas())
-
-    def add_noise(self, x0: np.ndarray, noise: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Forward process q(x_t | x0) (DDPM eq. 4): x_t = sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps.
-        x0, noise: [B, ...]; t: int [B]. Works for numpy arrays; for torch use the same coefficients."""
-        ab = self.alphas_cumprod()[np.asarray(t)]
-        ab = ab.reshape((-1,) + (1,) * (np.ndim(x0) - 1))
-        return (np.sqrt(ab) * x0 + np.sqrt(1.0 - ab) * noise).astype(np.float32)
-
-
-#: The paper's schedule: T = 1000, scaled-linear betas 0.002 -> 0.02, epsilon prediction.
-SBLDM_SCHEDULE = NoiseSchedule()
-
-
-def _timesteps(T: int, n: int, spacing: str, steps_offset: int) -> np.ndarray:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1 or n > T:
-        raise ValueError(f"num_inference_steps = {n!r} must be an integer in [1, {T}] (num_train_timesteps)")
-    if spacing == "leading":
-        ratio = T // n
-        ts = (np.arange(0, n) * ratio)[::-1] + steps_offset
-    elif spacing == "trailing":
-        ratio = T / n
-        vals = T - np.arange(0, n) * ratio
-        ts = np.round(vals).astype(np.int64) - 1  # numpy rounds half to even
-    else:
-        raise ValueError(f"timestep_spacing = {spacing!r}; allowed: 'leading', 'trailing'")
-    ts = ts.astype(np.int64)
-    if ts.max() > T - 1 or ts.min() < 0:
-        raise ValueError(f"steps_offset = {steps_offset} puts timesteps outside [0, {T - 1}]")
-    return ts
-
-
-def _pred_x0_eps(pt: str, model_output: np.ndarray, x: np.ndarray, a_t: float):
-    sa, sb = math.sqrt(a_t), math.sqrt(1.0 - a_t)
-    if pt == "epsilon":
-        eps = model_output
-        x0 = (x - sb * eps) / sa  # DDIM eq. 12 "predicted x0"; DDPM eq. 15
-    elif pt == "v_prediction":
-        v = model_output
-        x0 = sa * x - sb * v  # Salimans & Ho 2022, v = sqrt(ab) eps - sqrt(1-ab) x0
-        eps = sa * v + sb * x
-    else:
-        x0 = model_output
-        eps = (x - sa * x0) / sb
-    return x0, eps
-
-
-class _SchedulerBase:
-    def __init__(self, schedule: NoiseSchedule = SBLDM_SCHEDULE, *, timestep_spacing: str = "leading",
-                 steps_offset: int = 0, clip_sample: Optional[float] = None):
-        self.schedule = schedule
-        self.T = schedule.num_train_timesteps
-        self.alphas_cumprod = schedule.alphas_cumprod()
-        self.timestep_spacing = timestep_spacing
-        self.steps_offset = int(steps_offset)
-        if clip_sample is not None and not clip_sample > 0:
-            raise ValueError(f"clip_sample = {clip_sample!r} must be None (no clipping) or > 0 (clip x0 to [-r, r])")
-        self.clip_sample = clip_sample
-        self.num_inference_steps: Optional[int] = None
-        self._timesteps: Optional[np.ndarray] = None
-        _timesteps(self.T, 1, timestep_spacing, 0)  # validates the spacing name
-
-    init_noise_sigma = 1.0
-
-    def set_timesteps(self, n: int) -> None:
-        self._timesteps = _timesteps(self.T, n, self.timestep_spacing, self.steps_offset)
-        self.num_inference_steps = int(n)
-
-    @property
-    def timesteps(self) -> np.ndarray:
-        if self._timesteps is None:
-            raise RuntimeError("timesteps are not set: call set_timesteps(num_inference_steps) first")
-        return self._timesteps
-
-    def _prepare(self, model_output, t, sample):
-        if self._timesteps is None:
-            raise RuntimeError("step() called before set_timesteps(num_inference_steps)")
-        t = int(t)
-        if t < 0 or t > self.T - 1:
-            raise ValueError(f"timestep t = {t} is outside [0, {self.T - 1}]")
-        mo = np.asarray(model_output, dtype=np.float64)
-        x = np.asarray(sample, dtype=np.float64)
-        if mo.shape != x.shape:
-            raise ValueError(f"model_output shape {mo.shape} != sample shape {x.shape}")
-        return mo, x, t, self.T // self.num_inference_steps
-
-    def _clip(self, x0: np.ndarray) -> np.ndarray:
-        if self.clip_sample is None:
-            return x0
-        r = float(self.clip_sample)
-        return np.minimum(np.maximum(x0, -r), r)
-
-
-class DDIMScheduler(_SchedulerBase):
-    """DDIM (Song et al. 2021), eq. 12 with sigma_t(eta) from eq. 16."""
-
-    def __init__(self, schedule: NoiseSchedule = SBLDM_SCHEDULE, *, eta: float = 0.0,
-                 set_alpha_to_one: bool = True, **kw: Any):
-        super().__init__(schedule, **kw)
-        if not (0.0 <= eta <= 1.0):
-            raise ValueError(f"eta = {eta} must be in [0, 1] (0: deterministic DDIM, 1: DDPM-like variance)")
-        self.eta = float(eta)
-        self.final_alpha_cumprod = 1.0 if set_alpha_to_one else float(self.alphas_cumprod[0])
-
-    def step(self, model_output, t: int, sample, rng: Optional[RngLike] = None) -> Dict[str, np.ndarray]:
-        mo, x, t, ratio = self._prepare(model_output, t, sample)
-        # 1. previous timestep t - T//n (negative at the end: final alpha convention)
-        prev_t = t - ratio
-        a_t = float(self.alphas_cumprod[t])
-        a_prev = float(self.alphas_cumprod[prev_t]) if prev_t >= 0 else self.final_alpha_cumprod
-        # 2. predicted x0 and eps (eq. 12, first term)
-        x0, eps = _pred_x0_eps(self.schedule.prediction_type, mo, x, a_t)
-        x0 = self._clip(x0)
-        # 3. sigma_t (eq. 16) scaled by eta
-        variance = (1.0 - a_prev) / (1.0 - a_t) * (1.0 - a_t / a_prev)
-        std = self.eta * math.sqrt(variance)
-        # 4. direction pointing to x_t (eq. 12, second term)
-        dir_coef = math.sqrt(max(0.0, 1.0 - a_prev - std * std))
-        # 5. x_{t-1} = sqrt(alpha_bar_prev) x0 + dir + sigma_t z (eq. 12)
-        prev = math.sqrt(a_prev) * x0 + dir_coef * eps
-        if self.eta > 0:
-            if rng is None:
-                raise ValueError(f"eta = {self.eta} > 0 needs noise: pass rng to step()")
-            prev = prev + std * draw_noise(rng, x.shape).astype(np.float64)
-        return {"prev_sample": prev.astype(np.float32), "pred_original_sample": x0.astype(np.float32)}
-
-
-class DDPMScheduler(_SchedulerBase):
-    """Ancestral DDPM sampling (Ho et al. 2020): posterior q(x_{t-1} | x_t, x0), eqs. 6-7."""
-
-    def __init__(self, schedule: NoiseSchedule = SBLDM_SCHEDULE, *, variance_type: str = "fixed_small", **kw: Any):
-        super().__init__(schedule, **kw)
-        if variance_type not in ("fixed_small", "fixed_large"):
-            raise ValueError(f"variance_type = {variance_type!r}; allowed: 'fixed_small', 'fixed_large'")
-        self.variance_type = variance_type
-
-    def step(self, model_output, t: int, sample, rng: Optional[RngLike] = None) -> Dict[str, np.ndarray]:
-        mo, x, t, ratio = self._prepare(model_output, t, sample)
-        # 1. alphas at t and at the previous timestep (alpha_bar_prev = 1 past the end)
-        prev_t = t - ratio
-        a_t = float(self.alphas_cumprod[t])
-        a_prev = float(self.alphas_cumprod[prev_t]) if prev_t >= 0 else 1.0
-        b_t, b_prev = 1.0 - a_t, 1.0 - a_prev
-        cur_alpha = a_t / a_prev
-        cur_beta = 1.0 - cur_alpha
-        # 2. predicted x0 (eq. 15)
-        x0, _ = _pred_x0_eps(self.schedule.prediction_type, mo, x, a_t)
-        x0 = self._clip(x0)
-        # 3. posterior mean coefficients (eq. 7)
-        c_x0 = math.sqrt(a_prev) * cur_beta / b_t
-        c_xt = math.sqrt(cur_alpha) * b_prev / b_t
-        prev = c_x0 * x0 + c_xt * x
-        # 4. add sigma_t z for t > 0 (fixed_small: beta~_t of eq. 7; fixed_large: beta_t)
-        if t > 0:
-            if self.variance_type == "fixed_small":
-                variance = max(b_prev / b_t * cur_beta, 1e-20)
-            else:
-                variance = cur_beta
-            if rng is None:
-                raise ValueError(f"DDPM step at t = {t} > 0 needs noise: pass rng to step()")
-            prev = prev + math.sqrt(variance) * draw_noise(rng, x.shape).astype(np.float64)
-        return {"prev_sample": prev.astype(np.float32), "pred_original_sample": x0.astype(np.float32)}
-
-
-class _MultistepBase(_SchedulerBase):
-    """Twin of MultistepSchedulerBase (multistep.ts): alpha_i, sigma_i, lambda_i of the timesteps plus the
-    end point (1, 0, +inf) at index n; step() must follow `timesteps` in order (t = timesteps[0] restarts)."""
-
-    def __init__(self, schedule: NoiseSchedule = SBLDM_SCHEDULE, **kw: Any):
-        super().__init__(schedule, **kw)
-        self.alpha_at: list = []
-        self.sigma_at: list = []
-        self.lambda_at: list = []
-        self._next_index = 0
-        self._history_len = -1
-
-    def set_timesteps(self, n: int) -> None:
-        super().set_timesteps(n)
-        self.alpha_at, self.sigma_at, self.lambda_at = [], [], []
-        for t in self._timesteps:
-            ab = float(self.alphas_cumprod[int(t)])
-            a, sg = math.sqrt(ab), math.sqrt(1.0 - ab)
-            self.alpha_at.append(a)
-            self.sigma_at.append(sg)
-            self.lambda_at.append(math.log(a) - math.log(sg))
-        self.alpha_at.append(1.0)
-        self.sigma_at.append(0.0)
-        self.lambda_at.append(math.inf)
-        self._next_index = 0
-        self._reset_history()
-
-    def _reset_history(self) -> None:
-        raise NotImplementedError
-
-    def _enter_step(self, model_output, t, sample):
-        mo, x, t, _ = self._prepare(model_output, t, sample)
-        ts = self._timesteps
-        if t == int(ts[0]):
-            self._next_index = 0
-            self._reset_history()
-            self._history_len = x.size
-        i = self._next_index
-        if i >= len(ts) or int(ts[i]) != t:
-            expected = (f"the trajectory is finished (restart with t = {int(ts[0])})" if i >= len(ts)
-                        else f"expected t = {int(ts[i])} (step {i + 1} of {len(ts)})")
-            raise ValueError(f"step() got t = {t} but {expected}: a multistep solver reuses the model outputs of "
-                             f"earlier steps, so step() must follow scheduler.timesteps in order")
-        if x.size != self._history_len:
-            raise ValueError(f"sample has {x.size} values but this trajectory started with {self._history_len}")
-        self._next_index = i + 1
-        return i, mo, x
-
-    def _data_prediction(self, mo: np.ndarray, x: np.ndarray, i: int) -> np.ndarray:
-        """x0_i = x_theta(x_i, t_i) (float64 math, optional clip, rounded to float32)."""
-        sa, sb = self.alpha_at[i], self.sigma_at[i]
-        pt = self.schedule.prediction_type
-        if pt == "epsilon":
-            x0 = (x - sb * mo) / sa
-        elif pt == "v_prediction":
-            x0 = sa * x - sb * mo
-        else:
-            x0 = mo
-        return self._clip(x0).astype(np.float32)
-
-
-def _lin(coefs: Sequence[float], arrays: Sequence[np.ndarray]) -> np.ndarray:
-    """sum_j c_j a_j in float64, left to right (TypeScript linearCombination), rounded to float32."""
-    out = coefs[0] * np.asarray(arrays[0], dtype=np.float64)
-    for c, a in zip(coefs[1:], arrays[1:]):
-        out = out + c * np.asarray(a, dtype=np.float64)
-    return out.astype(np.float32)
-
-
-class DPMSolverPP2MScheduler(_MultistepBase):
-    """DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2), twin of dpmpp2m.ts. Deterministic (rng ignored)."""
-
-    def _reset_history(self) -> None:
-        self._prev_x0: Optional[np.ndarray] = None
-
-    def step(self, model_output, t: int, sample, rng: Optional[RngLike] = None) -> Dict[str, np.ndarray]:
-        # 1. step index (order checked), data prediction m0
-        i, mo, x = self._enter_step(model_output, t, sample)
-        m0 = self._data_prediction(mo, x, i)
-        n = len(self._timesteps)
-        if i == n - 1:
-            # 2. last step, to sigma = 0: the x0 prediction exactly
-            prev = m0.copy()
-        else:
-            a_next = self.alpha_at[i + 1]
-            h = self.lambda_at[i + 1] - self.lambda_at[i]
-            cx = self.sigma_at[i + 1] / self.sigma_at[i]
-            # 3. A = -alpha_{i+1} (e^{-h} - 1)
-            A = -a_next * math.expm1(-h)
-            if self._prev_x0 is None:
-                # 4a. first order (= DDIM eta 0)
-                prev = _lin([cx, A], [x, m0])
-            else:
-                # 4b. second order: D = (1 + 1/(2 r0)) m0 - 1/(2 r0) m1
-                r0 = (self.lambda_at[i] - self.lambda_at[i - 1]) / h
-                prev = _lin([cx, A * (1.0 + 0.5 / r0), -A * (0.5 / r0)], [x, m0, self._prev_x0])
-        # 5. keep m0 for the next step
-        self._prev_x0 = m0
-        return {"prev_sample": prev.reshape(x.shape), "pred_original_sample": m0.reshape(x.shape)}
-
-
-def _uni_coefficients(h: float):
-    """hPhi1, B, b1, b2 of UniP/UniC in data-prediction form with B(h) = e^h - 1 (unipc.ts)."""
-    hh = -h
-    h_phi1 = math.expm1(hh)
-    B = h_phi1
-    h_phi_k1 = h_phi1 / hh - 1.0
-    b1 = h_phi_k1 / B
-    h_phi_k2 = h_phi_k1 / hh - 0.5
-    b2 = h_phi_k2 * 2.0 / B
-    return h_phi1, B, b1, b2
-
-
-class UniPCScheduler(_MultistepBase):
-    """UniPC, order 2, bh2, data prediction (Zhao et al. 2023), twin of unipc.ts. Deterministic."""
-
-    def _reset_history(self) -> None:
-        self._history: list = []
-        self._last_sample: Optional[np.ndarray] = None
-        self._last_order = 0
-
-    def step(self, model_output, t: int, sample, rng: Optional[RngLike] = None) -> Dict[str, np.ndarray]:
-        # 1. step index, m_i from the uncorrected x_i
-        i, mo, x = self._enter_step(model_output, t, sample)
-        n = len(self._timesteps)
-        mi = self._data_prediction(mo, x, i)
-        xs = x
-        # 2. UniC with the order of step i-1
-        if i > 0 and self._last_sample is not None:
-            m_prev = self._history[0]
-            h = self.lambda_at[i] - self.lambda_at[i - 1]
-            h_phi1, B, b1, b2 = _uni_coefficients(h)
-            a_i = self.alpha_at[i]
-            cx = self.sigma_at[i] / self.sigma_at[i - 1]
-            K = a_i * B
-            if self._last_order == 1:
-                xs = _lin([cx, -a_i * h_phi1 + 0.5 * K, -0.5 * K], [self._last_sample, m_prev, mi])
-            else:
-                m_prev2 = self._history[1]
-                rk = (self.lambda_at[i - 2] - self.lambda_at[i - 1]) / h
-                rho0 = (b1 - b2) / (1.0 - rk)
-                rho1 = (b2 - rk * b1) / (1.0 - rk)
-                xs = _lin([cx, -a_i * h_phi1 + K * rho0 / rk + K * rho1, -(K * rho0) / rk, -K * rho1],
-                          [self._last_sample, m_prev, m_prev2, mi])
-        # 3. history and this predictor's order (first order at the first and the last step)
-        self._history = [mi] + self._history[:1]
-        order = min(2, n - i, i + 1)
-        self._last_order = order
-        self._last_sample = np.asarray(xs, dtype=np.float32)
-        # 4. UniP
-        if i == n - 1:
-            prev = mi.copy()
-        else:
-            h = self.lambda_at[i + 1] - self.lambda_at[i]
-            h_phi1, B, _, _ = _uni_coefficients(h)
-            a_next = self.alpha_at[i + 1]
-            cx = self.sigma_at[i + 1] / self.sigma_at[i]
-            if order == 1:
-                prev = _lin([cx, -a_next * h_phi1], [xs, mi])
-            else:
-                rk = (self.lambda_at[i - 1] - self.lambda_at[i]) / h
-                K = a_next * B
-                prev = _lin([cx, -a_next * h_phi1 + 0.5 * K / rk, -(0.5 * K) / rk], [xs, mi, self._history[1]])
-        return {"prev_sample": prev.reshape(x.shape), "pred_original_sample": mi.reshape(x.shape)}
 
 
 SAMPLER_NAMES = ("ddim", "ddpm", "dpmpp_2m", "unipc")
@@ -696,6 +191,16 @@ def _make_rng(seed: int, subjects: Optional[Sequence[int]], rng: Optional[RngLik
     return [root.fork(s) for s in subjects]
 
 
+def _run(sched: _SchedulerBase, num_steps: int, denoise_fn: Callable[..., Any], shape: Sequence[int], *, seed: int,
+         subjects: Optional[Sequence[int]], rng: Optional[RngLike], use_torch: Optional[bool], device: Any,
+         **loop_kw: Any) -> np.ndarray:
+    """What the entry points share: set the timesteps, pick numpy or torch, build the noise, run the loop."""
+    sched.set_timesteps(num_steps)
+    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
+    return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), use_torch=use_torch, device=device,
+                       **loop_kw)
+
+
 def ddim_sample(
     denoise_fn: Callable[..., Any],
     shape: Sequence[int],
@@ -728,11 +233,9 @@ def ddim_sample(
     """
     sched = DDIMScheduler(schedule, eta=eta, set_alpha_to_one=set_alpha_to_one,
                           timestep_spacing=timestep_spacing, steps_offset=steps_offset, clip_sample=clip_sample)
-    sched.set_timesteps(num_steps)
-    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
-    return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, guidance_interval=guidance_interval, use_torch=use_torch,
-                       device=device, callback=callback)
+    return _run(sched, num_steps, denoise_fn, shape, seed=seed, subjects=subjects, rng=rng, cond=cond,
+                null_cond=null_cond, guidance_scale=guidance_scale, guidance_interval=guidance_interval,
+                use_torch=use_torch, device=device, callback=callback)
 
 
 def ddpm_sample(
@@ -759,11 +262,9 @@ def ddpm_sample(
     """Ancestral DDPM sampling (paper: 1000 steps). Same RNG and conventions as ddim_sample."""
     sched = DDPMScheduler(schedule, variance_type=variance_type, timestep_spacing=timestep_spacing,
                           steps_offset=steps_offset, clip_sample=clip_sample)
-    sched.set_timesteps(num_steps)
-    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
-    return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, guidance_interval=guidance_interval, use_torch=use_torch,
-                       device=device, callback=callback)
+    return _run(sched, num_steps, denoise_fn, shape, seed=seed, subjects=subjects, rng=rng, cond=cond,
+                null_cond=null_cond, guidance_scale=guidance_scale, guidance_interval=guidance_interval,
+                use_torch=use_torch, device=device, callback=callback)
 
 
 def sample_with_settings(
@@ -793,8 +294,6 @@ def sample_with_settings(
     createScheduler + sample(). Same noise conventions as ddim_sample."""
     sched = make_scheduler(sampler, schedule, timestep_spacing=timestep_spacing, steps_offset=steps_offset,
                            eta=eta, set_alpha_to_one=set_alpha_to_one)
-    sched.set_timesteps(num_steps)
-    use_torch, device = _torch_setup(denoise_fn, use_torch, device)
-    return sample_loop(sched, denoise_fn, shape, _make_rng(seed, subjects, rng), cond=cond, null_cond=null_cond,
-                       guidance_scale=guidance_scale, guidance_interval=guidance_interval, use_torch=use_torch,
-                       device=device, callback=callback)
+    return _run(sched, num_steps, denoise_fn, shape, seed=seed, subjects=subjects, rng=rng, cond=cond,
+                null_cond=null_cond, guidance_scale=guidance_scale, guidance_interval=guidance_interval,
+                use_torch=use_torch, device=device, callback=callback)

@@ -3,7 +3,7 @@
  * (Lu, Zhou, Bao, Chen, Li, Zhu, "DPM-Solver++: Fast Solver for Guided Sampling of Diffusion Probabilistic
  * Models", arXiv 2211.01095, sec. 4, Algorithm 2; numerics as diffusers' DPMSolverMultistepScheduler with
  * algorithm_type "dpmsolver++", solver_order 2, solver_type "midpoint", final_sigmas_type "zero").
- * Twin of `DPMSolverPP2MScheduler` in models/training/sbldm/sampling.py.
+ * Twin of `DPMSolverPP2MScheduler` in models/training/sbldm/multistep.py.
  *
  * Notation (code -> paper; see multistep.ts for alpha_i, sigma_i, lambda_i):
  *   x           x_{t_{i}}, the sample at step i              x~_{t_{i-1}} in Algorithm 2 (their index is ours + 1)

@@ -2,7 +2,7 @@
  * What the multistep exponential-integrator solvers share (DPM-Solver++(2M) in dpmpp2m.ts, UniPC in
  * unipc.ts): the noise levels of the inference timesteps in half log-SNR, the data prediction x0, and the
  * rule that step() follows `timesteps` in order (each step reuses the model outputs of earlier steps).
- * Twin of `_MultistepBase` in models/training/sbldm/sampling.py.
+ * Twin of `_MultistepBase` in models/training/sbldm/multistep.py.
  *
  * Notation (Lu et al., DPM-Solver, arXiv 2206.00927, sec. 2-3; DPM-Solver++, arXiv 2211.01095, sec. 4):
  *   i = 0..n-1        index into `timesteps` (descending t); i = n is the end point (clean data)

@@ -1,6 +1,6 @@
 /**
  * Seeded Gaussian noise: Philox4x32-10 + Box-Muller, identical to `PhiloxGaussian` in
- * models/training/sbldm/sampling.py (parity fixtures in ../fixtures).
+ * models/training/sbldm/philox.py (parity fixtures in ../fixtures).
  *
  * Why counter-based (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011): block b of
  * a stream is a pure function philox(counter = [b_lo, b_hi, 0, 0], key), so numpy can generate a whole

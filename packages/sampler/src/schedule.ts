@@ -1,6 +1,6 @@
 /**
  * Noise schedule shared by the DDPM and DDIM schedulers (twin of `NoiseSchedule` in
- * models/training/sbldm/sampling.py).
+ * models/training/sbldm/schedulers.py).
  *
  * Notation (Ho et al. 2020, arXiv 2006.11239; Song et al. 2021, arXiv 2010.02502):
  *   T            numTrainTimesteps (1000); timesteps are 0-based, t = 0..T-1, like diffusers

@@ -122,7 +122,7 @@ export abstract class SchedulerBase implements DiffusionScheduler {
  * v:       x0 = sqrt(alpha_bar_t) x_t - sqrt(1 - alpha_bar_t) v, eps = sqrt(alpha_bar_t) v + sqrt(1 - alpha_bar_t) x_t
  *          (Salimans & Ho 2022, arXiv 2202.00512, sec. 4)
  * sample:  x0 = output, eps = (x_t - sqrt(alpha_bar_t) x0) / sqrt(1 - alpha_bar_t)
- * The operation order matches sampling.py `_pred_x0_eps` so float64 results are identical.
+ * The operation order matches `_pred_x0_eps` in models/training/sbldm/schedulers.py so float64 results are identical.
  */
 export function predX0Eps(
   type: PredictionType,

@@ -6,7 +6,7 @@
  * Theorem 3.1, UniP-p sec. 3.2 and Corollary 3.2, the choice B(h) = e^h - 1 in sec. 3.3; numerics as
  * diffusers' UniPCMultistepScheduler with solver_order 2, solver_type "bh2", predict_x0 True,
  * lower_order_final True, no disabled correctors, final_sigmas_type "zero").
- * Twin of `UniPCScheduler` in models/training/sbldm/sampling.py.
+ * Twin of `UniPCScheduler` in models/training/sbldm/multistep.py.
  *
  * Notation (code -> paper; data-prediction form, so the paper's h becomes hh = -h; see multistep.ts):
  *   m_i            x0 at step i (computed from the UNcorrected x_i)   x_theta(x~_{t_i}, t_i)
