@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
 
 from .errors import FileFailure, UsageError, VerificationError
 from .lock import LOCK_NAME, read_lock
-from .manifest import manifest_sha256, parse_manifest
+from .folder import read_manifest_file
+from .manifest import manifest_sha256
 
 #: The nine tumour features of a condition vector, in order (normalised model units; paper: Kebaili et al. 2024).
 FEATURE_NAMES = ("voxel_volume", "surface_area", "sphericity", "x", "y", "z", "w", "h", "d")
@@ -45,13 +45,7 @@ def load(folder: str | os.PathLike[str], *, check: str = "size") -> list[dict]:
     lock = read_lock(root)
     if lock is not None and not lock.complete:
         raise VerificationError(f"{root}: the pull of {lock.spec} did not complete ({root / LOCK_NAME}); run the pull again to finish it")
-    try:
-        value = json.loads(mpath.read_bytes())
-    except FileNotFoundError:
-        raise VerificationError(f"{mpath}: no manifest; pull the dataset version into {root} first") from None
-    except ValueError as e:
-        raise VerificationError(f"{mpath} is not JSON: {e}") from None
-    manifest, files = parse_manifest(value, str(mpath))
+    manifest, files = read_manifest_file(root)
     if lock is not None and manifest_sha256(manifest) != lock.manifest_sha256:
         raise VerificationError(f"{mpath} is not the version {root / LOCK_NAME} records ({lock.manifest_sha256}); pull again")
     if check == "sha256":
