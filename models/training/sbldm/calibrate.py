@@ -40,16 +40,23 @@ import time
 
 import numpy as np
 import torch
-from scipy.stats import spearmanr
 
+from .calibrate_fit import FIT_METHODS, fit_volume_map, pav, scaled_vector  # noqa: F401 (pav: re-exported)
+from .calibrate_measure import (  # noqa: F401 (measure_masks, sample_and_measure, SIZE_BINS: re-exported)
+    FEATURES,
+    SIZE_BINS,
+    TUMOUR_MIN_VOXELS,
+    adherence_report,
+    measure_masks,
+    sample_and_measure,
+    sample_parallel,
+)
 from .calibration import CALIBRATION_FORMAT, apply_calibration, validate_calibration
 from .export import finite_or_none, git_revision, sha256
-from .features import compute_features
 from .phantoms import load_split
 from .postprocess import MASK_POSTPROCESS
 from .qc import BRAIN_THRESHOLD, INTENSITY_PERCENTILES, brain_outline_dice, in_brain_percentiles
 
-FEATURES = ["voxel_volume", "surface_area", "sphericity", "x", "y", "z", "w", "h", "d"]
 SIMILAR_SHAPE_RULES = [
     dict(target="surface_area", op="scale_by_ratio_power", source="voxel_volume", exponent=2.0 / 3.0,
          note="area of a similar shape scales with volume^(2/3)"),
@@ -57,213 +64,7 @@ SIMILAR_SHAPE_RULES = [
            note="extent of a similar shape scales with volume^(1/3); the spatial channel's ellipsoid shrinks with it")
       for t in ("w", "h", "d")],
 ]
-# requested voxel_volume bins (normalised units; the training phantoms span about 0.007-1.0, uniform in voxels)
-SIZE_BINS = (("small", 0.0, 0.1), ("medium", 0.1, 0.25), ("large", 0.25, 0.45), ("very_large", 0.45, math.inf))
-TUMOUR_MIN_VOXELS = 10
 QC_VERSION = 1
-
-
-# ------------------------------------------------------------------------------------------------
-# fitting
-def pav(y, w):
-    """Isotonic (non-decreasing) least-squares fit of y with weights w: pool adjacent violators.
-    -> fitted values, one per input."""
-    blocks = []  # [mean, weight, count]
-    for yi, wi in zip(map(float, y), map(float, w)):
-        blocks.append([yi, wi, 1])
-        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-            m2, w2, c2 = blocks.pop()
-            m1, w1, c1 = blocks.pop()
-            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
-    out = []
-    for m, _, c in blocks:
-        out += [m] * c
-    return np.asarray(out)
-
-
-FIT_METHODS = {
-    "median": ("isotonic regression (pool-adjacent-violators, weighted by bin counts) of the log median generated "
-               "voxel_volume at the median fed voxel_volume over equal-count bins of training-split samples, inverted at "
-               "the bin knots: the MEDIAN generated / requested volume ratio becomes 1"),
-    "mean_corrected": ("the 'median' curve scaled by the mean ratio of every sample's generated volume to it, inverted at "
-                       "the bin knots: the MEAN generated / requested volume ratio becomes 1"),
-    "mean": ("isotonic regression (pool-adjacent-violators, weighted by bin counts) of the mean generated on the mean fed "
-             "voxel_volume over equal-count bins of training-split samples, inverted at the bin knots"),
-}
-
-
-def fit_volume_map(fed, generated, n_bins=14, method="median"):
-    """fed, generated: voxel_volume per calibration sample -> dict(requested=[...], fed=[...], bins=[...], ...).
-    Knots: fed = the bin's fed volume (median; mean for 'mean'), requested = the fitted generated volume there
-    (strictly increasing after merging bins that the isotonic fit pooled).
-    Why 'median' is the default (measured on the training-split samples of sbldm-phantom-64-fast): generated volumes
-    scatter around the fitted curve with a heavy right tail (generated / curve: median 0.98, mean 1.76): a few samples
-    are blobs several times the request. Arithmetic bin means ('mean', the first fit) follow those blobs and the
-    isotonic fit pools most bins (4 knots, small requests all clamped); matching the mean ('mean_corrected') would
-    shrink the typical tumour to about 57% of the request. 'median' makes the typical tumour the requested size; the
-    QC volume tolerance regenerates the tail."""
-    if method not in FIT_METHODS:
-        raise ValueError(f"fit method must be one of {', '.join(FIT_METHODS)}, got {method!r}")
-    fed, generated = np.asarray(fed, np.float64), np.asarray(generated, np.float64)
-    order = np.argsort(fed, kind="stable")
-    groups = [g for g in np.array_split(order, n_bins) if len(g)]
-    cnt = np.array([len(g) for g in groups], np.float64)
-    scale = 1.0
-    if method == "mean":
-        x = np.array([fed[g].mean() for g in groups])
-        y = np.array([generated[g].mean() for g in groups])
-        yf = pav(y, cnt)
-    else:
-        x = np.array([np.median(fed[g]) for g in groups])
-        y = np.array([np.median(generated[g]) for g in groups])
-        yf = np.exp(pav(np.log(np.maximum(y, 1e-6)), cnt))
-    curve = np.interp(fed, x, yf)  # piecewise linear in fed, clamped at the end bins
-    resid = generated / curve  # generated = curve(fed) * r: the spread the calibration cannot remove
-    if method == "mean_corrected":
-        scale = float(np.mean(resid))
-        yf = yf * scale
-    knots_r, knots_f, knots_n = [], [], []
-    for xi, yi, ni in zip(x, yf, cnt):
-        yi = round(float(yi), 6)  # knots are written with 6 decimals: compare what is written
-        if knots_r and yi <= knots_r[-1]:  # pooled by PAV: merge into one knot at the pooled fed value
-            n0 = knots_n[-1]
-            knots_f[-1] = (knots_f[-1] * n0 + xi * ni) / (n0 + ni)
-            knots_n[-1] = n0 + ni
-        else:
-            knots_r.append(yi)
-            knots_f.append(float(xi))
-            knots_n.append(float(ni))
-    bins = [dict(fed=float(a), generated=float(b), fitted=float(c), n=int(d)) for a, b, c, d in zip(x, y, yf, cnt)]
-    return dict(requested=knots_r, fed=[round(v, 6) for v in knots_f], knot_counts=[int(v) for v in knots_n], bins=bins,
-                method=method, scale=scale,
-                residual_ratio=dict(mean=float(resid.mean()), median=float(np.median(resid)),
-                                    p10=float(np.percentile(resid, 10)), p90=float(np.percentile(resid, 90)),
-                                    note="generated / fitted curve at the fed volume, training-split samples: the spread "
-                                         "that remains after calibration; mean > median = a right tail of very large blobs"))
-
-
-def scaled_vector(v, s, v_min, v_max):
-    """The requested vector v with its volume scaled by s (clipped to [v_min, v_max]) and the similar-shape rules."""
-    f = np.array(v, np.float64)
-    vol = float(np.clip(v[0] * s, v_min, v_max))
-    ratio = vol / v[0]
-    f[0] = vol
-    f[1] = v[1] * ratio ** (2.0 / 3.0)
-    f[6:9] = np.asarray(v[6:9]) * ratio ** (1.0 / 3.0)
-    return f
-
-
-# ------------------------------------------------------------------------------------------------
-# measuring
-def measure_masks(masks, max_v, max_a):
-    out, vox = [], []
-    for m in masks:
-        r = compute_features(m.astype(np.uint8), max_voxel_count=max_v, max_surface_area=max_a)
-        out.append(r["normalised"])
-        vox.append(r["raw"]["voxel_count"])
-    return np.asarray(out, np.float64), np.asarray(vox)
-
-
-def adherence_report(req, meas, vox, dhw):
-    """req, meas [n, 9] normalised; vox [n] voxel counts of the (post-processed) generated masks."""
-    D, H, W = dhw
-    ratio = meas[:, 0] / req[:, 0]
-    rel = np.abs(ratio - 1.0)
-    present = vox >= 1
-    c_req = req[:, 3:6] * [W, H, D]
-    c_mea = meas[:, 3:6] * [W, H, D]
-    cerr = np.linalg.norm(c_req - c_mea, axis=1)[present]
-    rep = dict(
-        n=int(len(req)),
-        generated_over_requested_volume_mean=float(ratio.mean()),
-        generated_over_requested_volume_median=float(np.median(ratio)),
-        volume_abs_rel_error_median=float(np.median(rel)),
-        volume_abs_rel_error_p90=float(np.percentile(rel, 90)),
-        spearman_rho_volume=float(spearmanr(req[:, 0], meas[:, 0]).correlation),
-        centroid_err_pct_fov_mean=float(cerr.mean() / W * 100) if len(cerr) else None,
-        centroid_err_pct_fov_median=float(np.median(cerr) / W * 100) if len(cerr) else None,
-        centroid_err_pct_fov_p90=float(np.percentile(cerr, 90) / W * 100) if len(cerr) else None,
-        fraction_with_tumour=float(present.mean()),
-        fraction_with_tumour_ge10vox=float((vox >= TUMOUR_MIN_VOXELS).mean()),
-        requested_volume_mean=float(req[:, 0].mean()),
-        measured_volume_mean=float(meas[:, 0].mean()),
-        by_size_bin={},
-        features={},
-    )
-    for name, lo, hi in SIZE_BINS:
-        sel = (req[:, 0] >= lo) & (req[:, 0] < hi)
-        if sel.any():
-            rep["by_size_bin"][name] = dict(
-                requested_range=[lo, None if math.isinf(hi) else hi], n=int(sel.sum()),
-                generated_over_requested_volume_mean=float(ratio[sel].mean()),
-                volume_abs_rel_error_median=float(np.median(rel[sel])),
-                volume_abs_rel_error_p90=float(np.percentile(rel[sel], 90)))
-    for k, name in enumerate(FEATURES):
-        d = meas[present, k] - req[present, k]
-        a = np.abs(d)
-        rep["features"][name] = dict(bias_mean=float(d.mean()), abs_err_median=float(np.median(a)),
-                                     abs_err_p90=float(np.percentile(a, 90)), abs_err_p95=float(np.percentile(a, 95)))
-    return rep
-
-
-def sample_and_measure(vae, unet, scale, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, log):
-    from .evaluate import postprocess_masks, sample_volumes
-
-    imgs, masks = sample_volumes(vae, unet, scale, fed, latent_cdhw, sd["num_inference_steps"], sd["eta"],
-                                 sd["guidance_scale"], seed, subjects=subjects, log=log, settings=sd)
-    masks, _ = postprocess_masks(masks)
-    meas, vox = measure_masks(masks, max_v, max_a)
-    return imgs, masks, meas, vox
-
-
-def _sample_chunk(task):
-    """Worker process: sample and measure one chunk of condition vectors with the work folder's models.
-    -> dict(meas [n, 9], vox [n], dice [n], pcts [n, len(INTENSITY_PERCENTILES)]); cached on disk by content key."""
-    work, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, brain, cache = task
-    if cache and os.path.exists(cache):
-        with np.load(cache) as z:
-            return {k: z[k] for k in z.files}
-    torch.set_num_threads(1)
-    from .evaluate import load_models
-
-    vae, unet, uck = load_models(work)
-    imgs, masks, meas, vox = sample_and_measure(vae, unet, float(uck["scale_factor"]), fed, latent_cdhw, sd, seed, subjects,
-                                                max_v, max_a, log=lambda m: None)
-    res = dict(meas=meas, vox=np.asarray(vox), dice=np.asarray([brain_outline_dice(im, brain) for im in imgs]),
-               pcts=np.asarray([in_brain_percentiles(im, brain) for im in imgs]),
-               pcts_tissue=np.asarray([in_brain_percentiles(im, brain, exclude_mask=m) for im, m in zip(imgs, masks)]))
-    if cache:
-        np.savez(cache + ".tmp.npz", **res)
-        os.replace(cache + ".tmp.npz", cache)
-    return res
-
-
-def sample_parallel(work, fed, latent_cdhw, sd, seed, subjects, max_v, max_a, brain, procs, unet_step, log, chunk=8):
-    """Sample and measure `fed` (one noise stream per subject, as evaluate) in chunks over `procs` processes (spawned,
-    1 thread each: on shared cores several niced single-thread processes get more done than one process's threads).
-    Each chunk's result is cached in <work>/calibrate_cache/ by a key of its inputs, so an interrupted run resumes.
-    The result does not depend on procs or chunking beyond float rounding of batched convolutions."""
-    import hashlib
-    import multiprocessing as mp
-
-    cache_dir = os.path.join(work, "calibrate_cache")
-    os.makedirs(cache_dir, exist_ok=True)
-    tasks = []
-    for a in range(0, len(fed), chunk):
-        f = np.asarray(fed[a:a + chunk], np.float32)
-        sub = list(subjects[a:a + chunk])
-        key = hashlib.sha256(f.tobytes() + json.dumps([sub, sd, seed, unet_step, chunk], sort_keys=True).encode()).hexdigest()[:24]
-        tasks.append((work, f, tuple(latent_cdhw), sd, seed, sub, max_v, max_a, brain, os.path.join(cache_dir, key + ".npz")))
-    t0, done, out = time.time(), 0, []
-    with mp.get_context("spawn").Pool(max(1, procs)) as pool:
-        for r in pool.imap(_sample_chunk, tasks):
-            out.append(r)
-            done += len(r["vox"])
-            el = time.time() - t0
-            log(f"sampled {done}/{len(fed)} ({el / done:.1f} s/volume wall over {procs} processes, ETA {(len(fed) - done) * el / done:.0f} s)")
-    key = "pcts_tissue" if all("pcts_tissue" in r for r in out) else "pcts"  # chunks cached before tissue percentiles
-    return (np.concatenate([r["meas"] for r in out]), np.concatenate([r["vox"] for r in out]),
-            [float(x) for r in out for x in r["dice"]], [list(map(float, x)) for r in out for x in r[key]])
 
 
 def check_sampler(sd):

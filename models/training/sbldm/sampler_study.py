@@ -43,183 +43,31 @@ puts the table on the card.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import time
 
 import numpy as np
 import torch
-from scipy.stats import spearmanr
 
-from .checkpoints import load_unet_fp16, load_vae_fp16
-from .evaluate import brain_from_image
-from .features import compute_features
 from .phantoms import load_split
-from .postprocess import largest_component
-from .sampling import NoiseSchedule, make_scheduler, sample_with_settings
-from .spatial import render_spatial_condition
-from .train_vae import decode_latents, dice
+from .sampler_study_metrics import (  # noqa: F401 (METRICS: re-exported)
+    METRICS,
+    PAIRED,
+    aggregate,
+    band_of,
+    paired_change,
+    per_sample,
+    within,
+)
+from .sampler_study_model import Denoiser, generate, load_shipped
+from .sampling import make_scheduler
 
 STUDY_VERSION = 1
 INTERVAL_CANDIDATES = [(0, 999), (100, 999), (200, 999), (300, 999), (400, 999), (500, 999), (200, 800), (100, 700)]
 DDIM_STEPS = (10, 20, 50)
 SOLVER_STEPS = (8, 10, 15, 20)
 QUICK = dict(ddim=(10, 50), solver=(8,), intervals=[(0, 999), (300, 999)])  # --quick: the pipeline end to end, few settings
-METRICS = ("spearman_rho_volume", "centroid_err_pct_fov_mean", "volume_ratio", "brain_dice_mean")
-
-
-# ----------------------------------------------------------------------------------------- model
-def load_shipped(model_dir):
-    """The model folder's metadata and fp16 weights (as fp32 modules)."""
-    with open(os.path.join(model_dir, "metadata.json")) as fh:
-        meta = json.load(fh)
-    unet, _, _ = load_unet_fp16(os.path.join(model_dir, "weights", "unet_ema_fp16.pt"))
-    vae = load_vae_fp16(model_dir)
-    bm = meta["brain_mask"]
-    bits = np.unpackbits(np.frombuffer(base64.b64decode(bm["data"]), np.uint8), bitorder="big")
-    brain = bits[: int(np.prod(bm["shape_dhw"]))].reshape(bm["shape_dhw"]).astype(bool)
-    sc = meta["schedule"]
-    schedule = NoiseSchedule(num_train_timesteps=sc["num_train_timesteps"], beta_schedule=sc["beta_schedule"],
-                             beta_start=sc["beta_start"], beta_end=sc["beta_end"], prediction_type=sc["prediction_type"])
-    return dict(meta=meta, unet=unet, vae=vae, brain=brain, schedule=schedule,
-                scale=float(meta["latent"]["scale_factor"]), latent_cdhw=tuple(meta["latent"]["stacked_shape_cdhw"]),
-                guidance=float(meta["sampler_defaults"]["guidance_scale"]),
-                max_v=float(meta["conditioning"]["normalisation"]["max_voxel_count"]),
-                max_a=float(meta["conditioning"]["normalisation"]["max_surface_area"]),
-                sharpness=float(meta["conditioning"]["spatial_channel"]["sharpness"]))
-
-
-class Denoiser:
-    """x_t, t, cond -> eps with the spatial channel rendered from cond (cached per condition row); counts
-    calls and rows."""
-
-    def __init__(self, m):
-        self.unet = m["unet"]
-        self.dhw = tuple(m["latent_cdhw"][1:])
-        self.sharpness = m["sharpness"]
-        self.cache = {}
-        self.calls = 0
-        self.rows = 0
-
-    def spatial(self, c):
-        key = np.asarray(c, np.float32).tobytes()
-        if key not in self.cache:
-            self.cache[key] = render_spatial_condition(c, self.dhw, self.sharpness)
-        return self.cache[key]
-
-    def __call__(self, x_t, t, cond):
-        self.calls += 1
-        self.rows += x_t.shape[0]
-        x = torch.from_numpy(np.ascontiguousarray(x_t))
-        if self.unet.spatial_channel:
-            s = np.stack([self.spatial(c) for c in cond])[:, None]
-            x = torch.cat([x, torch.from_numpy(s)], 1)
-        with torch.no_grad():
-            return self.unet(x, torch.from_numpy(t), torch.from_numpy(np.asarray(cond, np.float32))).numpy()
-
-
-def generate(m, den, setting, conds, seed, subjects, batch, log):
-    """Latents, images, post-processed masks and costs of one setting on `conds` [n, 9]."""
-    lat, imgs, masks, comps = [], [], [], []
-    calls0, rows0 = den.calls, den.rows
-    t_sample = 0.0
-    kw = dict(sampler=setting["sampler"], num_steps=setting["steps"], timestep_spacing=setting["spacing"],
-              eta=0.0 if setting["sampler"] == "ddim" else None, schedule=m["schedule"])
-    for a in range(0, len(conds), batch):
-        c = np.asarray(conds[a:a + batch], np.float32)
-        t0 = time.time()
-        z = sample_with_settings(den, (len(c),) + m["latent_cdhw"], seed=seed, subjects=list(subjects[a:a + batch]),
-                                 cond=c, null_cond=np.zeros(c.shape[1], np.float32), guidance_scale=m["guidance"],
-                                 guidance_interval=setting["interval"], use_torch=False, **kw)
-        t_sample += time.time() - t0
-        with torch.no_grad():
-            x = decode_latents(m["vae"], torch.from_numpy(z) / m["scale"]).numpy()
-        for k in range(len(c)):
-            lat.append(z[k])
-            imgs.append(np.clip(x[k, 0], -1, 1))
-            mk, n = largest_component(x[k, 1] > 0)
-            masks.append(mk)
-            comps.append(n)
-        log(f"  {setting['key']}: {a + len(c)}/{len(conds)} ({t_sample / (a + len(c)):.1f} s/volume sampling)")
-    n = len(conds)
-    return dict(latents=np.stack(lat), images=np.stack(imgs), masks=np.stack(masks), components=comps,
-                rows_per_volume=(den.rows - rows0) / n, sample_s_per_volume=t_sample / n, calls_total=den.calls - calls0)
-
-
-# --------------------------------------------------------------------------------------- metrics
-def per_sample(m, req, out, ref):
-    """Per-sample numbers of one setting (ref: the DDIM 50 result from the same noise, or None)."""
-    D, H, W = out["masks"].shape[1:]
-    rows = []
-    for i, f in enumerate(req):
-        r = compute_features(out["masks"][i].astype(np.uint8), max_voxel_count=m["max_v"], max_surface_area=m["max_a"])
-        meas = r["normalised"]
-        err = None
-        if not r["empty"]:
-            c_req = np.array([f[3] * W, f[4] * H, f[5] * D])
-            c_mea = np.array([meas[3] * W, meas[4] * H, meas[5] * D])
-            err = float(np.linalg.norm(c_req - c_mea))
-        row = dict(measured_volume=float(meas[0]), centroid_err_vox=err, nonempty=not r["empty"],
-                   brain_dice=float(dice(brain_from_image(out["images"][i]), m["brain"])),
-                   raw_components=int(out["components"][i]))
-        if ref is not None:
-            row["image_mad_vs_ddim50"] = float(np.mean(np.abs(out["images"][i] - ref["images"][i])))
-            row["mask_dice_vs_ddim50"] = float(dice(out["masks"][i], ref["masks"][i]))
-            dz = out["latents"][i].astype(np.float64) - ref["latents"][i].astype(np.float64)
-            row["latent_rel_rms_vs_ddim50"] = float(np.sqrt(np.mean(dz ** 2) / np.mean(ref["latents"][i].astype(np.float64) ** 2)))
-        rows.append(row)
-    return rows
-
-
-def aggregate(req, rows, W):
-    meas = np.array([r["measured_volume"] for r in rows])
-    errs = [r["centroid_err_vox"] for r in rows if r["centroid_err_vox"] is not None]
-    agg = dict(n=len(rows), spearman_rho_volume=float(spearmanr(req[:, 0], meas).correlation),
-               centroid_err_pct_fov_mean=float(np.mean(errs) / W * 100) if errs else None,
-               volume_ratio=float(meas.mean() / req[:, 0].mean()),
-               brain_dice_mean=float(np.mean([r["brain_dice"] for r in rows])),
-               fraction_with_tumour=float(np.mean([r["nonempty"] for r in rows])))
-    for k in ("image_mad_vs_ddim50", "mask_dice_vs_ddim50", "latent_rel_rms_vs_ddim50"):
-        if k in rows[0]:
-            agg[k] = float(np.mean([r[k] for r in rows]))
-    return agg
-
-
-def band_of(aggs):
-    """Range (max - min) of each metric over runs that differ only in the noise seed."""
-    return {k: float(max(a[k] for a in aggs) - min(a[k] for a in aggs)) for k in METRICS}
-
-
-PAIRED = (("centroid_err_vox", +1), ("abs_log_volume_ratio", +1), ("brain_dice", -1), ("mask_dice_vs_ddim50", -1))
-
-
-def paired_change(req, base_rows, rows):
-    """Per-sample differences (candidate - base, same noise): mean, standard error and whether it is worse
-    than 2 SE in the degrading direction (sign +1: larger is worse); tumours lost vs base."""
-    def value(r, i, k):
-        if k == "abs_log_volume_ratio":
-            return abs(np.log(r["measured_volume"] / req[i, 0])) if r["measured_volume"] > 0 else None
-        return r.get(k)
-
-    out = {}
-    for k, sign in PAIRED:
-        d = [value(c, i, k) - value(b, i, k) for i, (b, c) in enumerate(zip(base_rows, rows))
-             if value(c, i, k) is not None and value(b, i, k) is not None]
-        if len(d) < 2:
-            out[k] = dict(mean=None, se=None, worse=False)
-            continue
-        d = np.asarray(d, np.float64)
-        mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
-        out[k] = dict(mean=mean, se=se, worse=bool(sign * mean > 2 * se))
-    out["tumours_lost"] = int(sum(b["nonempty"] and not c["nonempty"] for b, c in zip(base_rows, rows)))
-    return out
-
-
-def within(agg, ref, band, n):
-    ok = {k: abs(agg[k] - ref[k]) <= band[k] for k in METRICS}
-    ok["fraction_with_tumour"] = agg["fraction_with_tumour"] >= ref["fraction_with_tumour"] - 1.0 / n - 1e-12
-    return ok
 
 
 # ---------------------------------------------------------------------------------------- runner
