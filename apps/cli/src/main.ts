@@ -10,7 +10,8 @@
  * 5 rate limited, 6 the folder holds another version, 130 interrupted.
  */
 import { CliError, EXIT } from './errors.ts';
-import { pull, verifyFolder } from './pull.ts';
+import { pull } from './pull.ts';
+import { verifyFolder } from './verify.ts';
 import { parseSpec } from './spec.ts';
 
 export const DEFAULT_API = 'http://127.0.0.1:4000';

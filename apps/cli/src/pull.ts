@@ -32,6 +32,7 @@ import type { DocumentName } from '@slicewise/datasets';
 import { manifestBytes, manifestHash, parseManifest, type Manifest, type ManifestFile } from '@slicewise/datasets/manifest';
 import { CliError, EXIT } from './errors.ts';
 import { checkLocal, insideRoot, partPathFor, sweepParts, writeAtomic } from './files.ts';
+import { clearOtherVersion, folderVersion } from './folder.ts';
 import { DEFAULT_RETRY, Http, backoffMs, type RetryPolicy } from './http.ts';
 import { LOCK_SCHEMA, readLock, writeLock, type Lock } from './lock.ts';
 import { Progress } from './progress.ts';
@@ -153,17 +154,7 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
     // The folder: new, empty, or holding this version (replace: another one).
     await fs.mkdir(out, { recursive: true });
     const old = await readLock(out);
-    let holds: string | null = old?.manifestSha256 ?? null;
-    if (!holds) {
-      try {
-        holds = manifestHash(parseManifest(JSON.parse(await fs.readFile(path.join(out, 'manifest.json'), 'utf8'))));
-      } catch {
-        const other = (await fs.readdir(out)).filter((n) => !n.startsWith('.slicewise-')).sort();
-        if (other.length) {
-          throw new CliError(EXIT.FOLDER, `${out} holds files that are not a pulled dataset version (${other.slice(0, 5).join(', ')}${other.length > 5 ? ', ...' : ''}); pull into a new or empty folder`);
-        }
-      }
-    }
+    const holds = await folderVersion(out, old);
     if (holds && holds !== msha) {
       if (!opts.replace) {
         throw new CliError(
@@ -171,17 +162,7 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
           `${out} holds version ${holds.slice(0, 12)}${old ? ` (${old.spec})` : ''}, not ${label} = ${msha.slice(0, 12)}; pull into another folder, or pass --replace to turn it into ${msha.slice(0, 12)} (files ${holds.slice(0, 12)} has and ${msha.slice(0, 12)} lacks are deleted)`,
         );
       }
-      const keep = new Set(manifest.files.map((f) => f.path));
-      let removed = 0;
-      for (const sub of ['images', 'masks']) {
-        const names = await fs.readdir(path.join(out, sub)).catch(() => [] as string[]);
-        for (const name of names) {
-          if (!keep.has(`${sub}/${name}`)) {
-            await fs.rm(path.join(out, sub, name), { force: true });
-            removed++;
-          }
-        }
-      }
+      const removed = await clearOtherVersion(out, manifest.files);
       say(`slicewise: replacing version ${holds.slice(0, 12)} in ${out} (${removed} of its files removed)`);
     }
     const totalBytes = manifest.files.reduce((s, f) => s + f.bytes, 0);
@@ -407,45 +388,4 @@ export async function pull(spec: VersionSpec, opts: PullOptions): Promise<PullRe
   } finally {
     net.close();
   }
-}
-
-export interface VerifyResult {
-  manifestSha256: string;
-  files: number;
-  ok: number;
-  failed: { path: string; reason: string }[];
-}
-
-/** Offline check of a pulled folder against its manifest.json (and against `ref` if it is a hash). */
-export async function verifyFolder(outDir: string, ref: string | null, stderr: NodeJS.WritableStream, quiet = false): Promise<VerifyResult> {
-  const out = path.resolve(outDir);
-  let mbytes: Buffer;
-  try {
-    mbytes = await fs.readFile(path.join(out, 'manifest.json'));
-  } catch (e) {
-    throw new CliError(EXIT.VERIFY, `${path.join(out, 'manifest.json')}: cannot read the manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pull first`);
-  }
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(JSON.parse(mbytes.toString('utf8')));
-  } catch (e) {
-    throw new CliError(EXIT.VERIFY, `manifest.json is not a valid dataset manifest: ${(e as Error).message}`);
-  }
-  const msha = manifestHash(manifest);
-  const lock = await readLock(out);
-  if (lock && lock.manifestSha256 !== msha) throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} is not the version slicewise.lock records (${lock.manifestSha256})`);
-  if (ref && HASH_RE.test(ref) && msha !== ref) throw new CliError(EXIT.VERIFY, `manifest.json: sha256 ${msha} is not the requested version ${ref}`);
-  const failed: VerifyResult['failed'] = [];
-  const progress = new Progress(stderr, manifest.files.length, manifest.files.reduce((s, f) => s + f.bytes, 0), quiet);
-  for (const f of manifest.files) {
-    const st = await checkLocal(insideRoot(out, f.path), f.bytes, f.sha256);
-    if (st.state !== 'ok') {
-      const reason = st.state === 'missing' ? 'missing' : st.reason;
-      failed.push({ path: f.path, reason });
-      progress.note(`FAILED ${f.path}: ${reason}`);
-    }
-    progress.fileDone(f.bytes, false);
-  }
-  progress.finish();
-  return { manifestSha256: msha, files: manifest.files.length, ok: manifest.files.length - failed.length, failed };
 }

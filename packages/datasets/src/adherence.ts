@@ -7,7 +7,7 @@
  * (@slicewise/conditioning features.ts): voxel_volume = voxels / training maximum, x, y, z = centroid as a
  * fraction of the axis (0..1 across the field of view), w, h, d = extent as a fraction of the axis.
  *
- * Definitions (the same as the model card's held-out report, models/training/sbldm/calibrate.py
+ * Definitions (the same as the model card's held-out report, models/training/sbldm/calibrate_measure.py
  * `adherence_report`, so a cohort can be compared with the model's measured numbers):
  *  - error e = measured - requested, per feature. Per-feature statistics use the volumes that were measured
  *    (measured !== null) and whose mask holds a tumour (measured voxel_volume > 0): an empty mask has no
