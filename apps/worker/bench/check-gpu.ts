@@ -7,12 +7,12 @@
  * volume (after one warm-up volume), and peak GPU memory of this process from nvidia-smi when available.
  * Exit 0 only when the volumes ran on CUDA. Without a GPU, the CUDA provider libraries or the CUDA/cuDNN
  * runtime, it stops before starting anything, naming what is missing (exit 2).
- * Env: CHECK_GPU_MODEL (default: the largest model in MODELS_DIR), CHECK_GPU_VOLUMES (3), CHECK_GPU_STEPS (50).
+ * Env: CHECK_GPU_MODEL (default: the default model in MODELS_DIR), CHECK_GPU_VOLUMES (3), CHECK_GPU_STEPS (default: the model's own sampler settings).
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startTestServer } from '@slicewise/db/testing';
-import { largestModel } from '@slicewise/models';
+import { defaultModel } from '@slicewise/models';
 import { LocalStorage } from '@slicewise/storage';
 import { loadConfig, REPO_ROOT } from '../src/config.ts';
 import { missingGpuPrerequisites, systemProbe } from '../src/gpu-prereqs.ts';
@@ -47,10 +47,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const modelsDir = path.resolve(REPO_ROOT, process.env.MODELS_DIR ?? 'models');
-  const modelName = process.env.CHECK_GPU_MODEL ?? (await largestModel(modelsDir));
+  const modelName = process.env.CHECK_GPU_MODEL ?? (await defaultModel(modelsDir));
   if (!modelName) throw new Error(`no model in ${modelsDir} (MODELS_DIR)`);
   const nVolumes = Number(process.env.CHECK_GPU_VOLUMES ?? 3);
-  const steps = Number(process.env.CHECK_GPU_STEPS ?? 50);
+  // undefined: the model's default sampler settings (what users get)
+  const steps = process.env.CHECK_GPU_STEPS === undefined ? undefined : Number(process.env.CHECK_GPU_STEPS);
   const gpu = systemProbe.nvidiaSmiList()!.split('\n')[0]!.replace(/ \(UUID.*$/, '');
   progress('starting', { model: modelName, nVolumes, steps, gpu });
 
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
     const repo = new VolumeRepository(h.db.url, { maxConnections: 2 });
     const models = new ModelCache(modelsDir, { executionProvider: 'cuda', intraOpThreads: 1, onFallback: (reason) => progress('CUDA fallback', { reason }) });
     const proc = new VolumeProcessor({ repo, storage: new LocalStorage(h.storageDir), models, config, log });
-    const c = await seedCohort(h, { size: nVolumes + 1, modelName, samplerSettings: { numInferenceSteps: steps } });
+    const c = await seedCohort(h, { size: nVolumes + 1, modelName, samplerSettings: steps === undefined ? {} : { numInferenceSteps: steps } });
     const ms: number[] = [];
     for (let i = 0; i <= nVolumes; i++) {
       const t0 = performance.now();

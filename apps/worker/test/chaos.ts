@@ -21,7 +21,8 @@ import { listFiles, MODELS_DIR, seedCohort, startWorker, stopWorker, waitFor, ty
 export interface ChaosOptions {
   modelName: string;
   volumes: number;
-  steps: number;
+  /** Denoising steps; undefined: the model's default sampler settings, as users get them. */
+  steps?: number;
   workers: number;
   kills: number;
   /** Restart PostgreSQL once, after this many kills (-1: never). */
@@ -142,7 +143,7 @@ async function runCohort(c: Cluster, o: ChaosOptions, chaos: boolean) {
   for (let i = 0; i < o.workers; i++) spawnWorker();
   await Promise.all(workers.map((w) => w.waitForLine((l) => l.msg === 'worker ready', 60_000)));
   const t0 = Date.now();
-  const cohort = await seedCohort(c.h, { size: o.volumes, modelName: o.modelName, samplerSettings: { numInferenceSteps: o.steps } });
+  const cohort = await seedCohort(c.h, { size: o.volumes, modelName: o.modelName, samplerSettings: o.steps === undefined ? {} : { numInferenceSteps: o.steps } });
   const kills: { workerId: string; at: number; volumes: string[] }[] = [];
   let restarts = 0;
   const done = async () => (await c.q(`SELECT count(*)::int AS n FROM "Volume" WHERE "cohortId" = $1 AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')`, [cohort.cohortId]))[0].n === o.volumes;
