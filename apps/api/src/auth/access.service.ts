@@ -45,6 +45,14 @@ export class AccessService {
     return a.kind === 'token' ? [a.teamId] : this.repo.teamIdsOf(a.userId);
   }
 
+  /**
+   * Records a user's role in a team read in this request together with something else (one round
+   * trip instead of two). Request-scoped like every role this service holds: the next request reads again.
+   */
+  knowRole(teamId: string, role: Role | null): void {
+    this.roles?.prime(teamId, role);
+  }
+
   /** The actor's role in a team (null when not a member; tokens have none). */
   async roleIn(teamId: string): Promise<Role | null> {
     return this.roles ? this.roles.load(teamId) : null;
@@ -57,9 +65,10 @@ export class AccessService {
   async require(action: Action, teamId: string, target: Target): Promise<{ role: Role | null }> {
     const actor = this.requireActor();
     const rule = PERMISSIONS[action];
-    const hidden = new DomainError(ErrorCode.NOT_FOUND, `${target.type} ${JSON.stringify(target.id)} was not found`, { id: target.id });
+    // Built only when thrown: an Error captures its stack, a cost every allowed request paid before.
+    const hidden = () => new DomainError(ErrorCode.NOT_FOUND, `${target.type} ${JSON.stringify(target.id)} was not found`, { id: target.id });
     if (actor.kind === 'token') {
-      if (actor.teamId !== teamId) throw hidden;
+      if (actor.teamId !== teamId) throw hidden();
       if (rule.scope === null) throw new DomainError(ErrorCode.FORBIDDEN, `API tokens cannot do "${action}"; sign in instead`);
       if (!scopesAllow(actor.scopes, rule.scope)) {
         throw new DomainError(ErrorCode.FORBIDDEN, `"${action}" needs a token with scope ${rule.scope}; this token has ${actor.scopes.join(', ') || 'none'} (capped by its creator's current role ${actor.ownerRole})`);
@@ -70,7 +79,7 @@ export class AccessService {
       return { role: null };
     }
     const role = await this.roleIn(teamId);
-    if (!role) throw hidden;
+    if (!role) throw hidden();
     if (!roleAtLeast(role, rule.minRole)) {
       throw new DomainError(ErrorCode.FORBIDDEN, `"${action}" needs role ${rule.minRole} or higher; you are ${role}`);
     }

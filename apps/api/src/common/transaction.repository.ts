@@ -1,5 +1,5 @@
 // Transactions without leaking Prisma: services get an opaque `Tx` and hand it to repositories.
-import type { PrismaClient, Prisma } from '@slicewise/db';
+import { sqlOf, type PrismaClient, type Prisma, type Sql } from '@slicewise/db';
 
 declare const txBrand: unique symbol;
 /** An open transaction (opaque outside repositories). */
@@ -14,6 +14,10 @@ export function asDb(prisma: PrismaClient): Db {
 }
 export function prismaOf(db: Db): PrismaClient {
   return db as unknown as PrismaClient;
+}
+/** Plain SQL on the pool, for the per-request hot reads (see `Sql` in packages/db/src/client.ts). */
+export function sqlFor(db: Db): Sql {
+  return sqlOf(prismaOf(db));
 }
 /** Inside a transaction when given one, else the pool. */
 export function clientOf(db: Db, tx?: Tx): Client {

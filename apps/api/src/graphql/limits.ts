@@ -122,18 +122,40 @@ function badInput(message: string, extra: Record<string, unknown> = {}): GraphQL
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra, http: { status: 400 } } });
 }
 
-/** Refuses NUL characters and lone surrogates in string literals and variables (PostgreSQL cannot store them). */
-function checkText(document: DocumentNode, variables: Record<string, unknown> | undefined) {
+/** Refuses NUL characters and lone surrogates in variables (PostgreSQL cannot store them). */
+function checkVariableText(variables: Record<string, unknown> | undefined) {
   const inVars = findBadText(variables ?? {});
   if (inVars) throw badInput(`Variable $${inVars.path.join('.')} ${inVars.reason}`, { field: inVars.path });
+}
+
+/** The same for string literals of a document: the reason, or null when they are all fine. */
+function badLiteralOf(document: DocumentNode): string | null {
   let literal: string | null = null;
   visit(document, {
     StringValue(node) {
       if (literal === null && findBadText(node.value)) literal = findBadText(node.value)!.reason;
     },
   });
-  if (literal !== null) throw badInput(`A string argument ${literal as string}`);
+  return literal;
 }
+
+/**
+ * What the plugin already knows of a parsed document. Apollo keeps one DocumentNode per query text in
+ * its document cache and hands the same object to every request of that text, so this WeakMap lives
+ * as long as Apollo's entry. Pricing (getComplexity walks the whole document with type info) and
+ * variable coercion cost about as much as executing a small list query; they depend only on the
+ * document, the operation name and the variables, so a repeat of those three reuses the price.
+ */
+interface DocumentFacts {
+  badLiteral: string | null;
+  /** `operationName \n variables as JSON` -> cost; only entries that passed every check. */
+  costs: Map<string, number>;
+}
+const documentFacts = new WeakMap<DocumentNode, DocumentFacts>();
+/** Per document: distinct (operation, variables) prices kept; the oldest goes first. */
+export const PRICE_CACHE_ENTRIES = 256;
+/** Variables longer than this (as JSON) are priced every time: their key would cost as much as the price. */
+export const PRICE_CACHE_MAX_VARIABLES_CHARS = 2048;
 
 export function costLimitPlugin(config: BudgetConfig): ApolloServerPlugin<CostContext> {
   const budget = new RateLimiterMemory({ points: config.budgetPoints, duration: config.budgetWindowSeconds });
@@ -151,25 +173,42 @@ export function costLimitPlugin(config: BudgetConfig): ApolloServerPlugin<CostCo
         async didResolveOperation({ request, document, schema, contextValue, operation }) {
           // No such operation: Apollo answers OPERATION_RESOLUTION_FAILURE (400) itself.
           if (!operation) return;
-          checkText(document, request.variables);
-          // Coerce the variables first: a wrong variable is the client's mistake (400), and the cost
-          // of a query depends on them.
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 5 });
-          if (coerced.errors) {
-            throw badInput(coerced.errors.map((e) => e.message).join('; '));
+          let facts = documentFacts.get(document);
+          if (!facts) {
+            facts = { badLiteral: badLiteralOf(document), costs: new Map() };
+            documentFacts.set(document, facts);
           }
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              // the variables as sent: getComplexity coerces them itself (coerced values would be coerced twice,
-              // and an enum whose internal value differs from its name, such as Sampler UNIPC -> 'unipc', fails)
-              variables: request.variables ?? {},
-              operationName: request.operationName ?? undefined,
-              estimators: [fieldEstimator, connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (err) {
-            throw badInput(`The query cannot be priced: ${err instanceof Error ? err.message : String(err)}`);
+          if (facts.badLiteral !== null) throw badInput(`A string argument ${facts.badLiteral}`);
+          const variablesJson = JSON.stringify(request.variables ?? {});
+          const key = variablesJson.length <= PRICE_CACHE_MAX_VARIABLES_CHARS ? `${request.operationName ?? ''}\n${variablesJson}` : null;
+          const known = key === null ? undefined : facts.costs.get(key);
+          if (known !== undefined) {
+            cost = known;
+          } else {
+            checkVariableText(request.variables);
+            // Coerce the variables first: a wrong variable is the client's mistake (400), and the cost
+            // of a query depends on them.
+            const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 5 });
+            if (coerced.errors) {
+              throw badInput(coerced.errors.map((e) => e.message).join('; '));
+            }
+            try {
+              cost = getComplexity({
+                schema,
+                query: document,
+                // the variables as sent: getComplexity coerces them itself (coerced values would be coerced twice,
+                // and an enum whose internal value differs from its name, such as Sampler UNIPC -> 'unipc', fails)
+                variables: request.variables ?? {},
+                operationName: request.operationName ?? undefined,
+                estimators: [fieldEstimator, connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              });
+            } catch (err) {
+              throw badInput(`The query cannot be priced: ${err instanceof Error ? err.message : String(err)}`);
+            }
+            if (key !== null) {
+              if (facts.costs.size >= PRICE_CACHE_ENTRIES) facts.costs.delete(facts.costs.keys().next().value!);
+              facts.costs.set(key, cost);
+            }
           }
           contextValue.cost = cost;
           if (cost > config.maxCost) {

@@ -1,4 +1,3 @@
-import { Prisma } from '@slicewise/db';
 import type { Keyset, TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
 import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
@@ -32,9 +31,8 @@ export class ProjectRepository {
     return clientOf(this.db, tx).project.update({ where: { id }, data });
   }
 
-  /** Newest first per team, the first `take` after the cursor, for many teams in ONE query. */
   /** Newest first per team, for many teams in ONE query. */
   projectsOfTeams(teamIds: readonly string[], k: Keyset<TimeCursor>, includeArchived: boolean) {
-    return pagePerParent<ProjectRow>(this.db, 'Project', teamIds, k, 'desc', includeArchived ? Prisma.sql`TRUE` : Prisma.sql`c."archivedAt" IS NULL`);
+    return pagePerParent<ProjectRow>(this.db, 'Project', teamIds, k, 'desc', includeArchived ? 'all' : 'unarchived');
   }
 }

@@ -1,6 +1,6 @@
 import { timeKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
-import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+import { clientOf, sqlFor, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { Role } from '../auth/permissions.ts';
 
 export interface TeamRow {
@@ -18,14 +18,31 @@ export interface MembershipRow {
   createdAt: Date;
 }
 
+const TEAM_COLUMNS = 'id, slug, name, "approvalThreshold", "createdAt"';
+
 export class TeamRepository {
   constructor(private readonly db: Db) {}
 
-  findTeam(id: string): Promise<TeamRow | null> {
-    return clientOf(this.db).team.findUnique({ where: { id } });
+  // Both read on most team-scoped requests: plain SQL (sqlFor), not a Prisma call.
+  async findTeam(id: string): Promise<TeamRow | null> {
+    const [row] = await sqlFor(this.db).query<TeamRow>('team.byId', `SELECT ${TEAM_COLUMNS} FROM "Team" WHERE id = $1::uuid`, [id]);
+    return row ?? null;
+  }
+  /** A team and the user's role in it (null: not a member), in one round trip. */
+  async findTeamWithRole(id: string, userId: string): Promise<{ team: TeamRow; role: Role | null } | null> {
+    const [row] = await sqlFor(this.db).query<TeamRow & { viewerRole: Role | null }>(
+      'team.byIdWithRole',
+      `SELECT ${TEAM_COLUMNS.replace(/(^|, )/g, '$1t.')}, m.role::text AS "viewerRole"
+       FROM "Team" t LEFT JOIN "Membership" m ON m."teamId" = t.id AND m."userId" = $2::uuid
+       WHERE t.id = $1::uuid`,
+      [id, userId],
+    );
+    if (!row) return null;
+    const { viewerRole, ...team } = row;
+    return { team, role: viewerRole };
   }
   findTeamsByIds(ids: readonly string[]): Promise<TeamRow[]> {
-    return clientOf(this.db).team.findMany({ where: { id: { in: [...ids] } } });
+    return sqlFor(this.db).query<TeamRow>('team.byIds', `SELECT ${TEAM_COLUMNS} FROM "Team" WHERE id = ANY($1::uuid[])`, [[...ids]]);
   }
   async slugTaken(slug: string): Promise<boolean> {
     return (await clientOf(this.db).team.count({ where: { slug } })) > 0;

@@ -28,7 +28,16 @@ export class TeamService {
   ) {}
 
   async getTeam(scope: RequestScope, id: string): Promise<TeamRow> {
-    const team = await this.repo.findTeam(id);
+    const actor = scope.access.actor;
+    let team: TeamRow | null;
+    if (actor?.kind === 'user') {
+      // The team and the caller's role in one read (the permission check below would read the role next).
+      const found = await this.repo.findTeamWithRole(id, actor.userId);
+      if (found) scope.access.knowRole(found.team.id, found.role);
+      team = found?.team ?? null;
+    } else {
+      team = await this.repo.findTeam(id);
+    }
     if (!team) throw notFound('Team', id);
     await scope.access.require('team.read', team.id, { type: 'Team', id });
     return team;
