@@ -3,7 +3,7 @@ import { GENERATED_VOLUME_STATUSES, OPEN_VOLUME_STATUSES, type CohortStatus, typ
 import type { QcSettings, SamplerSettings } from '@slicewise/models';
 import { numberKeyset, type Keyset, type TimeCursor } from '../common/keyset.ts';
 import { pagePerParent } from '../common/window.repository.ts';
-import { clientOf, type Db, type Tx } from '../common/transaction.repository.ts';
+import { clientOf, sqlFor, type Db, type Tx } from '../common/transaction.repository.ts';
 import type { SqlExecutor } from '@slicewise/queue';
 
 /**
@@ -108,9 +108,12 @@ export class CohortRepository {
 
   /** Progress of many cohorts in one query. */
   async progressOf(cohortIds: readonly string[]): Promise<Map<string, Progress>> {
-    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; status: VolumeStatus; n: number }[]>`
-      SELECT "cohortId", status, count(*)::int AS n
-      FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId", status`;
+    // Plain SQL (sqlFor): read by every cohort list and page, and polled while cohorts run.
+    const rows = await sqlFor(this.db).query<{ cohortId: string; status: VolumeStatus; n: number }>(
+      'volume.progressOf',
+      'SELECT "cohortId", status::text AS status, count(*)::int AS n FROM "Volume" WHERE "cohortId" = ANY($1::uuid[]) GROUP BY "cohortId", status',
+      [[...cohortIds]],
+    );
     const out = new Map<string, Progress>();
     for (const id of cohortIds) out.set(id, { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, qcFailed: 0 });
     for (const r of rows) {

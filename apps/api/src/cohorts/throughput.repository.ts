@@ -1,5 +1,5 @@
 // What this deployment's workers measured: the inputs of estimate.ts. Read-only SQL over Volume and Cohort.
-import { clientOf, type Db } from '../common/transaction.repository.ts';
+import { clientOf, sqlFor, type Db } from '../common/transaction.repository.ts';
 
 export interface MeasuredVolumeRow {
   /** finishedAt - startedAt, seconds. */
@@ -76,12 +76,16 @@ export class ThroughputRepository {
 
   /** Recent finishes and active workers of many cohorts, in one query. */
   async finishesOf(cohortIds: readonly string[]): Promise<{ nowS: number; byCohort: Map<string, CohortFinishes> }> {
-    const rows = await clientOf(this.db).$queryRaw<{ cohortId: string; finished: number[] | null; workers: number; now: number }[]>`
-      SELECT "cohortId",
+    // Plain SQL (sqlFor): read with every cohort's progress (lists and polling pages).
+    const rows = await sqlFor(this.db).query<{ cohortId: string; finished: number[] | null; workers: number; now: number }>(
+      'volume.finishesOf',
+      `SELECT "cohortId",
              array_agg(EXTRACT(EPOCH FROM "finishedAt")::float8) FILTER (WHERE status IN ('SUCCEEDED', 'FAILED', 'QC_FAILED') AND "finishedAt" > now() - interval '30 minutes') AS finished,
              count(DISTINCT "workerId") FILTER (WHERE status = 'RUNNING' OR "finishedAt" > now() - interval '5 minutes')::int AS workers,
              EXTRACT(EPOCH FROM now())::float8 AS now
-      FROM "Volume" WHERE "cohortId" = ANY(${[...cohortIds]}::uuid[]) GROUP BY "cohortId"`;
+      FROM "Volume" WHERE "cohortId" = ANY($1::uuid[]) GROUP BY "cohortId"`,
+      [[...cohortIds]],
+    );
     const nowRow = rows[0]?.now ?? (await clientOf(this.db).$queryRaw<{ now: number }[]>`SELECT EXTRACT(EPOCH FROM now())::float8 AS now`)[0]!.now;
     const byCohort = new Map<string, CohortFinishes>();
     for (const id of cohortIds) byCohort.set(id, { cohortId: id, finishedAtS: [], workers: 0 });

@@ -21,7 +21,16 @@ export class ProjectService {
   ) {}
 
   async getProject(scope: RequestScope, id: string): Promise<ProjectRow> {
-    const p = await this.repo.findProject(id);
+    const actor = scope.access.actor;
+    let p: ProjectRow | null;
+    if (actor?.kind === 'user') {
+      // The project and the caller's role in its team in one read (the check below would read the role next).
+      const found = await this.repo.findProjectWithRole(id, actor.userId);
+      if (found) scope.access.knowRole(found.project.teamId, found.role);
+      p = found?.project ?? null;
+    } else {
+      p = await this.repo.findProject(id);
+    }
     if (!p) throw notFound('Project', id);
     await scope.access.require('project.read', p.teamId, { type: 'Project', id });
     return p;
