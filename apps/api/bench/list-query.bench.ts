@@ -96,7 +96,11 @@ interface Summary {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Connection errors + non-2xx answers + requests past autocannon's 10 s timeout. */
   errors: number;
+  /** Status codes other than 2xx, with their counts (requestCohort: 503 past REQUEST_TIMEOUT_MS). */
+  statusCodes?: Record<string, number>;
+  timeouts?: number;
 }
 function run(name: string, connections: number, opts: autocannon.Options): Promise<Summary> {
   log(`${name}: ${connections} connections for ${DURATION_S} s…`);
@@ -105,7 +109,15 @@ function run(name: string, connections: number, opts: autocannon.Options): Promi
     autocannon({ ...opts, connections, duration: DURATION_S, workers: 1 } as autocannon.Options, (err, r) =>
       err
         ? reject(err)
-        : resolve({ requests: r.requests.total, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts }),
+        : resolve({
+            requests: r.requests.total,
+            requestsPerSecond: Math.round(r.requests.average),
+            p50Ms: r.latency.p50,
+            p99Ms: r.latency.p99,
+            errors: r.errors + r.non2xx + r.timeouts,
+            ...(r.non2xx ? { statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, v]) => [code, v.count])) } : {}),
+            ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+          }),
     );
   });
 }
