@@ -59,6 +59,12 @@ const schema = z.object({
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5000),
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  // PostgreSQL connections of this API process (Prisma and the per-request reads share them). When every one is
+  // busy for 2 s a request answers 503 SERVICE_BUSY with retry-after, never a 500.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // How long a request waits for a free connection before it answers 503 SERVICE_BUSY (a saturated database
+  // sheds load instead of piling requests up until their clients give up).
+  DATABASE_POOL_WAIT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   CPU_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   CPU_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(32),
   MAX_UPLOAD_VOXELS: z.coerce.number().int().min(1).max(2 ** 31).default(256 ** 3),
@@ -116,6 +122,8 @@ export type ApiConfig = {
   maxBodyBytes: number;
   maxTokens: number;
   requestTimeoutMs: number;
+  databasePoolSize: number;
+  databasePoolWaitMs: number;
   cpuWorkers: number;
   cpuQueueMax: number;
   maxUploadVoxels: number;
@@ -176,6 +184,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxBodyBytes: c.GRAPHQL_MAX_BODY_BYTES,
     maxTokens: c.GRAPHQL_MAX_TOKENS,
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    databasePoolWaitMs: c.DATABASE_POOL_WAIT_MS,
     // One core stays with the event loop (and PostgreSQL) on small machines.
     cpuWorkers: c.CPU_WORKERS ?? Math.max(1, Math.min(4, os.availableParallelism() - 1)),
     cpuQueueMax: c.CPU_QUEUE_MAX,

@@ -33,7 +33,7 @@ async function main() {
   const app = await appConnection({ ownerUrl: database.url, appUrl: config.databaseAppUrl, embedded: !!database.embedded });
   logger.info({ role: APP_ROLE, how: app.how, ...(app.how === 'SET ROLE' ? { hint: 'set DATABASE_APP_URL to a login of slicewise_app' } : {}) }, 'database role');
   // A statement cannot outlive its request by much (REQUEST_TIMEOUT_MS), whatever it is.
-  const { db, close } = openDb(app.url, { role: app.role, statementTimeoutMs: config.requestTimeoutMs + 5_000 });
+  const { db, close } = openDb(app.url, { role: app.role, statementTimeoutMs: config.requestTimeoutMs + 5_000, maxConnections: config.databasePoolSize, connectionWaitMs: config.databasePoolWaitMs });
   const server = await createApiServer(db, config, logger);
   // the bucket (or folder) must be usable before the first download or upload is accepted
   await waitForStorage(server.services.storage, { onRetry: (e, attempt) => logger.warn({ err: e.message, attempt }, 'storage not usable yet; retrying in 2 s') });

@@ -16,7 +16,7 @@ import type { Logger } from './common/logger.ts';
 import type { Db } from './common/transaction.repository.ts';
 import { timeoutError } from './cpu/cpu.pool.ts';
 import type { Context } from './graphql/context.ts';
-import { formatError, isUnexpected, mapCode, responseStatusOf } from './graphql/errors.ts';
+import { formatError, isDatabaseBusy, isUnexpected, mapCode, responseStatusOf } from './graphql/errors.ts';
 import { costLimitPlugin, depthLimitRule } from './graphql/limits.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { getSchema } from './graphql/schema.ts';
@@ -189,6 +189,12 @@ export async function createApiServer(db: Db, config: ApiConfig, logger: Logger)
           if (err instanceof DomainError) {
             const m = mapCode(err.code);
             throw new GraphQLError(err.message, { extensions: { code: m.code, requestId: res.locals.requestId, http: { status: m.http } } });
+          }
+          // The session read could not get a database connection in time: shed the request (503), do not fail it.
+          if (isDatabaseBusy(err)) {
+            throw new GraphQLError('The database is busy with other requests; nothing was changed. Retry in a few seconds.', {
+              extensions: { code: 'SERVICE_BUSY', requestId: res.locals.requestId, http: { status: 503, headers: new Map([['retry-after', '2']]) } },
+            });
           }
           throw err;
         }

@@ -52,10 +52,10 @@ export async function startHarness(env: Record<string, string> = {}, opts: { log
   const database = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'));
   const queryCount = { n: 0 };
   // The API under test connects as the application role (no DDL, append-only audit), as in production.
-  const { db, close } = openDb(database.appUrl ?? database.url, { onQuery: () => void queryCount.n++ });
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slicewise-storage-'));
   // The webhook dispatcher polls rarely unless a suite asks (its SQL would blur query counts).
   const config = loadApiConfig({ LOG_LEVEL: 'silent', STORAGE_DIR: storageDir, WEBHOOK_POLL_MS: '60000', ...env });
+  const { db, close } = openDb(database.appUrl ?? database.url, { onQuery: () => void queryCount.n++, maxConnections: config.databasePoolSize, connectionWaitMs: config.databasePoolWaitMs });
   const server = await createApiServer(db, config, createLogger(opts.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', 'api', opts.logStream));
   await server.services.models.registerAll(createLogger('silent'));
   const port = await server.listen(0, '127.0.0.1');

@@ -258,6 +258,35 @@ async function bomb(dims: [number, number, number], zeros: number): Promise<Buff
   return Buffer.concat(parts);
 }
 
+describe('a saturated database', () => {
+  it('answers 503 SERVICE_BUSY with retry-after, not 500, when no connection frees up in time; nothing is written', async () => {
+    const t = await startHarness({ DATABASE_POOL_SIZE: '1', DATABASE_POOL_WAIT_MS: '1000' });
+    try {
+      const u = await t.signUp('busy@example.org');
+      const teamId = await t.createTeam(u, 'Busy');
+      const projectId = (await t.gql('mutation($t: ID!) { createProject(input: { teamId: $t, name: "P" }) { project { id } } }', { t: teamId }, u)).data.createProject.project.id;
+      const modelId = (await t.gql('{ models { id name } }', {}, u)).data.models.find((x: any) => x.name === 'tiny-random').id;
+      const d = await t.gql('mutation($i: CreateDistributionInput!) { createDistribution(input: $i) { version { id } } }', { i: { projectId, modelId, name: 'd', spec: { version: 1, kind: 'parametric' } } }, u);
+      const before = (await t.sql('SELECT count(*)::int AS n FROM "Cohort"'))[0].n;
+      // The API's only connection is held for 4 s (a long statement of another request, as under load) ...
+      const { prismaOf } = await import('../src/common/transaction.repository.ts');
+      const held = prismaOf(t.db).$queryRawUnsafe('SELECT pg_sleep(4)::text AS slept').then(() => undefined); // then(): Prisma queries start when awaited
+      await new Promise((r) => setTimeout(r, 200));
+      // ... so this request cannot get one within DATABASE_POOL_WAIT_MS (1 s here).
+      const r = await t.gql('mutation($i: RequestCohortInput!) { requestCohort(input: $i) { cohort { id } userErrors { message } } }', { i: { projectId, distributionVersionId: d.data.createDistribution.version.id, modelId, size: 2, qc: { enabled: false } } }, u);
+      await held.catch(() => undefined);
+      console.log(JSON.stringify({ measure: 'requestCohort with the only connection held', status: r.status, code: r.errors?.[0]?.extensions?.code }));
+      expect(r.status).toBe(503);
+      expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'SERVICE_BUSY' } });
+      expect(r.errors?.[0]?.message).toMatch(/nothing was changed/);
+      expect(r.headers.get('retry-after')).toBeTruthy();
+      expect((await t.sql('SELECT count(*)::int AS n FROM "Cohort"'))[0].n).toBe(before);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
+
 describe('Ctrl-C after load', () => {
   it('stops the API in < 3 s with keep-alive connections open and a request in flight', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });

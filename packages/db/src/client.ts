@@ -13,6 +13,8 @@ export interface ClientOptions {
   role?: string | null;
   /** PostgreSQL's statement_timeout for every statement of this client (ms). */
   statementTimeoutMs?: number;
+  /** How long a query waits for a free pooled connection before it fails (ms; default: without limit). */
+  connectionWaitMs?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export function createPrismaClient(url: string, opts: ClientOptions = {}): Prism
     allowExitOnIdle: true,
     ...(opts.role ? { options: `-c role=${opts.role}` } : {}),
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.connectionWaitMs ? { connectionTimeoutMillis: opts.connectionWaitMs } : {}),
   });
   // The adapter ends the pool on $disconnect, as it did when it owned it.
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });

@@ -77,9 +77,26 @@ export function responseStatusOf(codes: unknown[]): number {
   return statuses[0] ?? 200;
 }
 
+/**
+ * The database could not take the work in time (every pooled connection busy): Prisma's "Unable to start a
+ * transaction in the given time" (P2028) and "Timed out fetching a new connection from the connection pool"
+ * (P2024), or pg's pool timeout. The request did nothing; the client should retry shortly (503 + retry-after),
+ * not be told the server broke (500).
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'P2028' || e.code === 'P2024') return true;
+  const m = typeof e.message === 'string' ? e.message : '';
+  return /Unable to start a transaction in the given time|Timed out fetching a new connection from the connection pool|timeout exceeded when trying to connect/.test(m);
+}
+
 /** Apollo's formatError: known errors keep their message and code; unknown ones are masked. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
+  if (isDatabaseBusy(original)) {
+    return { message: 'The database is busy with other requests; nothing was changed. Retry in a few seconds.', path: formatted.path, extensions: { code: 'SERVICE_BUSY' } };
+  }
   if (original instanceof DomainError) {
     return { ...formatted, message: original.message, extensions: { ...stripStack(formatted.extensions), code: mapCode(original.code).code, ...original.details } };
   }
@@ -106,6 +123,7 @@ function stripStack(ext: GraphQLFormattedError['extensions']): Record<string, un
 /** True for errors that are not expected (they are logged with their stack). */
 export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
+  if (isDatabaseBusy(original)) return false;
   if (original instanceof DomainError || original instanceof ValidationFailed) return false;
   if (original instanceof GraphQLError && original.extensions?.code) return String(original.extensions.code) === 'INTERNAL_SERVER_ERROR';
   return !(original instanceof GraphQLError) || !!original.originalError;
