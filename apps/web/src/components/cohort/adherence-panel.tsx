@@ -9,6 +9,7 @@ import { readAdherence, scatterSeries, type AdherenceReport } from '@/lib/qc';
 import { FEATURE_LABEL, type Feature } from '@/lib/spec';
 import { formatFeature, type UnitModel } from '@/lib/units';
 import { DataTable } from '@/components/data-table';
+import { Stat } from '@/components/stat';
 
 const fmt = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);
@@ -38,10 +39,10 @@ export function AdherencePanel({ adherence, model }: { adherence: unknown; model
           </Text>
         </div>
         <SimpleGrid cols={{ base: 2, sm: 4 }} data-testid="adherence-summary">
-          <Figure label="QC pass rate" value={q.passRate === null ? 'not run' : pct(q.passRate)} detail={`${q.passed} passed, ${q.failed} failed, ${q.notRun} not run`} testId="adherence-pass-rate" />
-          <Figure label="Regenerations" value={String(q.regenerations)} detail={`${q.tries} generations in all`} testId="adherence-regenerations" />
-          <Figure label="Volume ratio (mean)" value={a.tumourVolume.meanRatio === null ? '—' : `${a.tumourVolume.meanRatio.toFixed(2)}×`} detail={`median |error| ${pct(a.tumourVolume.medianAbsRelError)}, p90 ${pct(a.tumourVolume.p90AbsRelError)}, ρ ${fmt(a.tumourVolume.spearmanRho, 2)}`} />
-          <Figure label="Centroid error" value={a.centroidError.medianPctFov === null ? '—' : `${a.centroidError.medianPctFov.toFixed(1)}% FOV`} detail={`median; p90 ${a.centroidError.p90PctFov === null ? '—' : `${a.centroidError.p90PctFov.toFixed(1)}%`}`} />
+          <Stat label="QC pass rate" value={q.passRate === null ? 'not run' : pct(q.passRate)} detail={`${q.passed} passed, ${q.failed} failed, ${q.notRun} not run`} testId="adherence-pass-rate" />
+          <Stat label="Regenerations" value={String(q.regenerations)} detail={`${q.tries} generations in all`} testId="adherence-regenerations" />
+          <Stat label="Volume ratio (mean)" value={a.tumourVolume.meanRatio === null ? '—' : `${a.tumourVolume.meanRatio.toFixed(2)}×`} detail={`median |error| ${pct(a.tumourVolume.medianAbsRelError)}, p90 ${pct(a.tumourVolume.p90AbsRelError)}, ρ ${fmt(a.tumourVolume.spearmanRho, 2)}`} />
+          <Stat label="Centroid error" value={a.centroidError.medianPctFov === null ? '—' : `${a.centroidError.medianPctFov.toFixed(1)}% FOV`} detail={`median; p90 ${a.centroidError.p90PctFov === null ? '—' : `${a.centroidError.p90PctFov.toFixed(1)}%`}`} />
         </SimpleGrid>
         <DataTable
           testId="adherence-table"
@@ -79,22 +80,6 @@ function withUnit(model: UnitModel, feature: string, x: number | null): string {
   const p = formatFeature(model, feature as Feature, Math.abs(x));
   const n = x.toFixed(3);
   return p === Math.abs(x).toFixed(3) ? n : `${n} (${x < 0 ? '−' : ''}${p})`;
-}
-
-function Figure({ label, value, detail, testId }: { label: string; value: string; detail: string; testId?: string }) {
-  return (
-    <Stack gap={0}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
-        {label}
-      </Text>
-      <Text fw={600} data-testid={testId}>
-        {value}
-      </Text>
-      <Text size="xs" c="dimmed">
-        {detail}
-      </Text>
-    </Stack>
-  );
 }
 
 const tick = (v: number) => (Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));

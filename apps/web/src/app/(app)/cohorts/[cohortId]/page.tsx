@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
-import { Alert, Anchor, Button, Code, Group, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Code, Group, Paper, Progress, SegmentedControl, SimpleGrid, Text, Textarea, Title } from '@mantine/core';
 import { ApproveCohortDocument, CancelCohortDocument, CohortDocument, RejectCohortDocument, RetryFailedVolumesDocument } from '@/generated/gql/graphql';
 import { useGql, useGqlMutation } from '@/lib/hooks';
 import { rowActionError } from '@/lib/errors';
@@ -24,6 +24,7 @@ import { volumeColumns } from '@/components/cohort/volume-columns';
 import { ThumbnailGrid } from '@/components/cohort/thumbnail-grid';
 import { QcBadge, QcSettingsSummary } from '@/components/cohort/qc';
 import { AdherencePanel } from '@/components/cohort/adherence-panel';
+import { Stat } from '@/components/stat';
 
 export default function CohortPage() {
   const cohortId = decodeURIComponent(useParams<{ cohortId: string }>().cohortId);
@@ -240,18 +241,5 @@ export default function CohortPage() {
         );
       }}
     </QueryGate>
-  );
-}
-
-function Stat({ label, value, testId }: { label: string; value: React.ReactNode; testId?: string }) {
-  return (
-    <Stack gap={0}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
-        {label}
-      </Text>
-      <Text fw={600} data-testid={testId}>
-        {value}
-      </Text>
-    </Stack>
   );
 }
