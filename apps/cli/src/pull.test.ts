@@ -264,7 +264,8 @@ describe('slicewise pull', () => {
     const again = await run(['pull', 'brain/glioma@v1', '--out', path.join(tmp, 'transient'), '--token', TOKEN]);
     expect(again.code).toBe(0);
     expect(again.err).toMatch(new RegExp(`retrying ${bad.path.replace(/\./g, '\\.')} in [\\d.]+ s \\(1/4\\)`));
-    expect(again.err).toContain('1 resumed');
+    // The stalled file resumes; files that were mid-flight beside it when Ctrl-C came resume too (how many is a race).
+    expect(Number(/(\d+) resumed/.exec(again.err)?.[1] ?? 0), again.err).toBeGreaterThanOrEqual(1);
     const tries = state.requests.flatMap((u, i) => (u.endsWith(bad.path) ? [state.headers[i]!] : []));
     const half = files.get(bad.path)!.length >> 1;
     expect(tries.map((h) => h.range)).toEqual([undefined, `bytes=${half}-`]);
@@ -479,7 +480,8 @@ describe('slicewise pull', () => {
     state.headers = [];
     const again = await run(['pull', 'brain/glioma@v1', '--out', out, '--token', TOKEN]);
     expect(again.code, again.err).toBe(0);
-    expect(again.err).toContain('1 resumed');
+    // The stalled file resumes; files that were mid-flight beside it when Ctrl-C came resume too (how many is a race).
+    expect(Number(/(\d+) resumed/.exec(again.err)?.[1] ?? 0), again.err).toBeGreaterThanOrEqual(1);
     const tries = state.requests.flatMap((u, i) => (u.endsWith(f.path) ? [state.headers[i]!.range] : []));
     expect(tries).toEqual([`bytes=${half}-`]);
     await expectFolderMatches(out);
