@@ -95,21 +95,24 @@ vitestStep('unit + integration (vitest)', []);
 
 // Python side of the model (training smoke run, feature and sampler parity) when PyTorch is installed.
 const py = '/usr/bin/python3';
+
+/** Passed / failed / skipped of a pytest run, from its JUnit XML (a missing or unreadable report is a failure). */
+function pytestCounts(junit: string): { passed: number; failed: number; skipped: number } {
+  try {
+    const m = /<testsuite[^>]*errors="(\d+)"[^>]*failures="(\d+)"[^>]*skipped="(\d+)"[^>]*tests="(\d+)"/.exec(fs.readFileSync(junit, 'utf8'));
+    if (!m) return { passed: 0, failed: 1, skipped: 0 };
+    const [errors, failures, skipped, tests] = m.slice(1).map(Number) as [number, number, number, number];
+    return { passed: tests - errors - failures - skipped, failed: errors + failures, skipped };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}
+
 const hasTorch = fs.existsSync(py) && spawnSync(py, ['-c', 'import torch, pytest'], { stdio: 'ignore' }).status === 0;
 if (hasTorch && fs.existsSync(path.join(root, 'models/training/tests'))) {
   const junit = path.join(os.tmpdir(), `slicewise-pytest-${process.pid}.xml`);
   step('model training and parity (pytest)', py, ['-m', 'pytest', 'models/training/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${junit}`], {
-    count: () => {
-      try {
-        const x = fs.readFileSync(junit, 'utf8');
-        const m = /<testsuite[^>]*errors="(\d+)"[^>]*failures="(\d+)"[^>]*skipped="(\d+)"[^>]*tests="(\d+)"/.exec(x);
-        if (!m) return { passed: 0, failed: 1, skipped: 0 };
-        const [errors, failures, skipped, tests] = m.slice(1).map(Number) as [number, number, number, number];
-        return { passed: tests - errors - failures - skipped, failed: errors + failures, skipped };
-      } catch {
-        return { passed: 0, failed: 1, skipped: 0 };
-      }
-    },
+    count: () => pytestCounts(junit),
   });
 } else {
   process.stdout.write('\n(python3-torch/pytest not installed: model tests skipped; .ci/run installs them)\n');
@@ -123,16 +126,7 @@ if (hasPytest && fs.existsSync(pyClientTests)) {
   const junit = path.join(os.tmpdir(), `slicewise-pytest-client-${process.pid}.xml`);
   step('Python client (pytest, real API)', py, ['-m', 'pytest', 'clients/python/tests', '-q', '-p', 'no:cacheprovider', `--junitxml=${junit}`], {
     env: { SLICEWISE_NODE: node },
-    count: () => {
-      try {
-        const m = /<testsuite[^>]*errors="(\d+)"[^>]*failures="(\d+)"[^>]*skipped="(\d+)"[^>]*tests="(\d+)"/.exec(fs.readFileSync(junit, 'utf8'));
-        if (!m) return { passed: 0, failed: 1, skipped: 0 };
-        const [errors, failures, skipped, tests] = m.slice(1).map(Number) as [number, number, number, number];
-        return { passed: tests - errors - failures - skipped, failed: errors + failures, skipped };
-      } catch {
-        return { passed: 0, failed: 1, skipped: 0 };
-      }
-    },
+    count: () => pytestCounts(junit),
   });
 } else {
   process.stdout.write('\n(python3 with pytest not found: Python client tests skipped; .ci/run installs it)\n');

@@ -1,6 +1,6 @@
 // Page objects for the signed-in app: one class per page, locators by role and label (what a
 // screen-reader user would use), so markup can change without breaking the flow.
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 export class TeamsPage {
   constructor(private readonly page: Page) {}
@@ -258,27 +258,10 @@ export class VolumePage {
   async waitReady() {
     await this.page.locator('[data-testid="niivue-canvas"][data-state="ready"]').waitFor({ timeout: 30_000 });
   }
-  /** Reads the rendered canvas back (a screenshot decoded in the page): distinct colours and lit pixels. */
+  /** Reads the rendered canvas back: distinct colours and lit pixels. */
   async canvasPixels(): Promise<{ distinctColours: number; litFraction: number }> {
-    const png = await this.canvas().screenshot();
-    return this.page.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      const colours = new Set<number>();
-      let lit = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-        if (d[i]! + d[i + 1]! + d[i + 2]! > 60) lit++;
-      }
-      return { distinctColours: colours.size, litFraction: lit / (d.length / 4) };
-    }, png.toString('base64'));
+    const { distinctColours, litFraction } = await canvasPixelStats(this.page, this.canvas());
+    return { distinctColours, litFraction };
   }
   provenance = () => this.page.getByTestId('provenance');
   provenanceSummary = () => this.page.getByTestId('provenance-summary');
@@ -287,4 +270,32 @@ export class VolumePage {
     await this.page.getByTestId('accept-volume').click();
     await this.page.getByTestId('review-record').getByText(/accepted by/).waitFor();
   }
+}
+
+/**
+ * Pixel statistics of a rendered canvas, from a screenshot decoded in the page: distinct colours, the share of
+ * lit pixels (R + G + B > 60), and pixels of the mask's red (R high, G and B low).
+ */
+export async function canvasPixelStats(page: Page, canvas: Locator): Promise<{ distinctColours: number; litFraction: number; redPixels: number }> {
+  const png = await canvas.screenshot();
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set<number>();
+    let lit = 0;
+    let red = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      if (d[i]! + d[i + 1]! + d[i + 2]! > 60) lit++;
+      if (d[i]! > 150 && d[i + 1]! < 100 && d[i + 2]! < 100) red++;
+    }
+    return { distinctColours: colours.size, litFraction: lit / (d.length / 4), redPixels: red };
+  }, png.toString('base64'));
 }

@@ -1,6 +1,7 @@
 // Page objects for the pages of issue 17: invitations, the invitation link, dataset versions (tags, diff,
 // "use this dataset"), the cohort's thumbnail grid and the viewer's controls.
 import type { Locator, Page } from 'playwright-core';
+import { canvasPixelStats } from './app.page.ts';
 
 export class InvitationsSection {
   constructor(private readonly page: Page) {}
@@ -96,21 +97,7 @@ export class ViewerControls {
   }
   /** Pixels of the rendered canvas that are the mask's red (R high, G and B low). */
   async redPixels(): Promise<number> {
-    const png = await this.canvas().screenshot();
-    return this.page.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let red = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i]! > 150 && d[i + 1]! < 100 && d[i + 2]! < 100) red++;
-      return red;
-    }, png.toString('base64'));
+    return (await canvasPixelStats(this.page, this.canvas())).redPixels;
   }
 }
 

@@ -9,19 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { StorageError, validateKey, type Body, type ObjectStat, type PutResult, type Storage } from './storage.ts';
+import { chunksOf, StorageError, validateKey, type Body, type ObjectStat, type PutResult, type Storage } from './storage.ts';
 
 const TMP_PREFIX = '.tmp-';
-
-async function* chunksOf(body: Body): AsyncIterable<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    yield body;
-    return;
-  }
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-  }
-}
 
 export class LocalStorage implements Storage {
   readonly kind = 'local';

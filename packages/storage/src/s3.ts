@@ -31,7 +31,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { StorageError, validateKey, type Body, type ObjectStat, type PresignOptions, type PutResult, type Storage } from './storage.ts';
+import { chunksOf, StorageError, validateKey, type Body, type ObjectStat, type PresignOptions, type PutResult, type Storage } from './storage.ts';
 
 /** S3's smallest multipart part (except the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -76,16 +76,6 @@ function describeError(e: unknown): string {
   if (e instanceof S3ServiceException) return `${e.name} (HTTP ${e.$metadata?.httpStatusCode ?? '?'}): ${e.message}`;
   const err = e as NodeJS.ErrnoException;
   return err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
-}
-
-async function* chunksOf(body: Body): AsyncIterable<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    yield body;
-    return;
-  }
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-  }
 }
 
 /**

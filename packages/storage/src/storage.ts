@@ -84,3 +84,14 @@ export function validateKey(key: unknown): string {
   }
   return key;
 }
+
+/** The bytes of a Body as chunks (a Buffer/Uint8Array is one chunk; string chunks of a stream become bytes). */
+export async function* chunksOf(body: Body): AsyncIterable<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    yield body;
+    return;
+  }
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  }
+}
