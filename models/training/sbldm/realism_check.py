@@ -18,13 +18,11 @@ import numpy as np
 import torch
 
 from .calibration import apply_calibration
-from .evaluate import make_denoise_fn, postprocess_masks
+from .evaluate import sample_volumes
 from .phantoms import load_split
 from .qc import brain_outline_dice
 from .realism import realism_metrics
 from .sampler_study import load_shipped
-from .sampling import sample_with_settings
-from .train_vae import decode_latents
 
 
 def main(argv=None):
@@ -45,23 +43,11 @@ def main(argv=None):
     cal = meta.get("calibration")
     names = meta["conditioning"]["feature_names"]
     fed = np.asarray([apply_calibration(list(map(float, r)), cal, names)["fed"] if cal else r for r in req], np.float32)
-    fn = make_denoise_fn(m["unet"], m["latent_cdhw"][1:], m["sharpness"])
     t0 = time.time()
-    imgs, masks = [], []
-    for s in range(0, n, 4):
-        c = fed[s:s + 4]
-        z = sample_with_settings(fn, (len(c),) + m["latent_cdhw"], sampler=sd["sampler"], num_steps=sd["num_inference_steps"],
-                                 eta=sd.get("eta"), seed=0, subjects=list(range(s, s + len(c))), cond=c,
-                                 null_cond=np.zeros(c.shape[1], np.float32), guidance_scale=sd["guidance_scale"],
-                                 guidance_interval=sd.get("guidance_interval"), timestep_spacing=sd["timestep_spacing"],
-                                 steps_offset=sd.get("steps_offset", 0), set_alpha_to_one=sd.get("set_alpha_to_one"),
-                                 schedule=m["schedule"], use_torch=False)
-        with torch.no_grad():
-            x = decode_latents(m["vae"], torch.from_numpy(z) / m["scale"]).numpy()
-        imgs += [np.clip(x[k, 0], -1, 1) for k in range(len(c))]
-        masks += [x[k, 1] > 0 for k in range(len(c))]
-        print(f"sampled {len(imgs)}/{n} ({(time.time() - t0) / len(imgs):.1f} s/volume)", flush=True)
-    masks, _ = postprocess_masks(np.stack(masks))
+    # the same sampling path as evaluate and calibrate (any sampler of the settings contract)
+    imgs, _ = sample_volumes(m["vae"], m["unet"], m["scale"], fed, m["latent_cdhw"], sd["num_inference_steps"], sd.get("eta"),
+                                 sd["guidance_scale"], 0, list(range(n)), batch=4, settings=sd)
+    imgs = list(imgs)
     real = [v.astype(np.float32) for v in va["image"][:n]]
     out = dict(
         model=meta["name"], weights="weights/*_fp16.pt (fp32 modules)", n=n, sampler_defaults=sd,

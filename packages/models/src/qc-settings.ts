@@ -9,7 +9,7 @@
  * Dice against the model's brain mask, in-brain intensity percentiles within the training range). A volume
  * that fails is regenerated with a derived seed, up to `maxTries`; then it ends QC_FAILED.
  */
-import type { QualityControl } from './quality.ts';
+import { TISSUE_REGION, type QualityControl } from './quality.ts';
 
 export const QC_MAX_TRIES = 10;
 export const DEFAULT_QC_TRIES = 3;
@@ -87,7 +87,7 @@ export function qcDefaultsOf(meta: QcModel): QcSettings {
     intensity: {
       percentiles: [...q.intensity.percentiles],
       ranges: q.intensity.ranges.map((r) => [r[0], r[1]] as [number, number]),
-      excludeTumour: q.intensity.region === 'brain_mask minus the tumour mask',
+      excludeTumour: q.intensity.region === TISSUE_REGION,
     },
   };
 }

@@ -15,6 +15,8 @@ import { calibrationIssues, type ConditionCalibration } from '@slicewise/conditi
  * left out: its size and bright rim are what the request asks for, so they should not move the tissue check).
  */
 export const INTENSITY_REGIONS = ['brain_mask', 'brain_mask minus the tumour mask'] as const;
+/** The region that leaves the tumour out (its percentiles are taken on brain tissue alone). */
+export const TISSUE_REGION: IntensityRegion = 'brain_mask minus the tumour mask';
 export type IntensityRegion = (typeof INTENSITY_REGIONS)[number];
 
 export const MODEL_PURPOSES = ['production', 'demo', 'test-fixture'] as const;
